@@ -1,0 +1,86 @@
+"""Account services: registration and API tokens."""
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
+
+from marketplace.errors import AlreadyExists, DomainError, InvalidCredentials
+from marketplace.models import SELF_SERVICE_ROLES, Role, User
+
+
+def role_group(role: Role) -> Group:
+    group, _ = Group.objects.get_or_create(name=role.value)
+    return group
+
+
+def user_register(*, username: str, email: str, password: str, role: str) -> tuple[User, Token]:
+    """Create an account with one self-service role and its first API token."""
+    if role not in SELF_SERVICE_ROLES:
+        raise DomainError(
+            "Choose 'rights_holder' or 'buyer'; moderators are appointed by the platform.",
+            code="invalid_role",
+            fields={"role": [f"'{role}' cannot be chosen at registration."]},
+        )
+    try:
+        validate_password(password, user=User(username=username, email=email))
+    except DjangoValidationError as exc:
+        raise DomainError(
+            "The password is too weak.", code="weak_password", fields={"password": exc.messages}
+        ) from exc
+    if User.objects.filter(username__iexact=username).exists():
+        raise AlreadyExists(
+            "This username is already taken.", fields={"username": ["Choose another username."]}
+        )
+    if User.objects.filter(email__iexact=email).exists():
+        raise AlreadyExists(
+            "An account with this email address already exists.",
+            fields={"email": ["Sign in instead, or use another address."]},
+        )
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, email=email, password=password)
+            user.groups.add(role_group(Role(role)))
+            token = Token.objects.create(user=user)
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise AlreadyExists("This username or email address was just registered.") from exc
+    return user, token
+
+
+def token_obtain(*, username: str, password: str) -> Token:
+    """The user's API token, created on first use."""
+    user = authenticate(username=username, password=password)
+    if user is None:
+        raise InvalidCredentials("Unable to sign in with this username and password.")
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
+
+
+@transaction.atomic
+def token_rotate(*, user: User) -> Token:
+    """Replace the user's token: the old one stops working at once."""
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
+
+
+# What each role may do in the Django admin, beyond its own objects through the API.
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.RIGHTS_HOLDER: [],
+    Role.BUYER: [],
+    Role.MODERATOR: ["catalog.view_asset", "catalog.change_asset", "marketplace.view_user"],
+}
+
+
+def role_groups_sync() -> None:
+    """Create one group per role and give it exactly the permissions in ROLE_PERMISSIONS."""
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group = role_group(role)
+        permissions = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            permissions.extend(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)

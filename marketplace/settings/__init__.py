@@ -1,0 +1,1 @@
+"""Settings: `base` (demo defaults, everything from the environment), `production`, `test`."""

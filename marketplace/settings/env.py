@@ -1,0 +1,71 @@
+"""Turn environment values into Django settings for the parts that take more than one line.
+
+Pure functions over a mapping so the rules are testable without reloading settings.
+"""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from botocore.config import Config
+
+S3_STORAGE_BACKEND = "storages.backends.s3.S3Storage"
+LOCAL_STORAGE_BACKEND = "django.core.files.storage.FileSystemStorage"
+
+
+def storages_from_env(env: Mapping[str, str], *, media_root: Path, static_backend: str) -> dict:
+    """Local media folder by default; S3 as soon as a bucket is named."""
+    bucket = env.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+    if bucket:
+        default = {
+            "BACKEND": S3_STORAGE_BACKEND,
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": env.get("AWS_S3_ENDPOINT_URL") or None,
+                "region_name": env.get("AWS_S3_REGION_NAME") or None,
+                # Objects stay private: buyers get short-lived presigned URLs only.
+                "default_acl": None,
+                "querystring_auth": True,
+                "querystring_expire": int(env.get("AWS_QUERYSTRING_EXPIRE", "300")),
+                "file_overwrite": False,
+                "client_config": Config(
+                    connect_timeout=5,
+                    read_timeout=60,
+                    retries={"max_attempts": 3, "mode": "standard"},
+                    signature_version="s3v4",
+                    s3={"addressing_style": env.get("AWS_S3_ADDRESSING_STYLE", "auto")},
+                ),
+            },
+        }
+    else:
+        default = {
+            "BACKEND": LOCAL_STORAGE_BACKEND,
+            "OPTIONS": {"location": str(media_root)},
+        }
+    return {"default": default, "staticfiles": {"BACKEND": static_backend}}
+
+
+def caches_from_env(env: Mapping[str, str]) -> dict:
+    """Redis when `CACHE_URL` is set (shared by every process), process memory otherwise."""
+    url = env.get("CACHE_URL", "").strip()
+    if url:
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"CACHE_URL must be a redis:// URL, got {url!r}")
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "marketplace"),
+            }
+        }
+    return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def celery_from_env(env: Mapping[str, str]) -> dict:
+    """No broker means tasks run eagerly in-process (the demo); a broker URL means workers."""
+    broker = env.get("CELERY_BROKER_URL", "").strip()
+    return {
+        "CELERY_BROKER_URL": broker or None,
+        "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND", "").strip() or None,
+        "CELERY_TASK_ALWAYS_EAGER": not broker,
+        "CELERY_TASK_EAGER_PROPAGATES": not broker,
+    }
