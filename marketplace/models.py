@@ -44,6 +44,3 @@ class User(AbstractUser):
     @property
     def roles(self) -> list[str]:
         return sorted(group.name for group in self.groups.all() if group.name in Role.values)
-
-    def has_role(self, role: Role) -> bool:
-        return self.groups.filter(name=role.value).exists()
