@@ -1,48 +1,96 @@
+from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils.html import format_html, format_html_join
 
-from catalog.models import Asset
+from catalog.models import Asset, IngestRun, OptOut
+from catalog.optouts import InvalidOptOut, normalize_value
 
 
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "creator", "source", "license", "status", "created_at"]
-    list_filter = ["status", "license", "source"]
+    list_display = ["id", "title", "creator", "source", "license", "status", "rejection_reason",
+                    "clone_state", "created_at"]  # fmt: skip
+    list_filter = ["status", "license", "source", "clone_state", "rejection_reason"]
     search_fields = ["title", "creator", "=source_record_id", "=sha256"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "canonical"]
+    raw_id_fields = ["canonical"]
     # The catalog holds millions of rows: no COUNT(*) on every page view.
     show_full_result_count = False
     list_per_page = 50
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
-        ("Record", {"fields": ["title", "creator", "creator_url", "description", "creation_date"]}),
-        (
-            "Source",
-            {
-                "fields": [
-                    "source",
-                    "source_record_id",
-                    "landing_url",
-                    "original_url",
-                    "source_uploaded_at",
-                ]
-            },
-        ),
-        ("License and status", {"fields": ["license", "status"]}),
-        (
-            "File",
-            {
-                "fields": [
-                    "mime_type",
-                    "width",
-                    "height",
-                    "byte_size",
-                    "sha256",
-                    "perceptual_hash",
-                    "original_key",
-                    "thumbnail_key",
-                ]
-            },
-        ),
+        ("Record", {"fields": ["title", "creator", "creator_url", "description",
+                               "creation_date", "institution", "tags"]}),
+        ("Source", {"fields": ["source", "source_record_id", "landing_url", "original_url",
+                               "source_uploaded_at", "embargo_until"]}),
+        ("License and status", {"fields": ["license", "status", "rejection_reason",
+                                           "canonical"]}),
+        ("File", {"fields": ["clone_state", "clone_attempts", "clone_error", "mime_type",
+                             "width", "height", "byte_size", "sha256", "perceptual_hash",
+                             "original_key", "thumbnail_key"]}),
         ("Times", {"fields": ["created_at", "updated_at"]}),
-    ]
+    ]  # fmt: skip
+
+
+@admin.register(IngestRun)
+class IngestRunAdmin(admin.ModelAdmin):
+    """Run reports are written by the runs themselves: read-only here."""
+
+    list_display = ["started_at", "kind", "source", "seen", "accepted", "embargoed",
+                    "rejected_total", "duplicates", "errors", "finished_at"]  # fmt: skip
+    list_filter = ["kind", "source"]
+    readonly_fields = ["kind", "source", "started_at", "finished_at", "seen", "accepted",
+                       "embargoed", "duplicates", "errors", "rejected_by_reason",
+                       "error_list"]  # fmt: skip
+    exclude = ["rejected", "error_samples"]
+
+    @admin.display(description="rejected")
+    def rejected_total(self, run: IngestRun) -> int:
+        return run.rejected_total
+
+    @admin.display(description="rejected, by reason")
+    def rejected_by_reason(self, run: IngestRun) -> str:
+        if not run.rejected:
+            return "none"
+        rows = sorted(run.rejected.items(), key=lambda item: -item[1])
+        return format_html(
+            "<table>{}</table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description="first failures")
+    def error_list(self, run: IngestRun) -> str:
+        if not run.error_samples:
+            return "none"
+        items = format_html_join("", "<li>{}</li>", ((e,) for e in run.error_samples))
+        return format_html("<ul>{}</ul>", items)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OptOutForm(forms.ModelForm):
+    class Meta:
+        model = OptOut
+        fields = ["kind", "value", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") and cleaned.get("value"):
+            try:
+                cleaned["value"] = normalize_value(cleaned["kind"], cleaned["value"])
+            except InvalidOptOut as exc:
+                self.add_error("value", str(exc))
+        return cleaned
+
+
+@admin.register(OptOut)
+class OptOutAdmin(admin.ModelAdmin):
+    form = OptOutForm
+    list_display = ["kind", "value", "note", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["value", "note"]

@@ -17,6 +17,14 @@ class AssetStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class CloneState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CLAIMED = "claimed", "Being cloned"
+    DONE = "done", "Stored"
+    FAILED = "failed", "Failed (will retry)"
+    GAVE_UP = "gave_up", "Failed (gave up)"
+
+
 class Asset(models.Model):
     """One media item in the single index: a base-set image or an opt-in work."""
 
@@ -44,10 +52,23 @@ class Asset(models.Model):
         max_length=2000, blank=True, help_text="A page about the creator, if the source has one."
     )
     description = models.TextField(blank=True, help_text="Plain-text description or caption.")
+    institution = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The institution or provider that holds the work, as the source names it.",
+    )
+    tags = models.JSONField(
+        default=list, blank=True, help_text="Subject keywords from the source or the uploader."
+    )
     creation_date = models.CharField(
         max_length=200,
         blank=True,
         help_text="When the work was made, as the source writes it (e.g. 'c. 1850').",
+    )
+    embargo_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Embargoed assets are re-checked at the source after this time.",
     )
     source_uploaded_at = models.DateTimeField(
         null=True,
@@ -71,10 +92,26 @@ class Asset(models.Model):
     perceptual_hash = models.CharField(
         max_length=16, blank=True, help_text="64-bit perceptual hash (hex) for near-duplicates."
     )
+    # The perceptual hash split into four 16-bit bands: two hashes within Hamming distance 3
+    # share at least one band, so near-duplicate candidates come from four index look-ups.
+    phash_band0 = models.IntegerField(null=True, blank=True, help_text="Bits 0-15 of the hash.")
+    phash_band1 = models.IntegerField(null=True, blank=True, help_text="Bits 16-31 of the hash.")
+    phash_band2 = models.IntegerField(null=True, blank=True, help_text="Bits 32-47 of the hash.")
+    phash_band3 = models.IntegerField(null=True, blank=True, help_text="Bits 48-63 of the hash.")
+    canonical = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        help_text="For a duplicate: the one asset of its group that is published.",
+    )
     license = models.CharField(
         max_length=16,
         choices=License.choices,
-        help_text="`pdm-1.0` or `cc0-1.0` for the base set, `opt-in` for rights holders' works.",
+        blank=True,
+        help_text="`pdm-1.0` or `cc0-1.0` for the base set, `opt-in` for rights holders' works; "
+        "empty only for rejected records.",
     )
     status = models.CharField(
         max_length=16,
@@ -82,6 +119,26 @@ class Asset(models.Model):
         default=AssetStatus.CANDIDATE,
         help_text="Lifecycle: candidate, then rejected, embargoed or published; "
         "later taken down or withdrawn. Only published assets are shown to buyers.",
+    )
+    rejection_reason = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Why a rejected asset was rejected (a reason code, e.g. license_restricted).",
+    )
+    clone_state = models.CharField(
+        max_length=16,
+        choices=CloneState.choices,
+        default=CloneState.PENDING,
+        help_text="Whether the original has been copied into our storage.",
+    )
+    clone_claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a cloning worker took this asset."
+    )
+    clone_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Failed clone attempts so far; retried up to a limit."
+    )
+    clone_error = models.CharField(
+        max_length=500, blank=True, help_text="The last clone failure, for operators."
     )
     original_key = models.CharField(
         max_length=255, blank=True, help_text="Storage key of our cloned original."
@@ -103,13 +160,98 @@ class Asset(models.Model):
                 name="asset_original_url_unique",
             ),
             models.CheckConstraint(
-                condition=Q(license__in=License.values), name="asset_license_known"
+                condition=Q(license__in=License.values) | Q(license=""),
+                name="asset_license_known",
+            ),
+            # Nothing without an accepted license gets past rejection.
+            models.CheckConstraint(
+                condition=Q(status=AssetStatus.REJECTED) | ~Q(license=""),
+                name="asset_license_unless_rejected",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=AssetStatus.values), name="asset_status_known"
             ),
         ]
-        indexes = [models.Index(fields=["status", "id"], name="asset_status_id_idx")]
+        indexes = [
+            models.Index(fields=["status", "id"], name="asset_status_id_idx"),
+            models.Index(fields=["phash_band0"], name="asset_phash_band0_idx"),
+            models.Index(fields=["phash_band1"], name="asset_phash_band1_idx"),
+            models.Index(fields=["phash_band2"], name="asset_phash_band2_idx"),
+            models.Index(fields=["phash_band3"], name="asset_phash_band3_idx"),
+            models.Index(
+                fields=["embargo_until"],
+                condition=Q(status="embargoed"),
+                name="asset_embargo_due_idx",
+            ),
+            models.Index(
+                fields=["id"],
+                condition=Q(status="candidate", clone_state__in=["pending", "failed"]),
+                name="asset_clone_queue_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title or f"{self.source}:{self.source_record_id}"
+
+
+class OptOutKind(models.TextChoices):
+    URL = "url", "URL"
+    DOMAIN = "domain", "Domain"
+    SHA256 = "sha256", "Content hash (SHA-256)"
+    CREATOR = "creator", "Creator name"
+
+
+class OptOut(models.Model):
+    """A registry entry: matching items never publish."""
+
+    kind = models.CharField(
+        max_length=16, choices=OptOutKind.choices, help_text="What the value is matched against."
+    )
+    value = models.CharField(
+        max_length=2000,
+        help_text="Normalized value: a URL, a domain (subdomains match too), a hex SHA-256, "
+        "or a creator name (compared without case or extra spaces).",
+    )
+    note = models.CharField(max_length=500, blank=True, help_text="Who asked, and how.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was registered.")
+
+    class Meta:
+        verbose_name = "opt-out"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="optout_kind_value_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class IngestRun(models.Model):
+    """The report of one ingest, import or clone run: what was seen and decided, and why."""
+
+    kind = models.CharField(
+        max_length=32, help_text="`ingest`, `import_pd12m`, `clone` or `release_embargoed`."
+    )
+    source = models.CharField(max_length=64, blank=True, help_text="Source, where one applies.")
+    started_at = models.DateTimeField(auto_now_add=True, help_text="When the run started.")
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When it ended.")
+    seen = models.PositiveIntegerField(default=0, help_text="Records read.")
+    accepted = models.PositiveIntegerField(default=0, help_text="Records accepted.")
+    embargoed = models.PositiveIntegerField(default=0, help_text="Records embargoed.")
+    rejected = models.JSONField(default=dict, help_text="Rejected records by reason.")
+    duplicates = models.PositiveIntegerField(
+        default=0, help_text="Records already in the catalog under another record."
+    )
+    errors = models.PositiveIntegerField(default=0, help_text="Records or pages that failed.")
+    error_samples = models.JSONField(
+        default=list, help_text="The first few failures, for operators."
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())

@@ -8,25 +8,21 @@ from pathlib import Path
 
 from django.db import transaction
 
-from catalog.models import AssetStatus
-from catalog.services import asset_upsert
+from catalog.connectors.base import Candidate
+from catalog.ingest import ingest_candidates
+from catalog.models import Asset, AssetStatus
+from catalog.reports import RunReport
 from marketplace.models import Role, User
 from marketplace.services import role_group
+from provenance.models import EventKind
+from provenance.services import event_append
 
 BASE_SET_FILE = Path(__file__).resolve().parent.parent / "catalog" / "demo" / "base_set.json"
-ASSET_FIELDS = (
-    "landing_url",
-    "original_url",
-    "title",
-    "creator",
-    "creator_url",
-    "description",
-    "creation_date",
-    "width",
-    "height",
-    "mime_type",
-    "license",
-)
+CANDIDATE_FIELDS = (
+    "source", "source_record_id", "landing_url", "original_url", "title", "creator",
+    "creator_url", "description", "creation_date", "width", "height", "mime_type", "license",
+    "evidence",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -62,14 +58,24 @@ def demo_load(*, base_set_file: Path = BASE_SET_FILE) -> DemoLoadResult:
         user.save()
         user.groups.add(role_group(demo.role))
 
-    created = updated = 0
-    for record in json.loads(base_set_file.read_text()):
-        _, was_created = asset_upsert(
-            source=record["source"],
-            source_record_id=record["source_record_id"],
-            status=AssetStatus.PUBLISHED,
-            **{field: record[field] for field in ASSET_FIELDS},
-        )
-        created += was_created
-        updated += not was_created
-    return DemoLoadResult(DEMO_USERS, created, updated)
+    # The records go through the real ingest (license evidence, provenance, events) ...
+    records = json.loads(base_set_file.read_text())
+    report = RunReport(kind="ingest", source="demo")
+    by_source: dict[str, list[Candidate]] = {}
+    for record in records:
+        candidate = Candidate(**{field: record[field] for field in CANDIDATE_FIELDS})
+        by_source.setdefault(candidate.source, []).append(candidate)
+    for candidates in by_source.values():
+        ingest_candidates(candidates, report=report, actor="load_demo")
+    report.save(finished=True)
+    # ... but the demo has no network to clone originals, so it publishes them as they are.
+    unpublished = Asset.objects.filter(
+        source__in=by_source, status__in=[AssetStatus.CANDIDATE, AssetStatus.EMBARGOED]
+    )
+    for asset_id in unpublished.values_list("pk", flat=True):
+        event_append(
+            kind=EventKind.PUBLISHED, actor="load_demo", asset_id=asset_id,
+            data={"note": "demo data: published without cloning the original"},
+        )  # fmt: skip
+    unpublished.update(status=AssetStatus.PUBLISHED, embargo_until=None)
+    return DemoLoadResult(DEMO_USERS, report.created, len(records) - report.created)

@@ -126,6 +126,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "release-embargoed-assets": {
+        "task": "catalog.release_embargoed",
+        "schedule": crontab(minute=5),  # hourly
+    },
+    "clone-pending-assets": {
+        "task": "catalog.clone_pending",
+        "schedule": crontab(minute="*/10"),
+        "kwargs": {"limit": 20000},
+    },
 }
 
 REST_FRAMEWORK = {
@@ -178,6 +187,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # One line per HTTP request is too much while ingesting millions of records.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 
 # EMAIL_URL: smtp+tls://user:password@host:587 in production; the console by default.
@@ -187,3 +198,27 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="marketplace@localhos
 # With DEBUG on (the demo) WhiteNoise serves files straight from the apps, no collectstatic.
 WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Ingestion and cloning of the base set (catalog).
+INGEST_USER_AGENT = env.str(
+    "INGEST_USER_AGENT",
+    default="OptInMediaMarketplaceBot/1.0 (+https://example.org/bot; ops@example.org)",
+)
+INGEST_RATE_PER_HOST = env.float("INGEST_RATE_PER_HOST", default=5.0)
+INGEST_HTTP_ATTEMPTS = env.int("INGEST_HTTP_ATTEMPTS", default=4)
+INGEST_HTTP_TIMEOUT = env.float("INGEST_HTTP_TIMEOUT", default=30.0)
+COMMONS_EMBARGO_DAYS = env.int("COMMONS_EMBARGO_DAYS", default=14)
+# API keys of the sources that require one (the others are open).
+SMITHSONIAN_API_KEY = env.str("SMITHSONIAN_API_KEY", default="")
+EUROPEANA_API_KEY = env.str("EUROPEANA_API_KEY", default="")
+NYPL_API_TOKEN = env.str("NYPL_API_TOKEN", default="")
+BROOKLYN_API_KEY = env.str("BROOKLYN_API_KEY", default="")
+CLONE_CONCURRENCY = env.int("CLONE_CONCURRENCY", default=16)
+CLONE_BATCH_SIZE = env.int("CLONE_BATCH_SIZE", default=200)
+CLONE_RATE_PER_HOST = env.float("CLONE_RATE_PER_HOST", default=10.0)
+CLONE_MAX_BYTES = env.int("CLONE_MAX_BYTES", default=300 * 1024 * 1024)
+CLONE_MAX_PIXELS = env.int("CLONE_MAX_PIXELS", default=250_000_000)
+CLONE_MAX_ATTEMPTS = env.int("CLONE_MAX_ATTEMPTS", default=5)
+CLONE_CLAIM_MINUTES = env.int("CLONE_CLAIM_MINUTES", default=30)
+THUMBNAIL_SIZE = env.int("THUMBNAIL_SIZE", default=384)
+DEDUPE_PHASH_MAX_DISTANCE = env.int("DEDUPE_PHASH_MAX_DISTANCE", default=3)

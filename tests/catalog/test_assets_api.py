@@ -3,7 +3,6 @@
 import pytest
 
 from catalog.models import Asset, AssetStatus, License
-from catalog.services import asset_upsert
 
 pytestmark = pytest.mark.django_db
 
@@ -12,14 +11,14 @@ ASSETS = "/api/v1/assets/"
 
 def make_assets(count: int, status=AssetStatus.PUBLISHED, prefix="r") -> list[Asset]:
     return [
-        asset_upsert(
+        Asset.objects.create(
             source="cleveland_museum",
             source_record_id=f"{prefix}{i}",
             title=f"Work {i}",
             original_url=f"https://images.example.org/{prefix}{i}.jpg",
             license=License.CC0,
             status=status,
-        )[0]
+        )
         for i in range(count)
     ]
 
@@ -73,11 +72,3 @@ def test_malformed_cursor_is_400(api_client):
     response = api_client.get(ASSETS, {"cursor": "not-a-cursor"})
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["cursor"]
-
-
-def test_upsert_updates_instead_of_duplicating():
-    (asset,) = make_assets(1)
-    again, created = asset_upsert(source="cleveland_museum", source_record_id="r0", title="Renamed")
-    assert not created
-    assert again.id == asset.id
-    assert Asset.objects.get().title == "Renamed"

@@ -1,0 +1,146 @@
+"""Cloning throughput: serve generated JPEGs from a local HTTP server (another process) and
+clone them through the real pipeline (download, header checks, decode, hashes, thumbnail,
+storage, dedupe, publish on PostgreSQL). Baseline in the same run: bare downloads of the
+same files with the same HTTP client and concurrency.
+
+    .venv/bin/python benchmarks/clone.py [--images 2000] [--size 640x480]
+
+Target (docs/BENCHMARKS.md): 300 images/s on a 2-core machine."""
+
+import argparse
+import io
+import multiprocessing
+import os
+import random
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import bench_database
+
+
+def make_jpeg(seed: int, size: tuple[int, int]) -> bytes:
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(30):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        draw.ellipse(
+            [x, y, x + rng.randrange(20, 300), y + rng.randrange(20, 300)],
+            fill=tuple(rng.randrange(256) for _ in range(3)),
+        )
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def serve(folder: str, port_queue) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else keep-alive answers wait 40 ms for delayed ACKs
+
+        def do_GET(self):
+            path = Path(folder) / self.path.lstrip("/")
+            body = path.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    port_queue.put(server.server_address[1])
+    server.serve_forever()
+
+
+def clone_worker(_: int) -> tuple[int, int]:
+    from catalog.cloning import clone_pending
+
+    report = clone_pending(actor="benchmark")
+    return report.duplicates, report.errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=2000)
+    parser.add_argument("--size", default="640x480")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count(),
+        help="Cloning processes, as Celery workers would run them (claims never overlap).",
+    )  # fmt: skip
+    args = parser.parse_args()
+    size = tuple(int(v) for v in args.size.split("x"))
+
+    work = Path(tempfile.mkdtemp(prefix="bench-clone-"))
+    os.environ["MEDIA_ROOT"] = str(work / "media")
+    os.environ["CLONE_RATE_PER_HOST"] = "0"  # one local host: the politeness limit is not measured
+    os.environ.setdefault("CLONE_CONCURRENCY", "16")
+    files = work / "files"
+    files.mkdir()
+    started = time.perf_counter()
+    total_bytes = 0
+    for i in range(args.images):
+        data = make_jpeg(i, size)
+        total_bytes += len(data)
+        (files / f"{i}.jpg").write_bytes(data)
+    print(f"generated {args.images} JPEGs {args.size}, {total_bytes / args.images / 1024:.0f} KiB "
+          f"average, in {time.perf_counter() - started:.1f}s")  # fmt: skip
+
+    ports = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve, args=(str(files), ports), daemon=True)
+    server.start()
+    base = f"http://127.0.0.1:{ports.get(timeout=10)}"
+
+    with bench_database("bench_clone"):
+        from django.conf import settings
+
+        from catalog.connectors.base import Fetcher
+        from catalog.models import Asset, AssetStatus
+
+        urls = [f"{base}/{i}.jpg" for i in range(args.images)]
+        concurrency = settings.CLONE_CONCURRENCY
+        with (
+            Fetcher(rate_per_host=0, max_connections=concurrency) as fetcher,
+            ThreadPoolExecutor(concurrency) as pool,
+        ):
+            started = time.perf_counter()
+            list(pool.map(lambda url: fetcher.download(url, max_bytes=10**8), urls))
+            bare = time.perf_counter() - started
+
+        Asset.objects.bulk_create(
+            Asset(source="bench", source_record_id=str(i), original_url=url, license="cc0-1.0",
+                  status=AssetStatus.CANDIDATE)
+            for i, url in enumerate(urls)
+        )  # fmt: skip
+        from django.db import connections
+
+        connections.close_all()  # each worker process opens its own
+        context = multiprocessing.get_context("fork")
+        started = time.perf_counter()
+        with context.Pool(args.workers) as pool:
+            reports = pool.map(clone_worker, range(args.workers))
+        elapsed = time.perf_counter() - started
+        published = Asset.objects.filter(status=AssetStatus.PUBLISHED).count()
+        duplicates = sum(r[0] for r in reports)
+        errors = sum(r[1] for r in reports)
+
+    server.terminate()
+    print(f"bare download (baseline): {args.images / bare:8.0f} images/s")
+    print(f"clone pipeline:           {args.images / elapsed:8.0f} images/s "
+          f"({published} published, {duplicates} duplicates, {errors} errors, "
+          f"{args.workers} worker processes)")  # fmt: skip
+    print(f"pipeline / bare download: {bare / elapsed:8.1%}   target: 300 images/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""Cloning: copy each accepted original once into our storage, then dedupe and publish.
+
+Workers claim assets in batches (SKIP LOCKED, so several workers never take the same one),
+download and decode in a thread pool, store under content-addressed keys, then settle the
+batch in one short transaction: opt-out by content hash, exact and near duplicates, publish.
+State lives on each asset (`clone_state`), so a crashed run resumes where it stopped and a
+finished asset is never downloaded again."""
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.connectors.base import Fetcher, TooLarge
+from catalog.images import DecodedImage, ImageRejected, decode_image, hamming, phash_bands
+from catalog.models import Asset, AssetStatus, CloneState
+from catalog.optouts import OPT_OUT, opted_out
+from catalog.reports import RunReport
+from provenance.models import EventKind, ProvenanceEvent
+from provenance.services import clones_record, events_append
+
+logger = logging.getLogger(__name__)
+
+OPT_OUT_HEADER = "opt_out_header"
+ORIGINAL_GONE = "original_gone"
+DUPLICATE = "duplicate"
+TOO_LARGE = "file_too_large"
+# Serializes the settle step across workers so two copies never both become canonical.
+SETTLE_LOCK_KEY = 7_341_001
+
+
+SETTLED_FIELDS = [
+    "status", "rejection_reason", "clone_state", "clone_attempts", "clone_error", "canonical",
+    "sha256", "perceptual_hash", "phash_band0", "phash_band1", "phash_band2", "phash_band3",
+    "width", "height", "mime_type", "byte_size", "original_key", "thumbnail_key", "updated_at",
+]  # fmt: skip
+
+
+@dataclass
+class Fetched:
+    """What happened to one asset's download: stored, rejected for good, or failed for now."""
+
+    asset_id: int
+    image: DecodedImage | None = None
+    original_key: str = ""
+    thumbnail_key: str = ""
+    rejected: str = ""  # a reason: this asset will not be published
+    failed: str = ""  # a transient failure: try again later
+
+
+def opt_out_headers(headers: httpx.Headers) -> bool:
+    """`X-Robots-Tag: noai`/`noimageai` (any directive list) or `tdm-reservation: 1`."""
+    robots = ",".join(headers.get_list("x-robots-tag")).lower().replace(":", ",")
+    directives = {part.strip() for part in robots.replace(" ", ",").split(",")}
+    if directives & {"noai", "noimageai"}:
+        return True
+    return headers.get("tdm-reservation", "").strip() == "1"
+
+
+def storage_key(kind: str, sha256: str, extension: str) -> str:
+    return f"{kind}/{sha256[:2]}/{sha256[2:4]}/{sha256}.{extension}"
+
+
+def _store(key: str, data: bytes) -> str:
+    storage = storages["default"]
+    if storage.exists(key):  # content-addressed: same bytes, same key, stored once
+        return key
+    return storage.save(key, ContentFile(data))
+
+
+def fetch_one(fetcher: Fetcher, asset_id: int, url: str) -> Fetched:
+    """Download, check, decode and store one original. Never raises."""
+    try:
+        response, data = fetcher.download(url, max_bytes=settings.CLONE_MAX_BYTES)
+    except TooLarge as exc:
+        return Fetched(asset_id, rejected=TOO_LARGE, failed=str(exc))
+    except Exception as exc:  # transport errors, 5xx after retries: try again later
+        return Fetched(asset_id, failed=f"{type(exc).__name__}: {exc}"[:500])
+    if opt_out_headers(response.headers):
+        return Fetched(asset_id, rejected=OPT_OUT_HEADER)
+    if response.status_code in (404, 410):
+        return Fetched(asset_id, rejected=ORIGINAL_GONE)
+    if response.status_code >= 400:
+        return Fetched(asset_id, failed=f"HTTP {response.status_code}")
+    try:
+        image = decode_image(
+            data, max_pixels=settings.CLONE_MAX_PIXELS, thumbnail_size=settings.THUMBNAIL_SIZE
+        )
+    except ImageRejected as exc:
+        return Fetched(asset_id, rejected=exc.reason, failed=str(exc)[:500])
+    try:
+        original_key = _store(storage_key("originals", image.sha256, image.extension), data)
+        thumbnail_key = _store(storage_key("thumbnails", image.sha256, "jpg"), image.thumbnail)
+    except Exception as exc:  # storage unavailable: nothing is lost, retry later
+        return Fetched(asset_id, failed=f"storage: {type(exc).__name__}: {exc}"[:500])
+    return Fetched(asset_id, image=image, original_key=original_key, thumbnail_key=thumbnail_key)
+
+
+def claim_batch(size: int, *, run_started: datetime) -> list[tuple[int, str]]:
+    """Take up to `size` assets to clone: pending ones, ones that failed in an earlier run,
+    and ones claimed by a worker that died."""
+    now = timezone.now()
+    stale = now - timedelta(minutes=settings.CLONE_CLAIM_MINUTES)
+    with transaction.atomic():
+        rows = list(
+            Asset.objects.select_for_update(skip_locked=True)
+            .filter(status=AssetStatus.CANDIDATE)
+            .filter(
+                Q(clone_state=CloneState.PENDING)
+                | Q(clone_state=CloneState.FAILED, clone_claimed_at__lt=run_started)
+                | Q(clone_state=CloneState.CLAIMED, clone_claimed_at__lt=stale)
+            )
+            .exclude(original_url="")
+            .order_by("pk")
+            .values_list("pk", "original_url")[:size]
+        )
+        Asset.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+            clone_state=CloneState.CLAIMED, clone_claimed_at=now
+        )
+    return rows
+
+
+def settle(results: list[Fetched], *, report: RunReport, actor: str) -> None:
+    """Record a batch's outcomes: publish the new originals that are neither opted out nor
+    duplicates, link duplicates to their canonical asset, count failures for retry."""
+    now = timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SETTLE_LOCK_KEY])
+        assets = {
+            a.pk: a
+            for a in Asset.objects.select_for_update()
+            .filter(pk__in=[r.asset_id for r in results])
+            .order_by("pk")
+        }
+        stored = [r for r in results if r.image and r.asset_id in assets]
+        blocked = {stored[i].asset_id for i in opted_out(("", "", r.image.sha256) for r in stored)}
+        canonical_for = _canonicals(stored, assets)
+        events, cloned = [], {}
+        for result in sorted(results, key=lambda r: r.asset_id):
+            asset = assets.get(result.asset_id)
+            if asset is None:
+                continue
+            if asset.status != AssetStatus.CANDIDATE:  # taken down or re-decided meanwhile
+                asset.clone_state = CloneState.PENDING
+            elif result.image:
+                _apply_image(asset, result)
+                cloned[asset.pk] = result.image.sha256
+                events.append(_event(asset, EventKind.CLONE_DONE, actor, sha256=asset.sha256))
+                canonical = canonical_for.get(asset.pk)
+                if asset.pk in blocked:
+                    _reject(asset, OPT_OUT, report)
+                    events.append(_event(asset, EventKind.CLONE_REJECTED, actor, OPT_OUT))
+                elif canonical:
+                    asset.canonical_id = canonical
+                    _reject(asset, DUPLICATE, report)
+                    report.duplicates += 1
+                    events.append(_event(asset, EventKind.DEDUPE_LINKED, actor, DUPLICATE,
+                                         canonical=canonical))  # fmt: skip
+                else:
+                    asset.status = AssetStatus.PUBLISHED
+                    report.accepted += 1
+                    report.accepted_ids.append(str(asset.pk))
+                    events.append(_event(asset, EventKind.PUBLISHED, actor))
+            elif result.rejected:
+                asset.clone_state = CloneState.DONE
+                asset.clone_error = result.failed
+                _reject(asset, result.rejected, report)
+                events.append(_event(asset, EventKind.CLONE_REJECTED, actor, result.rejected))
+            else:
+                asset.clone_attempts += 1
+                asset.clone_error = result.failed[:500]
+                gave_up = asset.clone_attempts >= settings.CLONE_MAX_ATTEMPTS
+                asset.clone_state = CloneState.GAVE_UP if gave_up else CloneState.FAILED
+                report.error(f"asset {asset.pk}: {result.failed}")
+                events.append(_event(asset, EventKind.CLONE_FAILED, actor, "clone_failed",
+                                     error=result.failed[:200], gave_up=gave_up))  # fmt: skip
+            asset.updated_at = now
+        # An upsert on the primary key writes the batch in one statement; bulk_update's
+        # CASE expressions are several times slower for this many columns.
+        Asset.objects.bulk_create(
+            assets.values(),
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=SETTLED_FIELDS,
+        )
+        clones_record(cloned_at=now, sha256_by_asset=cloned)
+        events_append(events)
+
+
+def _apply_image(asset: Asset, result: Fetched) -> None:
+    image = result.image
+    asset.sha256, asset.perceptual_hash = image.sha256, image.perceptual_hash
+    (asset.phash_band0, asset.phash_band1, asset.phash_band2, asset.phash_band3) = phash_bands(
+        image.perceptual_hash
+    )
+    asset.width, asset.height = image.width, image.height
+    asset.mime_type, asset.byte_size = image.mime_type, image.byte_size
+    asset.original_key, asset.thumbnail_key = result.original_key, result.thumbnail_key
+    asset.clone_state, asset.clone_error = CloneState.DONE, ""
+
+
+def _reject(asset: Asset, reason: str, report: RunReport) -> None:
+    asset.status, asset.rejection_reason = AssetStatus.REJECTED, reason
+    report.reject(str(asset.pk), reason)
+
+
+def _event(asset: Asset, kind: str, actor: str, reason: str = "", **data) -> ProvenanceEvent:
+    return ProvenanceEvent(asset_id=asset.pk, kind=kind, reason=reason, actor=actor, data=data)
+
+
+def _canonicals(stored: list[Fetched], assets: dict[int, Asset]) -> dict[int, int]:
+    """For each newly stored asset that duplicates an earlier one (same SHA-256, or a
+    perceptual hash within DEDUPE_PHASH_MAX_DISTANCE), the id of the canonical asset."""
+    if not stored:
+        return {}
+    shas = {r.image.sha256 for r in stored}
+    bands = [phash_bands(r.image.perceptual_hash) for r in stored]
+    condition = Q(sha256__in=shas)
+    for i in range(4):
+        condition |= Q(**{f"phash_band{i}__in": {b[i] for b in bands}})
+    known = list(
+        Asset.objects.filter(condition, canonical__isnull=True, clone_state=CloneState.DONE)
+        .exclude(pk__in=[r.asset_id for r in stored])
+        .filter(status__in=[AssetStatus.PUBLISHED, AssetStatus.TAKEN_DOWN])
+        .values_list("pk", "sha256", "perceptual_hash")
+    )
+    limit = settings.DEDUPE_PHASH_MAX_DISTANCE
+    result: dict[int, int] = {}
+    for r in sorted(stored, key=lambda r: r.asset_id):
+        image = r.image
+        match = next(
+            (pk for pk, sha, ph in known
+             if sha == image.sha256 or (ph and hamming(ph, image.perceptual_hash) <= limit)),
+            None,
+        )  # fmt: skip
+        if match is not None:
+            result[r.asset_id] = match
+        else:  # the first of its group in this batch becomes the canonical one
+            known.append((r.asset_id, image.sha256, image.perceptual_hash))
+    return result
+
+
+def clone_pending(
+    *,
+    limit: int | None = None,
+    actor: str = "clone_assets",
+    fetcher: Fetcher | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunReport:
+    """Clone candidates until none is left (or `limit` were tried), batch by batch."""
+    report = RunReport(kind="clone")
+    report.save()
+    started = timezone.now()
+    own_fetcher = fetcher is None
+    fetcher = fetcher or Fetcher(
+        rate_per_host=settings.CLONE_RATE_PER_HOST, max_connections=settings.CLONE_CONCURRENCY
+    )
+    try:
+        with ThreadPoolExecutor(max_workers=settings.CLONE_CONCURRENCY) as pool:
+            while limit is None or report.seen < limit:
+                size = settings.CLONE_BATCH_SIZE
+                if limit is not None:
+                    size = min(size, limit - report.seen)
+                batch = claim_batch(size, run_started=started)
+                if not batch:
+                    break
+                results = list(pool.map(lambda row: fetch_one(fetcher, *row), batch))
+                report.seen += len(batch)
+                settle(results, report=report, actor=actor)
+                report.save()
+                if progress:
+                    progress(len(batch))
+    finally:
+        if own_fetcher:
+            fetcher.close()
+        report.save(finished=True)
+    return report

@@ -1,0 +1,118 @@
+"""Decoding and describing images: what we accept, its real type and size, a thumbnail with
+no metadata, and the hashes used for storage keys and dedupe. Pure functions on bytes."""
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+import imagehash
+from PIL import Image, UnidentifiedImageError
+
+MIME_BY_FORMAT = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "TIFF": "image/tiff",
+    "GIF": "image/gif",
+}
+EXTENSION_BY_MIME = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/tiff": "tif",
+    "image/gif": "gif",
+}
+
+
+class ImageRejected(ValueError):
+    """Bytes we will not keep; `reason` is the report's reason code."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    sha256: str
+    mime_type: str
+    width: int
+    height: int
+    byte_size: int
+    perceptual_hash: str  # 16 hex digits
+    thumbnail: bytes  # JPEG, without EXIF or any other metadata
+
+    @property
+    def extension(self) -> str:
+        return EXTENSION_BY_MIME[self.mime_type]
+
+
+def phash_bands(perceptual_hash: str) -> tuple[int, int, int, int]:
+    """The 64-bit hash as four 16-bit integers (see Asset.phash_band0)."""
+    value = int(perceptual_hash, 16)
+    return tuple((value >> shift) & 0xFFFF for shift in (0, 16, 32, 48))  # type: ignore[return-value]
+
+
+def hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def decode_image(
+    data: bytes, *, max_pixels: int, thumbnail_size: int, formats=tuple(MIME_BY_FORMAT)
+) -> DecodedImage:
+    """Verify and describe an image, or raise ImageRejected. The pixel limit is checked from
+    the header, before any pixel is decoded (decompression bombs)."""
+    if not data:
+        raise ImageRejected("not_an_image", "the file is empty")
+    try:
+        with Image.open(io.BytesIO(data), formats=formats) as probe:
+            fmt = probe.format
+            width, height = probe.size
+            if width * height > max_pixels:
+                raise ImageRejected(
+                    "image_too_large", f"{width}x{height} pixels is over the {max_pixels} limit"
+                )
+            probe.verify()
+        with Image.open(io.BytesIO(data), formats=formats) as image:
+            # JPEGs decode at a reduced scale (all data is still read, so truncation shows).
+            image.draft("RGB", (thumbnail_size, thumbnail_size))
+            image.load()
+            small = _reduced(image, thumbnail_size)
+            thumbnail = _jpeg(small)
+            # Hashed from the reduced copy: the same bytes always give the same hash, and
+            # phash itself looks at only 32x32 pixels.
+            perceptual = str(imagehash.phash(small))
+    except ImageRejected:
+        raise
+    except UnidentifiedImageError as exc:
+        raise ImageRejected("not_an_image", "not a JPEG, PNG, WebP, TIFF or GIF image") from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected("image_too_large", str(exc)) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageRejected("corrupt_image", f"the image cannot be decoded: {exc}") from exc
+    return DecodedImage(
+        sha256=hashlib.sha256(data).hexdigest(),
+        mime_type=MIME_BY_FORMAT[fmt],
+        width=width,
+        height=height,
+        byte_size=len(data),
+        perceptual_hash=perceptual,
+        thumbnail=thumbnail,
+    )
+
+
+def _reduced(image: Image.Image, size: int) -> Image.Image:
+    """An RGB or greyscale copy that fits in size x size, without the original's metadata."""
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGBA").convert("RGB") if "A" in image.mode else image.convert("RGB")
+    scale = min(1.0, size / max(image.size))
+    target = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    small = image.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    small.info = {}  # no EXIF (GPS), XMP, comments or ICC profile travels to the thumbnail
+    return small
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()

@@ -1,0 +1,32 @@
+"""The catalog's work as Celery tasks, for workers and beat. Each is safe to repeat."""
+
+from datetime import date
+
+from celery import shared_task
+
+from catalog.cloning import clone_pending
+from catalog.embargo import release_embargoed
+from catalog.ingest import ingest_source
+
+
+@shared_task(name="catalog.ingest_source")
+def ingest_source_task(source: str, since: str | None = None, limit: int | None = None) -> dict:
+    report = ingest_source(
+        source=source,
+        since=date.fromisoformat(since) if since else None,
+        limit=limit,
+        actor=f"task ingest {source}",
+    )
+    return {"run": report.run.pk, "summary": report.summary()}
+
+
+@shared_task(name="catalog.clone_pending")
+def clone_pending_task(limit: int | None = None) -> dict:
+    report = clone_pending(limit=limit, actor="task clone")
+    return {"run": report.run.pk, "seen": report.seen, "published": report.accepted}
+
+
+@shared_task(name="catalog.release_embargoed")
+def release_embargoed_task() -> dict:
+    report = release_embargoed(actor="task release_embargoed")
+    return {"run": report.run.pk, "summary": report.summary()}

@@ -1,0 +1,77 @@
+"""Writing provenance: records are upserted per asset, events are only ever appended."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from provenance.models import ProvenanceEvent, ProvenanceRecord
+
+RECORD_FIELDS = (
+    "source", "source_record_id", "record_url", "original_url", "institution", "creator",
+    "license", "decision", "evidence", "retrieved_at",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A license decision about one asset, with its evidence, to be recorded."""
+
+    asset_id: int
+    source: str
+    source_record_id: str
+    decision: str
+    retrieved_at: datetime
+    license: str = ""
+    record_url: str = ""
+    original_url: str = ""
+    institution: str = ""
+    creator: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def decisions_record(*, decisions: Iterable[Decision], kinds: dict[int, str], actor: str) -> None:
+    """Upsert each asset's provenance record and append one event per decision.
+
+    `kinds` maps asset id to the event kind; call inside the caller's transaction."""
+    decisions = list(decisions)
+    if not decisions:
+        return
+    ProvenanceRecord.objects.bulk_create(
+        [
+            ProvenanceRecord(asset_id=d.asset_id, **{f: getattr(d, f) for f in RECORD_FIELDS})
+            for d in decisions
+        ],
+        update_conflicts=True,
+        unique_fields=["asset_id"],
+        update_fields=list(RECORD_FIELDS),
+    )
+    events_append(
+        ProvenanceEvent(
+            asset_id=d.asset_id,
+            kind=kinds[d.asset_id],
+            reason="" if d.decision in ("accepted", "embargoed") else d.decision,
+            actor=actor,
+            data={"license": d.license, "source": d.source, "record": d.source_record_id},
+        )
+        for d in decisions
+    )
+
+
+def events_append(events: Iterable[ProvenanceEvent]) -> None:
+    ProvenanceEvent.objects.bulk_create(list(events))
+
+
+def event_append(*, kind: str, actor: str, asset_id: int | None = None, reason: str = "",
+                 data: dict | None = None) -> ProvenanceEvent:  # fmt: skip
+    return ProvenanceEvent.objects.create(
+        asset_id=asset_id, kind=kind, reason=reason, actor=actor, data=data or {}
+    )
+
+
+def clones_record(*, cloned_at: datetime, sha256_by_asset: dict[int, str]) -> None:
+    """Note when each asset's original was copied into our storage, and its checksum."""
+    records = list(ProvenanceRecord.objects.filter(asset_id__in=list(sha256_by_asset)))
+    for record in records:
+        record.cloned_at, record.sha256 = cloned_at, sha256_by_asset[record.asset_id]
+    ProvenanceRecord.objects.bulk_update(records, ["cloned_at", "sha256"])

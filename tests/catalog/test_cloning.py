@@ -1,0 +1,258 @@
+"""Cloning against a real HTTP server on loopback: each original stored once, checked,
+deduplicated and published, or refused with its reason."""
+
+import pytest
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from catalog.cloning import clone_pending, opt_out_headers
+from catalog.connectors.base import Fetcher
+from catalog.models import Asset, AssetStatus, CloneState, OptOut
+from provenance.models import ProvenanceEvent, ProvenanceRecord
+from provenance.services import Decision, decisions_record
+from tests.catalog.images import encode, jpeg, picture, png_bomb
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_clone_settings(settings):
+    settings.CLONE_CONCURRENCY = 4
+    settings.CLONE_BATCH_SIZE = 50
+    settings.INGEST_HTTP_ATTEMPTS = 2
+
+
+def candidate_asset(url: str, record_id: str | None = None) -> Asset:
+    asset = Asset.objects.create(
+        source="cleveland_museum", source_record_id=record_id or url.rsplit("/", 1)[-1],
+        original_url=url, license="cc0-1.0", status=AssetStatus.CANDIDATE,
+    )  # fmt: skip
+    decisions_record(
+        decisions=[Decision(asset_id=asset.pk, source=asset.source,
+                            source_record_id=asset.source_record_id, decision="accepted",
+                            retrieved_at=asset.created_at, license="cc0-1.0")],
+        kinds={asset.pk: "ingest.accepted"}, actor="test",
+    )  # fmt: skip
+    return asset
+
+
+def clone(**kwargs):
+    with Fetcher(rate_per_host=0, attempts=2) as fetcher:
+        return clone_pending(fetcher=fetcher, **kwargs)
+
+
+def test_an_image_is_stored_described_and_published(local_server):
+    data = jpeg(1, size=(640, 480))
+    asset = candidate_asset(local_server.add("/a.jpg", body=data))
+    report = clone()
+    asset.refresh_from_db()
+    assert (asset.status, asset.clone_state) == (AssetStatus.PUBLISHED, CloneState.DONE)
+    assert (asset.width, asset.height, asset.mime_type, asset.byte_size) == (
+        640,
+        480,
+        "image/jpeg",
+        len(data),
+    )
+    assert (
+        asset.original_key == f"originals/{asset.sha256[:2]}/{asset.sha256[2:4]}/{asset.sha256}.jpg"
+    )
+    assert default_storage.open(asset.original_key).read() == data
+    with Image.open(default_storage.open(asset.thumbnail_key)) as thumb:
+        assert max(thumb.size) == 384
+        assert not thumb.getexif()
+    assert len(asset.perceptual_hash) == 16
+    assert ProvenanceRecord.objects.get(asset_id=asset.pk).sha256 == asset.sha256
+    assert (report.seen, report.accepted) == (1, 1)
+
+
+def test_a_finished_asset_is_never_downloaded_again(local_server):
+    candidate_asset(local_server.add("/a.jpg", body=jpeg(1)))
+    clone()
+    second = clone()
+    assert local_server.hits["/a.jpg"] == 1
+    assert second.seen == 0
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({"X-Robots-Tag": "noai"}, "opt_out_header"),
+        ({"X-Robots-Tag": "googlebot: noimageai, noarchive"}, "opt_out_header"),
+        ({"tdm-reservation": "1"}, "opt_out_header"),
+    ],
+)
+def test_opt_out_response_headers_reject(local_server, headers, reason):
+    asset = candidate_asset(local_server.add("/a.jpg", body=jpeg(1), headers=headers))
+    report = clone()
+    asset.refresh_from_db()
+    assert (asset.status, asset.rejection_reason) == ("rejected", reason)
+    assert not asset.original_key
+    assert report.rejected_ids == {str(asset.pk): reason}
+
+
+def test_header_parsing_is_not_fooled():
+    import httpx
+
+    assert not opt_out_headers(httpx.Headers({"X-Robots-Tag": "noindex, nofollow"}))
+    assert not opt_out_headers(httpx.Headers({"tdm-reservation": "0"}))
+    assert opt_out_headers(httpx.Headers([("X-Robots-Tag", "noindex"), ("X-Robots-Tag", "NoAI")]))
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "not_an_image"),
+        (b"<html>not an image</html>", "not_an_image"),
+        (jpeg(2)[:2000], "corrupt_image"),
+        (png_bomb(), "image_too_large"),
+        (encode(picture(3), "BMP"), "not_an_image"),
+    ],
+    ids=["empty", "html", "truncated-jpeg", "decompression-bomb", "bmp"],
+)
+def test_bad_files_are_rejected_with_a_reason_and_nothing_stored(local_server, body, reason):
+    asset = candidate_asset(local_server.add("/bad", body=body))
+    clone()
+    asset.refresh_from_db()
+    assert (asset.status, asset.rejection_reason) == ("rejected", reason)
+    assert not asset.original_key
+    assert not default_storage.exists("originals")
+
+
+def test_oversized_downloads_are_abandoned(local_server, settings):
+    settings.CLONE_MAX_BYTES = 1000
+    asset = candidate_asset(local_server.add("/big.jpg", body=jpeg(4)))
+    clone()
+    asset.refresh_from_db()
+    assert (asset.status, asset.rejection_reason) == ("rejected", "file_too_large")
+
+
+def test_a_missing_original_is_rejected(local_server):
+    asset = candidate_asset(local_server.base_url + "/nothing-here.jpg")
+    clone()
+    asset.refresh_from_db()
+    assert (asset.status, asset.rejection_reason) == ("rejected", "original_gone")
+
+
+def test_server_errors_are_retried_on_a_later_run_then_given_up(local_server, settings):
+    settings.CLONE_MAX_ATTEMPTS = 2
+    url = local_server.add("/flaky.jpg", body=jpeg(5), failures=[500, 500, 500, 500])
+    asset = candidate_asset(url)
+    first = clone()
+    asset.refresh_from_db()
+    assert (asset.status, asset.clone_state, asset.clone_attempts) == ("candidate", "failed", 1)
+    assert first.errors == 1
+    clone()
+    asset.refresh_from_db()
+    assert (asset.clone_state, asset.clone_attempts) == ("gave_up", 2)
+    assert clone().seen == 0  # given up: left for an operator
+    assert ProvenanceEvent.objects.filter(kind="clone.failed").count() == 2
+
+
+def test_a_failure_then_success_publishes(local_server):
+    asset = candidate_asset(local_server.add("/later.jpg", body=jpeg(6), failures=[503, 503]))
+    clone()
+    asset.refresh_from_db()
+    assert asset.clone_state == "failed"
+    clone()
+    asset.refresh_from_db()
+    assert asset.status == "published"
+
+
+def test_exact_duplicates_link_to_the_first_and_store_one_file(local_server):
+    data = jpeg(7)
+    first = candidate_asset(local_server.add("/one.jpg", body=data))
+    second = candidate_asset(local_server.add("/two.jpg", body=data))
+    report = clone()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status, second.rejection_reason) == (
+        "published",
+        "rejected",
+        "duplicate",
+    )
+    assert second.canonical_id == first.pk
+    assert first.original_key == second.original_key
+    assert report.duplicates == 1
+
+
+def test_near_duplicates_link_to_the_published_one(local_server):
+    original = picture(8, size=(800, 600))
+    first = candidate_asset(local_server.add("/big.jpg", body=encode(original, "JPEG")))
+    clone()
+    smaller = original.resize((400, 300))
+    copy = candidate_asset(local_server.add("/small.png", body=encode(smaller, "PNG")))
+    other = candidate_asset(local_server.add("/other.jpg", body=jpeg(9)))
+    clone()
+    copy.refresh_from_db()
+    other.refresh_from_db()
+    assert (copy.status, copy.canonical_id) == ("rejected", first.pk)
+    assert (other.status, other.canonical_id) == ("published", None)
+
+
+def test_an_opted_out_hash_never_publishes(local_server):
+    import hashlib
+
+    data = jpeg(10)
+    OptOut.objects.create(kind="sha256", value=hashlib.sha256(data).hexdigest())
+    asset = candidate_asset(local_server.add("/a.jpg", body=data))
+    clone()
+    asset.refresh_from_db()
+    assert (asset.status, asset.rejection_reason) == ("rejected", "opt_out")
+
+
+def test_an_asset_taken_down_while_cloning_is_not_published(local_server, monkeypatch):
+    from catalog import cloning
+
+    asset = candidate_asset(local_server.add("/a.jpg", body=jpeg(11)))
+    real_settle = cloning.settle
+
+    def takedown_then_settle(*args, **kwargs):  # a moderator acts while the file downloads
+        Asset.objects.filter(pk=asset.pk).update(status=AssetStatus.TAKEN_DOWN)
+        return real_settle(*args, **kwargs)
+
+    monkeypatch.setattr(cloning, "settle", takedown_then_settle)
+    clone()
+    asset.refresh_from_db()
+    assert asset.status == "taken_down"
+
+
+def test_a_crashed_run_is_resumed(local_server, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    asset = candidate_asset(local_server.add("/a.jpg", body=jpeg(12)))
+    Asset.objects.filter(pk=asset.pk).update(
+        clone_state=CloneState.CLAIMED, clone_claimed_at=timezone.now() - timedelta(hours=2)
+    )
+    clone()
+    asset.refresh_from_db()
+    assert asset.status == "published"
+
+
+def test_limit_stops_the_run(local_server):
+    for i in range(5):
+        candidate_asset(local_server.add(f"/{i}.jpg", body=jpeg(20 + i)))
+    report = clone(limit=3)
+    assert report.seen == 3
+    assert Asset.objects.filter(status="published").count() == 3
+
+
+def test_thumbnails_carry_no_location_or_other_metadata(local_server):
+    from PIL import Image as PILImage
+
+    exif = PILImage.Exif()
+    exif[0x010E] = "secret description"
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 29.0), 3: "E", 4: (2.0, 17.0, 40.0)}  # GPS
+    data = encode(picture(30, size=(900, 600)), "JPEG", exif=exif.tobytes(),
+                  comment=b"taken at home")  # fmt: skip
+    with PILImage.open(__import__("io").BytesIO(data)) as original:
+        assert original.getexif().get_ifd(0x8825)  # the original does carry GPS
+    asset = candidate_asset(local_server.add("/gps.jpg", body=data))
+    clone()
+    asset.refresh_from_db()
+    with PILImage.open(default_storage.open(asset.thumbnail_key)) as thumb:
+        assert thumb.size == (384, 256)
+        assert not thumb.getexif()
+        assert "comment" not in thumb.info and "exif" not in thumb.info
+    assert default_storage.open(asset.original_key).read() == data  # the original is untouched
