@@ -74,7 +74,10 @@ def _store(key: str, data: bytes) -> str:
     storage = storages["default"]
     if storage.exists(key):  # content-addressed: same bytes, same key, stored once
         return key
-    return storage.save(key, ContentFile(data))
+    saved = storage.save(key, ContentFile(data))
+    if saved != key:  # another worker stored the same bytes meanwhile: keep one copy
+        storage.delete(saved)
+    return key
 
 
 def fetch_one(fetcher: Fetcher, asset_id: int, url: str) -> Fetched:

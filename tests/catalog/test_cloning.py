@@ -1,11 +1,18 @@
 """Cloning against a real HTTP server on loopback: each original stored once, checked,
 deduplicated and published, or refused with its reason."""
 
+import hashlib
+import io
+from datetime import timedelta
+
+import httpx
 import pytest
-from django.core.files.storage import default_storage
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage, storages
+from django.utils import timezone
 from PIL import Image
 
-from catalog.cloning import clone_pending, opt_out_headers
+from catalog import cloning
 from catalog.connectors.base import Fetcher
 from catalog.models import Asset, AssetStatus, CloneState, OptOut
 from provenance.models import ProvenanceEvent, ProvenanceRecord
@@ -38,7 +45,7 @@ def candidate_asset(url: str, record_id: str | None = None) -> Asset:
 
 def clone(**kwargs):
     with Fetcher(rate_per_host=0, attempts=2) as fetcher:
-        return clone_pending(fetcher=fetcher, **kwargs)
+        return cloning.clone_pending(fetcher=fetcher, **kwargs)
 
 
 def test_an_image_is_stored_described_and_published(local_server):
@@ -91,11 +98,12 @@ def test_opt_out_response_headers_reject(local_server, headers, reason):
 
 
 def test_header_parsing_is_not_fooled():
-    import httpx
 
-    assert not opt_out_headers(httpx.Headers({"X-Robots-Tag": "noindex, nofollow"}))
-    assert not opt_out_headers(httpx.Headers({"tdm-reservation": "0"}))
-    assert opt_out_headers(httpx.Headers([("X-Robots-Tag", "noindex"), ("X-Robots-Tag", "NoAI")]))
+    assert not cloning.opt_out_headers(httpx.Headers({"X-Robots-Tag": "noindex, nofollow"}))
+    assert not cloning.opt_out_headers(httpx.Headers({"tdm-reservation": "0"}))
+    assert cloning.opt_out_headers(
+        httpx.Headers([("X-Robots-Tag", "noindex"), ("X-Robots-Tag", "NoAI")])
+    )
 
 
 @pytest.mark.parametrize(
@@ -190,7 +198,6 @@ def test_near_duplicates_link_to_the_published_one(local_server):
 
 
 def test_an_opted_out_hash_never_publishes(local_server):
-    import hashlib
 
     data = jpeg(10)
     OptOut.objects.create(kind="sha256", value=hashlib.sha256(data).hexdigest())
@@ -201,7 +208,6 @@ def test_an_opted_out_hash_never_publishes(local_server):
 
 
 def test_an_asset_taken_down_while_cloning_is_not_published(local_server, monkeypatch):
-    from catalog import cloning
 
     asset = candidate_asset(local_server.add("/a.jpg", body=jpeg(11)))
     real_settle = cloning.settle
@@ -217,9 +223,6 @@ def test_an_asset_taken_down_while_cloning_is_not_published(local_server, monkey
 
 
 def test_a_crashed_run_is_resumed(local_server, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     asset = candidate_asset(local_server.add("/a.jpg", body=jpeg(12)))
     Asset.objects.filter(pk=asset.pk).update(
@@ -239,20 +242,37 @@ def test_limit_stops_the_run(local_server):
 
 
 def test_thumbnails_carry_no_location_or_other_metadata(local_server):
-    from PIL import Image as PILImage
 
-    exif = PILImage.Exif()
+    exif = Image.Exif()
     exif[0x010E] = "secret description"
     exif[0x8825] = {1: "N", 2: (48.0, 51.0, 29.0), 3: "E", 4: (2.0, 17.0, 40.0)}  # GPS
     data = encode(picture(30, size=(900, 600)), "JPEG", exif=exif.tobytes(),
                   comment=b"taken at home")  # fmt: skip
-    with PILImage.open(__import__("io").BytesIO(data)) as original:
+    with Image.open(io.BytesIO(data)) as original:
         assert original.getexif().get_ifd(0x8825)  # the original does carry GPS
     asset = candidate_asset(local_server.add("/gps.jpg", body=data))
     clone()
     asset.refresh_from_db()
-    with PILImage.open(default_storage.open(asset.thumbnail_key)) as thumb:
+    with Image.open(default_storage.open(asset.thumbnail_key)) as thumb:
         assert thumb.size == (384, 256)
         assert not thumb.getexif()
         assert "comment" not in thumb.info and "exif" not in thumb.info
     assert default_storage.open(asset.original_key).read() == data  # the original is untouched
+
+
+def test_two_workers_storing_the_same_bytes_leave_one_copy(monkeypatch):
+
+    key = cloning.storage_key("originals", "ab" * 32, "jpg")
+    default_storage.save(key, ContentFile(b"same bytes"))  # the other worker got there first
+    storage = storages["default"]
+    answers = iter([False])  # our worker's look-up happened before the other's write
+    real_exists = storage.exists
+
+    def exists(name):
+        answer = next(answers, None)
+        return real_exists(name) if answer is None else answer
+
+    monkeypatch.setattr(storage, "exists", exists)
+    assert cloning._store(key, b"same bytes") == key
+    folder = key.rsplit("/", 1)[0]
+    assert default_storage.listdir(folder)[1] == [key.rsplit("/", 1)[1]]
