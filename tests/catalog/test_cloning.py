@@ -276,3 +276,16 @@ def test_two_workers_storing_the_same_bytes_leave_one_copy(monkeypatch):
     assert cloning._store(key, b"same bytes") == key
     folder = key.rsplit("/", 1)[0]
     assert default_storage.listdir(folder)[1] == [key.rsplit("/", 1)[1]]
+
+
+def test_the_celery_task_clones_too(local_server, settings, monkeypatch):
+    from catalog.tasks import clone_pending_task
+
+    monkeypatch.setattr(
+        cloning, "Fetcher", lambda **kwargs: Fetcher(rate_per_host=0, attempts=2)
+    )  # no politeness delay against the loopback server
+    asset = candidate_asset(local_server.add("/task.jpg", body=jpeg(40)))
+    result = clone_pending_task.delay().get()
+    asset.refresh_from_db()
+    assert asset.status == "published"
+    assert result["published"] == 1
