@@ -16,12 +16,13 @@ import httpx
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from catalog.connectors.base import Fetcher, TooLarge
 from catalog.images import DecodedImage, ImageRejected, decode_image, hamming, phash_bands
+from catalog.locks import CLONE_SETTLE, advisory_xact_lock
 from catalog.models import Asset, AssetStatus, CloneState
 from catalog.optouts import OPT_OUT, opted_out
 from catalog.reports import RunReport
@@ -34,8 +35,6 @@ OPT_OUT_HEADER = "opt_out_header"
 ORIGINAL_GONE = "original_gone"
 DUPLICATE = "duplicate"
 TOO_LARGE = "file_too_large"
-# Serializes the settle step across workers so two copies never both become canonical.
-SETTLE_LOCK_KEY = 7_341_001
 
 
 SETTLED_FIELDS = [
@@ -137,9 +136,7 @@ def settle(results: list[Fetched], *, report: RunReport, actor: str) -> None:
     duplicates, link duplicates to their canonical asset, count failures for retry."""
     now = timezone.now()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SETTLE_LOCK_KEY])
+        advisory_xact_lock(CLONE_SETTLE)  # two copies must never both become canonical
         assets = {
             a.pk: a
             for a in Asset.objects.select_for_update()

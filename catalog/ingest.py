@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from catalog.connectors import get_connector
 from catalog.connectors.base import Candidate, Connector, Fetcher, MalformedPayload
+from catalog.locks import INGEST_WRITE, advisory_xact_lock
 from catalog.models import Asset, AssetStatus, CloneState
 from catalog.optouts import OPT_OUT, opted_out
 from catalog.reports import RunReport
@@ -90,6 +91,9 @@ def ingest_candidates(
             decisions[page[index].source_record_id] = OPT_OUT
 
     with transaction.atomic():
+        # Pages of concurrent runs are written one at a time (each takes milliseconds), so
+        # two runs never insert the same record or the same file URL at once.
+        advisory_xact_lock(INGEST_WRITE)
         existing = {
             asset.source_record_id: asset
             for asset in Asset.objects.select_for_update()
