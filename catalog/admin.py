@@ -38,11 +38,12 @@ class IngestRunAdmin(admin.ModelAdmin):
     """Run reports are written by the runs themselves: read-only here."""
 
     list_display = ["started_at", "kind", "source", "seen", "accepted", "embargoed",
-                    "rejected_total", "duplicates", "errors", "finished_at"]  # fmt: skip
+                    "rejected_total", "duplicates", "errors", "created", "updated",
+                    "finished_at"]  # fmt: skip
     list_filter = ["kind", "source"]
     readonly_fields = ["kind", "source", "started_at", "finished_at", "seen", "accepted",
-                       "embargoed", "duplicates", "errors", "rejected_by_reason",
-                       "error_list"]  # fmt: skip
+                       "embargoed", "duplicates", "errors", "created", "updated",
+                       "rejected_by_reason", "error_list"]  # fmt: skip
     exclude = ["rejected", "error_samples"]
 
     @admin.display(description="rejected")

@@ -169,8 +169,7 @@ def settle(results: list[Fetched], *, report: RunReport, actor: str) -> None:
                                          canonical=canonical))  # fmt: skip
                 else:
                     asset.status = AssetStatus.PUBLISHED
-                    report.accepted += 1
-                    report.accepted_ids.append(str(asset.pk))
+                    report.accept(str(asset.pk))
                     events.append(_event(asset, EventKind.PUBLISHED, actor))
             elif result.rejected:
                 asset.clone_state = CloneState.DONE
@@ -226,9 +225,12 @@ def _canonicals(stored: list[Fetched], assets: dict[int, Asset]) -> dict[int, in
         return {}
     shas = {r.image.sha256 for r in stored}
     bands = [phash_bands(r.image.perceptual_hash) for r in stored]
-    condition = Q(sha256__in=shas)
+    # Each arm repeats its partial index's predicate so PostgreSQL can use that index.
+    condition = Q(sha256__in=shas) & ~Q(sha256="")
     for i in range(4):
-        condition |= Q(**{f"phash_band{i}__in": {b[i] for b in bands}})
+        condition |= Q(**{f"phash_band{i}__in": {b[i] for b in bands}}) & Q(
+            **{f"phash_band{i}__isnull": False}
+        )
     known = list(
         Asset.objects.filter(condition, canonical__isnull=True, clone_state=CloneState.DONE)
         .exclude(pk__in=[r.asset_id for r in stored])

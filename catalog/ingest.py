@@ -15,18 +15,17 @@ from django.utils import timezone
 
 from catalog.connectors import get_connector
 from catalog.connectors.base import Candidate, Connector, Fetcher, MalformedPayload
+from catalog.lifecycle import ACCEPTED, EMBARGOED, FINAL_STATUSES, after_decision
 from catalog.locks import INGEST_WRITE, advisory_xact_lock
-from catalog.models import Asset, AssetStatus, CloneState
+from catalog.models import Asset, CloneState
 from catalog.optouts import OPT_OUT, opted_out
 from catalog.reports import RunReport
 from provenance.models import EventKind
+from provenance.selectors import decisions_by_asset
 from provenance.services import Decision, decisions_record
 
-ACCEPTED, EMBARGOED = "accepted", "embargoed"
 EMBARGOED_SOURCES = {"wikimedia_commons"}
 MISSING_RECORD_ID = "missing_record_id"
-# Moderators' decisions are never undone by a re-ingest.
-FINAL_STATUSES = {AssetStatus.TAKEN_DOWN, AssetStatus.WITHDRAWN}
 METADATA_FIELDS = (
     "landing_url", "original_url", "title", "creator", "creator_url", "description",
     "creation_date", "institution", "tags", "source_uploaded_at", "width", "height",
@@ -44,18 +43,6 @@ def decide(candidate: Candidate, *, now: datetime) -> str:
         if uploaded is None or uploaded > now - timedelta(days=settings.COMMONS_EMBARGO_DAYS):
             return EMBARGOED
     return ACCEPTED
-
-
-def next_status(current: str | None, decision: str, *, file_changed: bool) -> str:
-    if current in FINAL_STATUSES:
-        return current
-    if decision == EMBARGOED:
-        return AssetStatus.EMBARGOED
-    if decision != ACCEPTED:
-        return AssetStatus.REJECTED
-    if current == AssetStatus.PUBLISHED and not file_changed:
-        return AssetStatus.PUBLISHED
-    return AssetStatus.CANDIDATE
 
 
 def _truncate(candidate: Candidate) -> dict[str, Any]:
@@ -100,6 +87,7 @@ def ingest_candidates(
             .filter(source=source, source_record_id__in=list(by_id))
             .order_by("pk")
         }
+        previous = decisions_by_asset([asset.pk for asset in existing.values()])
         urls = {c.original_url for c in page if c.original_url}
         owners = Asset.objects.filter(original_url__in=urls) if urls else Asset.objects.none()
         url_owner = dict(owners.values_list("original_url", "source_record_id"))
@@ -114,7 +102,8 @@ def ingest_candidates(
             if candidate.original_url:
                 url_owner[candidate.original_url] = record_id
             asset = existing.get(record_id)
-            if _apply(asset, candidate, decision, created, changed, now):
+            previous_decision = previous.get(asset.pk) if asset else None
+            if _apply(asset, candidate, decision, previous_decision, created, changed, now):
                 recorded.append((candidate, decision))
             _count(report, record_id, decision)
 
@@ -130,32 +119,36 @@ def ingest_candidates(
         _record_provenance(recorded, existing, created, actor=actor, now=now)
 
 
-def _apply(asset, candidate, decision, created, changed, now) -> bool:
+def _apply(asset, candidate, decision, previous_decision, created, changed, now) -> bool:
     """Create or update the asset; True when its decision or metadata changed."""
     values = _truncate(candidate)
     values["license"] = candidate.license or ""
-    values["rejection_reason"] = "" if decision in (ACCEPTED, EMBARGOED) else decision
     values["embargo_until"] = (
         (candidate.source_uploaded_at or now) + timedelta(days=settings.COMMONS_EMBARGO_DAYS)
         if decision == EMBARGOED
         else None
     )
     if asset is None:
-        created.append(
-            Asset(
-                source=candidate.source,
-                source_record_id=candidate.source_record_id,
-                status=next_status(None, decision, file_changed=True),
-                **values,
-            )
-        )
+        values["rejection_reason"] = "" if decision in (ACCEPTED, EMBARGOED) else decision
+        status = after_decision(decision=decision).status
+        created.append(Asset(source=candidate.source, source_record_id=candidate.source_record_id,
+                             status=status, **values))  # fmt: skip
         return True
-    file_changed = asset.original_url != values["original_url"]
-    values["status"] = next_status(asset.status, decision, file_changed=file_changed)
-    if file_changed:
+    if asset.status in FINAL_STATUSES:
+        return False  # taken down or withdrawn: the source no longer changes anything
+    transition = after_decision(
+        decision=decision,
+        current_status=asset.status,
+        current_reason=asset.rejection_reason,
+        previous_decision=previous_decision,
+        file_changed=asset.original_url != values["original_url"],
+    )
+    values["status"], values["rejection_reason"] = transition.status, transition.reason
+    if transition.reclone:
         values["clone_state"], values["clone_attempts"] = CloneState.PENDING, 0
-    if asset.license and not values["license"] and asset.status in FINAL_STATUSES:
-        values["license"] = asset.license
+    elif asset.clone_state == CloneState.DONE:
+        for measured in ("width", "height", "mime_type"):  # our file beats the source's claim
+            del values[measured]
     if all(getattr(asset, name) == value for name, value in values.items()):
         return False
     for name, value in values.items():
@@ -167,11 +160,9 @@ def _apply(asset, candidate, decision, created, changed, now) -> bool:
 
 def _count(report: RunReport, record_id: str, decision: str) -> None:
     if decision == ACCEPTED:
-        report.accepted += 1
-        report.accepted_ids.append(record_id)
+        report.accept(record_id)
     elif decision == EMBARGOED:
-        report.embargoed += 1
-        report.embargoed_ids.append(record_id)
+        report.embargo(record_id)
     else:
         report.reject(record_id, decision)
 

@@ -86,7 +86,6 @@ class Asset(models.Model):
     sha256 = models.CharField(
         max_length=64,
         blank=True,
-        db_index=True,
         help_text="SHA-256 of the cloned original (hex); also its storage key.",
     )
     perceptual_hash = models.CharField(
@@ -104,6 +103,7 @@ class Asset(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="duplicates",
+        db_index=False,  # a partial index below: most assets are no one's duplicate
         help_text="For a duplicate: the one asset of its group that is published.",
     )
     license = models.CharField(
@@ -174,10 +174,22 @@ class Asset(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "id"], name="asset_status_id_idx"),
-            models.Index(fields=["phash_band0"], name="asset_phash_band0_idx"),
-            models.Index(fields=["phash_band1"], name="asset_phash_band1_idx"),
-            models.Index(fields=["phash_band2"], name="asset_phash_band2_idx"),
-            models.Index(fields=["phash_band3"], name="asset_phash_band3_idx"),
+            # Hashes exist only once an original is cloned: the indexes skip the rest, which
+            # keeps bulk imports of not-yet-cloned records fast.
+            *(
+                models.Index(
+                    fields=[f"phash_band{band}"],
+                    condition=Q(**{f"phash_band{band}__isnull": False}),
+                    name=f"asset_phash_band{band}_idx",
+                )
+                for band in range(4)
+            ),
+            models.Index(fields=["sha256"], condition=~Q(sha256=""), name="asset_sha256_idx"),
+            models.Index(
+                fields=["canonical"],
+                condition=Q(canonical__isnull=False),
+                name="asset_canonical_idx",
+            ),
             models.Index(
                 fields=["embargo_until"],
                 condition=Q(status="embargoed"),
@@ -185,7 +197,7 @@ class Asset(models.Model):
             ),
             models.Index(
                 fields=["id"],
-                condition=Q(status="candidate", clone_state__in=["pending", "failed"]),
+                condition=Q(status="candidate", clone_state__in=["pending", "failed", "claimed"]),
                 name="asset_clone_queue_idx",
             ),
         ]
@@ -240,6 +252,10 @@ class IngestRun(models.Model):
     rejected = models.JSONField(default=dict, help_text="Rejected records by reason.")
     duplicates = models.PositiveIntegerField(
         default=0, help_text="Records already in the catalog under another record."
+    )
+    created = models.PositiveIntegerField(default=0, help_text="Assets added to the catalog.")
+    updated = models.PositiveIntegerField(
+        default=0, help_text="Existing assets whose metadata or decision changed."
     )
     errors = models.PositiveIntegerField(default=0, help_text="Records or pages that failed.")
     error_samples = models.JSONField(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from catalog.models import IngestRun
 
 MAX_ERROR_SAMPLES = 50
+MAX_IDS = 100_000  # record ids kept per list for --json; the counts are always complete
 
 
 @dataclass
@@ -28,9 +29,28 @@ class RunReport:
     error_samples: list[str] = field(default_factory=list)
     run: IngestRun | None = None
 
+    ids_truncated: bool = False
+
+    def accept(self, record_id: str) -> None:
+        self.accepted += 1
+        self._keep(self.accepted_ids, record_id)
+
+    def embargo(self, record_id: str) -> None:
+        self.embargoed += 1
+        self._keep(self.embargoed_ids, record_id)
+
     def reject(self, record_id: str, reason: str) -> None:
         self.rejected[reason] += 1
-        self.rejected_ids[record_id] = reason
+        if len(self.rejected_ids) < MAX_IDS:
+            self.rejected_ids[record_id] = reason
+        else:
+            self.ids_truncated = True
+
+    def _keep(self, ids: list[str], record_id: str) -> None:
+        if len(ids) < MAX_IDS:
+            ids.append(record_id)
+        else:
+            self.ids_truncated = True
 
     def error(self, message: str) -> None:
         self.errors += 1
@@ -52,6 +72,7 @@ class RunReport:
             "accepted_ids": self.accepted_ids,
             "embargoed_ids": self.embargoed_ids,
             "rejected_ids": self.rejected_ids,
+            "ids_truncated": self.ids_truncated,
             "error_samples": self.error_samples,
         }
 
@@ -75,6 +96,8 @@ class RunReport:
             "rejected": dict(self.rejected),
             "duplicates": self.duplicates,
             "errors": self.errors,
+            "created": self.created,
+            "updated": self.updated,
             "error_samples": self.error_samples,
             "finished_at": timezone.now() if finished else None,
         }

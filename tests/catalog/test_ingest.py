@@ -169,3 +169,43 @@ def test_the_report_is_stored_for_the_admin():
         {"license_unknown": 1},
         True,
     )
+
+
+def test_what_cloning_decided_stands_while_the_source_is_unchanged():
+    run([candidate("1"), candidate("2")])
+    Asset.objects.filter(source_record_id="1").update(
+        status="rejected", rejection_reason="duplicate", clone_state="done"
+    )
+    Asset.objects.filter(source_record_id="2").update(
+        status="published", clone_state="done", width=4000, height=3000, mime_type="image/tiff"
+    )
+    events = ProvenanceEvent.objects.count()
+    report = run([candidate("1"), candidate("2", width=800, height=600, mime_type="image/jpeg")])
+    one, two = Asset.objects.order_by("source_record_id")
+    assert (one.status, one.rejection_reason, one.clone_state) == ("rejected", "duplicate", "done")
+    assert (two.status, two.width, two.height, two.mime_type) == (
+        "published",
+        4000,
+        3000,
+        "image/tiff",
+    )  # measured on our copy, not the source's claim
+    assert report.updated == 0
+    assert ProvenanceEvent.objects.count() == events
+
+
+def test_accepted_again_after_a_rejection_is_checked_and_cloned_afresh():
+    run([candidate("1")])
+    Asset.objects.update(status="published", clone_state="done")
+    run([candidate("1", rejection="license_restricted")])
+    run([candidate("1")])
+    asset = Asset.objects.get()
+    assert (asset.status, asset.rejection_reason, asset.clone_state) == ("candidate", "", "pending")
+
+
+def test_taken_down_assets_are_not_touched_at_all():
+    run([candidate("1", title="Old")])
+    Asset.objects.update(status="taken_down")
+    report = run([candidate("1", title="New", rejection="license_unknown")])
+    asset = Asset.objects.get()
+    assert (asset.status, asset.title, asset.license) == ("taken_down", "Old", "cc0-1.0")
+    assert report.updated == 0
