@@ -260,7 +260,8 @@ def clone_pending(
     fetcher: Fetcher | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> RunReport:
-    """Clone candidates until none is left (or `limit` were tried), batch by batch."""
+    """Clone candidates until none is left (or `limit` were tried), batch by batch. The next
+    batch downloads while the previous one is settled in the database."""
     report = RunReport(kind="clone")
     report.save()
     started = timezone.now()
@@ -270,19 +271,26 @@ def clone_pending(
     )
     try:
         with ThreadPoolExecutor(max_workers=settings.CLONE_CONCURRENCY) as pool:
-            while limit is None or report.seen < limit:
-                size = settings.CLONE_BATCH_SIZE
-                if limit is not None:
-                    size = min(size, limit - report.seen)
-                batch = claim_batch(size, run_started=started)
-                if not batch:
+            claimed, in_flight = 0, []
+            while True:
+                batch = []
+                if limit is None or claimed < limit:
+                    size = settings.CLONE_BATCH_SIZE
+                    if limit is not None:
+                        size = min(size, limit - claimed)
+                    batch = claim_batch(size, run_started=started)
+                    claimed += len(batch)
+                submitted = [pool.submit(fetch_one, fetcher, *row) for row in batch]
+                if in_flight:
+                    results = [future.result() for future in in_flight]
+                    report.seen += len(results)
+                    settle(results, report=report, actor=actor)
+                    report.save()
+                    if progress:
+                        progress(len(results))
+                if not submitted:
                     break
-                results = list(pool.map(lambda row: fetch_one(fetcher, *row), batch))
-                report.seen += len(batch)
-                settle(results, report=report, actor=actor)
-                report.save()
-                if progress:
-                    progress(len(batch))
+                in_flight = submitted
     finally:
         if own_fetcher:
             fetcher.close()
