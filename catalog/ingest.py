@@ -90,17 +90,22 @@ def ingest_candidates(
         previous = decisions_by_asset([asset.pk for asset in existing.values()])
         urls = {c.original_url for c in page if c.original_url}
         owners = Asset.objects.filter(original_url__in=urls) if urls else Asset.objects.none()
-        url_owner = dict(owners.values_list("original_url", "source_record_id"))
+        url_owner = {
+            url: (owner_source, owner_id)
+            for url, owner_source, owner_id in owners.values_list(
+                "original_url", "source", "source_record_id"
+            )
+        }
         created, changed, recorded = [], [], []
         for candidate in page:
             record_id = candidate.source_record_id
             decision = decisions[record_id]
             owner = url_owner.get(candidate.original_url)
-            if candidate.original_url and owner is not None and owner != record_id:
+            if candidate.original_url and owner not in (None, (source, record_id)):
                 report.duplicates += 1  # the same file is already in under another record
                 continue
             if candidate.original_url:
-                url_owner[candidate.original_url] = record_id
+                url_owner[candidate.original_url] = (source, record_id)
             asset = existing.get(record_id)
             previous_decision = previous.get(asset.pk) if asset else None
             if _apply(asset, candidate, decision, previous_decision, created, changed, now):
@@ -123,11 +128,13 @@ def _apply(asset, candidate, decision, previous_decision, created, changed, now)
     """Create or update the asset; True when its decision or metadata changed."""
     values = _truncate(candidate)
     values["license"] = candidate.license or ""
-    values["embargo_until"] = (
-        (candidate.source_uploaded_at or now) + timedelta(days=settings.COMMONS_EMBARGO_DAYS)
-        if decision == EMBARGOED
-        else None
-    )
+    values["embargo_until"] = None
+    if decision == EMBARGOED:
+        embargo = timedelta(days=settings.COMMONS_EMBARGO_DAYS)
+        if candidate.source_uploaded_at:
+            values["embargo_until"] = candidate.source_uploaded_at + embargo
+        else:  # no upload time: the embargo runs from when we first saw the file
+            values["embargo_until"] = (asset and asset.embargo_until) or now + embargo
     if asset is None:
         values["rejection_reason"] = "" if decision in (ACCEPTED, EMBARGOED) else decision
         status = after_decision(decision=decision).status

@@ -209,3 +209,18 @@ def test_taken_down_assets_are_not_touched_at_all():
     asset = Asset.objects.get()
     assert (asset.status, asset.title, asset.license) == ("taken_down", "Old", "cc0-1.0")
     assert report.updated == 0
+
+
+def test_a_file_url_held_by_another_source_is_a_duplicate_even_with_the_same_id():
+    run([candidate("7", source="europeana", original_url="https://img.example.org/x.jpg")])
+    report = run([candidate("7", original_url="https://img.example.org/x.jpg")])
+    assert report.duplicates == 1
+    assert list(Asset.objects.values_list("source", flat=True)) == ["europeana"]
+
+
+def test_the_embargo_of_a_file_of_unknown_age_does_not_restart_on_every_run():
+    first_seen = timezone.now() - timedelta(days=5)
+    run([candidate("12", source="wikimedia_commons", source_uploaded_at=None)], now=first_seen)
+    report = run([candidate("12", source="wikimedia_commons", source_uploaded_at=None)])
+    assert Asset.objects.get().embargo_until == first_seen + timedelta(days=14)
+    assert report.updated == 0
