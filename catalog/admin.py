@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 
 from catalog.models import Asset, IngestRun, OptOut
 from catalog.optouts import InvalidOptOut, normalize_value
+from catalog.search_documents import search_documents_refresh
 
 
 @admin.register(Asset)
@@ -19,6 +20,11 @@ class AssetAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        search_documents_refresh([obj.pk])  # an edited title is found by its new words
+
     fieldsets = [
         ("Record", {"fields": ["title", "creator", "creator_url", "description",
                                "creation_date", "institution", "tags"]}),

@@ -26,6 +26,7 @@ from catalog.locks import CLONE_SETTLE, advisory_xact_lock
 from catalog.models import Asset, AssetStatus, CloneState
 from catalog.optouts import OPT_OUT, opted_out
 from catalog.reports import RunReport
+from catalog.search_documents import search_documents_refresh
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import clones_record, events_append
 
@@ -195,6 +196,9 @@ def settle(results: list[Fetched], *, report: RunReport, actor: str) -> None:
         )
         clones_record(cloned_at=now, sha256_by_asset=cloned)
         events_append(events)
+        search_documents_refresh(
+            a.pk for a in assets.values() if a.status == AssetStatus.PUBLISHED and a.pk in cloned
+        )
 
 
 def _apply_image(asset: Asset, result: Fetched) -> None:

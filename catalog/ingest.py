@@ -17,9 +17,10 @@ from catalog.connectors import get_connector
 from catalog.connectors.base import Candidate, Connector, Fetcher, MalformedPayload
 from catalog.lifecycle import ACCEPTED, EMBARGOED, FINAL_STATUSES, after_decision
 from catalog.locks import INGEST_WRITE, advisory_xact_lock
-from catalog.models import Asset, CloneState
+from catalog.models import Asset, AssetStatus, CloneState
 from catalog.optouts import OPT_OUT, opted_out
 from catalog.reports import RunReport
+from catalog.search_documents import parse_year, search_documents_refresh
 from provenance.models import EventKind
 from provenance.selectors import decisions_by_asset
 from provenance.services import Decision, decisions_record
@@ -53,6 +54,7 @@ def _truncate(candidate: Candidate) -> dict[str, Any]:
         values[name] = (values[name] or "")[:2000]
     values["creation_date"] = (values["creation_date"] or "")[:200]
     values["mime_type"] = (values["mime_type"] or "")[:100]
+    values["year"] = parse_year(values["creation_date"])
     return values
 
 
@@ -117,10 +119,11 @@ def ingest_candidates(
         if changed:
             Asset.objects.bulk_update(
                 changed,
-                [*METADATA_FIELDS, "license", "status", "rejection_reason", "embargo_until",
+                [*METADATA_FIELDS, "year", "license", "status", "rejection_reason", "embargo_until",
                  "clone_state", "clone_attempts", "updated_at"],
             )  # fmt: skip
             report.updated += len(changed)
+            search_documents_refresh(a.pk for a in changed if a.status == AssetStatus.PUBLISHED)
         _record_provenance(recorded, existing, created, actor=actor, now=now)
 
 

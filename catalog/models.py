@@ -1,5 +1,8 @@
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class License(models.TextChoices):
@@ -69,6 +72,11 @@ class Asset(models.Model):
         null=True,
         blank=True,
         help_text="Embargoed assets are re-checked at the source after this time.",
+    )
+    year = models.SmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="The year the work was made, where `creation_date` names one (search filter).",
     )
     source_uploaded_at = models.DateTimeField(
         null=True,
@@ -146,6 +154,31 @@ class Asset(models.Model):
     thumbnail_key = models.CharField(
         max_length=255, blank=True, help_text="Storage key of the thumbnail."
     )
+    price_micros = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Opt-in works: the artist's price per download in micro-USD (the platform "
+        "fee comes on top). Empty for base-set items, which are free.",
+    )
+    # Classifier results, written by moderation through catalog services; searched with the
+    # buyer's own thresholds. Empty until the asset has been scored.
+    nsfw_score = models.FloatField(
+        null=True, blank=True, help_text="Nudity score from 0 (none) to 1 (explicit)."
+    )
+    face_count = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Faces detected in the image (personal data)."
+    )
+    has_pii = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Whether the text fields hold personal data (emails, phone numbers, addresses).",
+    )
+    search_document = SearchVectorField(
+        null=True,
+        editable=False,
+        help_text="Full-text index of title, creator, tags and description (PostgreSQL), "
+        "filled when the asset is published.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, help_text="When we first saw it.")
     updated_at = models.DateTimeField(auto_now=True, help_text="Last change to this row.")
 
@@ -170,6 +203,10 @@ class Asset(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=AssetStatus.values), name="asset_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(nsfw_score__gte=0, nsfw_score__lte=1) | Q(nsfw_score__isnull=True),
+                name="asset_nsfw_score_range",
             ),
         ]
         indexes = [
@@ -199,6 +236,25 @@ class Asset(models.Model):
                 fields=["id"],
                 condition=Q(status="candidate", clone_state__in=["pending", "failed", "claimed"]),
                 name="asset_clone_queue_idx",
+            ),
+            # Search: what buyers see is published, so only published rows are indexed.
+            GinIndex(
+                fields=["search_document"],
+                condition=Q(status="published"),
+                name="asset_search_idx",
+            ),
+            models.Index(
+                fields=["source", "id"],
+                condition=Q(status="published"),
+                name="asset_published_source_idx",
+            ),
+            models.Index(
+                fields=["license", "id"],
+                condition=Q(status="published"),
+                name="asset_published_license_idx",
+            ),
+            models.Index(
+                Lower("creator"), "id", condition=Q(status="published"), name="asset_creator_idx"
             ),
         ]
 

@@ -1,29 +1,115 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from psycopg.errors import QueryCanceled
+from rest_framework import serializers, viewsets
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
-from catalog.selectors import asset_list_published
-from catalog.serializers import AssetSerializer
-from marketplace.api import docs
-from marketplace.api.pagination import CursorPagination
-
-
-@extend_schema_view(
-    list=extend_schema(
-        summary="Browse published assets",
-        description="Newest first, with keyset (cursor) pagination.",
-        responses={200: AssetSerializer(many=True), 400: docs.BAD_REQUEST},
-    ),
-    retrieve=extend_schema(
-        summary="One published asset",
-        responses={200: AssetSerializer, 404: docs.NOT_FOUND},
-    ),
+from catalog.search import InvalidCursor, asset_facets, asset_page, published
+from catalog.serializers import (
+    AssetDetailSerializer,
+    AssetPageSerializer,
+    AssetSearchParamsSerializer,
+    AssetSerializer,
 )
-@extend_schema(tags=["catalog"])
-class AssetViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = AssetSerializer
-    permission_classes = [AllowAny]
-    pagination_class = CursorPagination
+from marketplace.api import docs
+from marketplace.errors import DomainError
 
-    def get_queryset(self):
-        return asset_list_published()
+EXAMPLE_PAGE = {
+    "next": "https://market.example.org/api/v1/assets/?q=harbor&cursor=eyJvIjoicmVsZXZhbmNlIn0",
+    "results": [
+        {
+            "id": 1042, "source": "cleveland_museum", "source_record_id": "96887",
+            "title": "Harbor at Dawn", "creator": "Jane Doe", "license": "cc0-1.0",
+            "width": 3400, "height": 2267, "mime_type": "image/jpeg", "price_usd": "0.000000",
+            "thumbnail_url": "https://media.example.org/thumbnails/ab/cd/abcd.jpg?X-Amz-...",
+        }
+    ],
+    "facets": {
+        "method": "exact", "cached": False, "computed_at": "2026-11-21T12:00:00Z",
+        "total": 212, "source": {"cleveland_museum": 180, "europeana": 32},
+        "license": {"cc0-1.0": 212},
+    },
+}  # fmt: skip
+
+
+class SearchTooBroad(DomainError):
+    code = "search_too_broad"
+
+
+def search_params(query_params) -> dict:
+    serializer = AssetSearchParamsSerializer(data=query_params)
+    unknown = sorted(set(query_params) - set(serializer.fields))
+    if unknown:
+        raise serializers.ValidationError(
+            {name: ["Unknown parameter; see /api/docs/ for the search parameters."]
+             for name in unknown}
+        )  # fmt: skip
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _with_timeout():
+    """A search that would take too long is stopped, never left to scan the table."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SET LOCAL statement_timeout = %s", [settings.SEARCH_STATEMENT_TIMEOUT_MS]
+            )
+
+
+@extend_schema(tags=["catalog"])
+class AssetViewSet(viewsets.GenericViewSet):
+    permission_classes = [AllowAny]
+    lookup_value_regex = r"[0-9]{1,18}"
+    queryset = published()
+
+    @extend_schema(
+        summary="Search and browse published assets",
+        description="Full-text search, filters (license, source, creator, dates, size, "
+        "aspect, type, price, classifier thresholds), keyset pages of up to 500 that stay "
+        "stable while assets are added, and optional facet counts.",
+        parameters=[AssetSearchParamsSerializer],
+        responses={200: AssetPageSerializer, 400: docs.BAD_REQUEST, 429: docs.THROTTLED},
+        examples=[OpenApiExample("A page", value=EXAMPLE_PAGE, response_only=True)],
+    )
+    def list(self, request):
+        params = search_params(request.query_params)
+        page_size = params.get("page_size") or settings.REST_FRAMEWORK["PAGE_SIZE"]
+        try:
+            with transaction.atomic():
+                _with_timeout()
+                rows, next_cursor = asset_page(
+                    params, page_size=page_size, cursor=params.get("cursor")
+                )
+                facets = asset_facets(params) if params.get("facets") else None
+        except InvalidCursor as exc:
+            raise serializers.ValidationError({"cursor": [str(exc)]}) from exc
+        except OperationalError as exc:
+            if not isinstance(exc.__cause__, QueryCanceled):
+                raise
+            raise SearchTooBroad(
+                "This search took too long; add filters or more specific words.",
+            ) from exc
+        body = {
+            "next": replace_query_param(request.build_absolute_uri(), "cursor", next_cursor)
+            if next_cursor
+            else None,
+            "results": AssetSerializer(rows, many=True).data,
+        }
+        if facets is not None:
+            body["facets"] = facets
+        return Response(body)
+
+    @extend_schema(
+        summary="One published asset",
+        description="With its license, provenance summary and what a download costs. "
+        "Anything not published (embargoed, rejected, taken down, withdrawn) is a 404.",
+        responses={200: AssetDetailSerializer, 404: docs.NOT_FOUND},
+    )
+    def retrieve(self, request, pk=None):
+        asset = get_object_or_404(published(), pk=pk)
+        return Response(AssetDetailSerializer(asset).data)

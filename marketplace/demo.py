@@ -12,6 +12,7 @@ from catalog.connectors.base import Candidate
 from catalog.ingest import ingest_candidates
 from catalog.models import Asset, AssetStatus
 from catalog.reports import RunReport
+from catalog.search_documents import search_documents_refresh
 from marketplace.models import Role, User
 from marketplace.services import role_group
 from provenance.models import EventKind
@@ -77,5 +78,7 @@ def demo_load(*, base_set_file: Path = BASE_SET_FILE) -> DemoLoadResult:
             kind=EventKind.PUBLISHED, actor="load_demo", asset_id=asset_id,
             data={"note": "demo data: published without cloning the original"},
         )  # fmt: skip
+    ids = list(unpublished.values_list("pk", flat=True))
     unpublished.update(status=AssetStatus.PUBLISHED, embargo_until=None)
+    search_documents_refresh(ids)
     return DemoLoadResult(DEMO_USERS, report.created, len(records) - report.created)

@@ -222,3 +222,10 @@ CLONE_MAX_ATTEMPTS = env.int("CLONE_MAX_ATTEMPTS", default=5)
 CLONE_CLAIM_MINUTES = env.int("CLONE_CLAIM_MINUTES", default=30)
 THUMBNAIL_SIZE = env.int("THUMBNAIL_SIZE", default=384)
 DEDUPE_PHASH_MAX_DISTANCE = env.int("DEDUPE_PHASH_MAX_DISTANCE", default=3)
+
+# Search (catalog)
+FACET_EXACT_LIMIT = env.int("FACET_EXACT_LIMIT", default=50_000)
+FACET_CACHE_SECONDS = env.int("FACET_CACHE_SECONDS", default=300)
+# Money: the platform's flat fee on every paid download, in micro-USD (USD 0.001).
+PLATFORM_FEE_MICROS = env.int("PLATFORM_FEE_MICROS", default=1000)
+SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=3000)

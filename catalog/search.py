@@ -1,0 +1,281 @@
+"""Searching published assets: filters, full-text relevance, keyset pages and facets.
+
+Filters on classifier scores come from SCORE_FILTERS: a new score plugs in by adding one
+entry there (its API parameter, validation and query), without touching the view."""
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import F, FloatField, Q, QuerySet
+from django.db.models.functions import Cast, Coalesce, Lower
+from django.utils import timezone
+from rest_framework import serializers
+
+from catalog.connectors import CONNECTORS
+from catalog.models import Asset, AssetStatus, License
+from catalog.search_documents import CONFIG
+
+ORDERINGS = ("relevance", "newest", "id")
+# Sources shown in facets: every connector, bulk imports and rights holders' uploads.
+FACET_SOURCES = (*CONNECTORS, "pd12m", "opt_in")
+
+
+@dataclass(frozen=True)
+class ScoreFilter:
+    """A buyer's threshold on one classifier score."""
+
+    param: str
+    field: Callable[[], serializers.Field]
+    apply: Callable[[QuerySet, Any], QuerySet]
+
+
+SCORE_FILTERS = (
+    ScoreFilter(
+        "max_nsfw",
+        lambda: serializers.FloatField(
+            min_value=0, max_value=1, required=False,
+            help_text="Only assets whose nudity score is at most this (0 to 1). "
+            "Assets not yet scored are left out.",
+        ),
+        lambda qs, value: qs.filter(nsfw_score__lte=value),
+    ),
+    ScoreFilter(
+        "max_faces",
+        lambda: serializers.IntegerField(
+            min_value=0, max_value=1000, required=False,
+            help_text="Only assets with at most this many detected faces (0: no faces). "
+            "Assets not yet scored are left out.",
+        ),
+        lambda qs, value: qs.filter(face_count__lte=value),
+    ),
+    ScoreFilter(
+        "exclude_pii",
+        lambda: serializers.BooleanField(
+            required=False, default=None, allow_null=True,
+            help_text="true: leave out assets whose text holds personal data, and those not "
+            "yet checked.",
+        ),
+        lambda qs, value: qs.filter(has_pii=False) if value else qs,
+    ),
+)  # fmt: skip
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def published() -> QuerySet[Asset]:
+    return Asset.objects.filter(status=AssetStatus.PUBLISHED)
+
+
+def _text_query(q: str) -> SearchQuery:
+    # websearch syntax: words, "phrases", -exclusions, OR. Any text is safe: it is a value.
+    return SearchQuery(q, config=CONFIG, search_type="websearch")
+
+
+def asset_search(params: dict[str, Any]) -> QuerySet[Asset]:
+    """Published assets matching the validated search parameters (no ordering yet)."""
+    qs = published()
+    q = params.get("q")
+    if q:
+        if connection.vendor == "postgresql":
+            query = _text_query(q)
+            # ts_rank is a 4-byte float, which loses digits on its way to Python and back:
+            # as a double the cursor's rank compares exactly.
+            qs = qs.filter(search_document=query).annotate(
+                rank=Cast(SearchRank(F("search_document"), query), FloatField())
+            )
+        else:  # the SQLite demo: plain substring matching
+            qs = qs.filter(
+                Q(title__icontains=q) | Q(creator__icontains=q) | Q(description__icontains=q)
+            )
+    if params.get("license"):
+        qs = qs.filter(license__in=params["license"])
+    if params.get("source"):
+        qs = qs.filter(source__in=params["source"])
+    if params.get("mime_type"):
+        qs = qs.filter(mime_type__in=params["mime_type"])
+    if params.get("creator"):
+        # LOWER(creator) = ... is what the creator index holds.
+        qs = qs.alias(creator_lower=Lower("creator")).filter(
+            creator_lower=params["creator"].lower()
+        )
+    for param, lookup in (
+        ("year_from", "year__gte"), ("year_to", "year__lte"),
+        ("min_width", "width__gte"), ("min_height", "height__gte"),
+    ):  # fmt: skip
+        if params.get(param) is not None:
+            qs = qs.filter(**{lookup: params[param]})
+    if params.get("added_after"):
+        qs = qs.filter(created_at__gte=_day_start(params["added_after"]))
+    if params.get("added_before"):
+        qs = qs.filter(created_at__lt=_day_start(params["added_before"]))
+    if params.get("min_aspect") is not None or params.get("max_aspect") is not None:
+        qs = qs.filter(width__isnull=False, height__gt=0).alias(
+            aspect=Cast("width", FloatField()) / Cast("height", FloatField())
+        )
+        if params.get("min_aspect") is not None:
+            qs = qs.filter(aspect__gte=params["min_aspect"])
+        if params.get("max_aspect") is not None:
+            qs = qs.filter(aspect__lte=params["max_aspect"])
+    qs = _price_filter(qs, params)
+    for score in SCORE_FILTERS:
+        if params.get(score.param) is not None:
+            qs = score.apply(qs, params[score.param])
+    return qs
+
+
+def _day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+def _price_filter(qs: QuerySet, params: dict) -> QuerySet:
+    if params.get("free_only"):
+        return qs.filter(Q(price_micros__isnull=True) | Q(price_micros=0))
+    if params.get("min_price_micros") is None and params.get("max_price_micros") is None:
+        return qs
+    qs = qs.alias(price=Coalesce("price_micros", 0))
+    if params.get("min_price_micros") is not None:
+        qs = qs.filter(price__gte=params["min_price_micros"])
+    if params.get("max_price_micros") is not None:
+        qs = qs.filter(price__lte=params["max_price_micros"])
+    return qs
+
+
+def effective_ordering(params: dict) -> str:
+    ordering = params.get("ordering") or ("relevance" if params.get("q") else "newest")
+    if ordering == "relevance" and connection.vendor != "postgresql":
+        return "newest"  # the demo has no ranking
+    return ordering
+
+
+def query_key(params: dict) -> str:
+    """A short stable digest of what the query selects (not how it is paged)."""
+    selecting = {
+        k: v for k, v in params.items()
+        if k not in ("cursor", "page_size", "facets") and v not in (None, "", [])
+    }  # fmt: skip
+    raw = json.dumps(selecting, sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def encode_cursor(*, ordering: str, key: str, last: Asset) -> str:
+    position = {"o": ordering, "k": key, "id": last.pk}
+    if ordering == "relevance":
+        position["r"] = last.rank
+    raw = json.dumps(position, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(raw: str, *, ordering: str, key: str) -> dict:
+    try:
+        padded = raw + "=" * (-len(raw) % 4)
+        position = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        valid = (
+            isinstance(position, dict)
+            and isinstance(position.get("id"), int)
+            and (ordering != "relevance" or isinstance(position.get("r"), int | float))
+        )
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidCursor("This cursor is not valid; start again from the first page.") from exc
+    if not valid:
+        raise InvalidCursor("This cursor is not valid; start again from the first page.")
+    if position.get("o") != ordering or position.get("k") != key:
+        raise InvalidCursor(
+            "This cursor belongs to another query or ordering; start again from the first page."
+        )
+    return position
+
+
+def asset_page(
+    params: dict, *, page_size: int, cursor: str | None = None
+) -> tuple[list[Asset], str | None]:
+    """One page in keyset order, and the cursor of the next page (None on the last)."""
+    ordering = effective_ordering(params)
+    key = query_key({**params, "ordering": ordering})
+    qs = asset_search(params)
+    position = decode_cursor(cursor, ordering=ordering, key=key) if cursor else None
+    if ordering == "relevance":
+        qs = qs.order_by("-rank", "-id")
+        if position:
+            qs = qs.filter(Q(rank__lt=position["r"]) | Q(rank=position["r"], id__lt=position["id"]))
+    elif ordering == "newest":
+        qs = qs.order_by("-id")
+        if position:
+            qs = qs.filter(id__lt=position["id"])
+    else:
+        qs = qs.order_by("id")
+        if position:
+            qs = qs.filter(id__gt=position["id"])
+    rows = list(qs[: page_size + 1])
+    if len(rows) <= page_size:
+        return rows, None
+    rows = rows[:page_size]
+    return rows, encode_cursor(ordering=ordering, key=key, last=rows[-1])
+
+
+def asset_facets(params: dict) -> dict:
+    """Counts by source and by license for the query. Exact when the query selects at most
+    FACET_EXACT_LIMIT assets; beyond that, PostgreSQL's planner estimates (no scan of the
+    matching rows). Kept in the cache for FACET_CACHE_SECONDS either way."""
+    cache_key = f"facets:{query_key(params)}"
+    cached = cache.get(cache_key)
+    if cached:
+        return {**cached, "cached": True}
+    qs = asset_search(params).order_by()
+    facets = _exact_facets(qs) if _small(qs) else _estimated_facets(qs)
+    facets["computed_at"] = timezone.now().isoformat()
+    cache.set(cache_key, facets, settings.FACET_CACHE_SECONDS)
+    return {**facets, "cached": False}
+
+
+def _small(qs: QuerySet) -> bool:
+    if connection.vendor != "postgresql":
+        return True
+    return _planner_rows(qs) <= settings.FACET_EXACT_LIMIT
+
+
+def _planner_rows(qs: QuerySet) -> int:
+    plan = json.loads(qs.explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _exact_facets(qs: QuerySet) -> dict:
+    by_source: dict[str, int] = {}
+    by_license: dict[str, int] = {}
+    for source, license_code, count in _grouped(qs):
+        by_source[source] = by_source.get(source, 0) + count
+        by_license[license_code] = by_license.get(license_code, 0) + count
+    return {
+        "method": "exact",
+        "total": sum(by_source.values()),
+        "source": dict(sorted(by_source.items())),
+        "license": dict(sorted(by_license.items())),
+    }
+
+
+def _grouped(qs: QuerySet):
+    from django.db.models import Count
+
+    return qs.values_list("source", "license").annotate(n=Count("id")).order_by()
+
+
+def _estimated_facets(qs: QuerySet) -> dict:
+    by_source = {s: _planner_rows(qs.filter(source=s)) for s in FACET_SOURCES}
+    by_license = {code: _planner_rows(qs.filter(license=code)) for code in License.values}
+    return {
+        "method": "estimated",
+        "total": _planner_rows(qs),
+        "source": {s: n for s, n in sorted(by_source.items()) if n > 1},
+        "license": {c: n for c, n in sorted(by_license.items()) if n > 1},
+    }
