@@ -65,6 +65,7 @@ def _with_timeout():
 class AssetViewSet(viewsets.GenericViewSet):
     permission_classes = [AllowAny]
     lookup_value_regex = r"[0-9]{1,18}"
+    pagination_class = None  # keyset pages of its own (catalog.search.asset_page)
     queryset = published()
 
     @extend_schema(

@@ -1,7 +1,7 @@
 """Pagination with a page size the client may choose up to API_MAX_PAGE_SIZE.
 
-Unlike DRF's defaults, a bad page size or cursor is a 400 naming the parameter rather than
-being silently clamped or answered with a 404."""
+Unlike DRF's default, a bad page size is a 400 naming the parameter rather than being
+silently clamped. (Asset search has keyset pages of its own: catalog.search.)"""
 
 from django.conf import settings
 from rest_framework import exceptions, pagination
@@ -25,20 +25,3 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_page_size(self, request):
         return requested_page_size(request, default=self.page_size)
 
-
-class CursorPagination(pagination.CursorPagination):
-    """Keyset pagination: stable while rows are inserted, as fast on page 1,000 as on page 1."""
-
-    page_size_query_param = "page_size"
-    ordering = "-id"
-
-    def get_page_size(self, request):
-        return requested_page_size(request, default=self.page_size)
-
-    def decode_cursor(self, request):
-        try:
-            return super().decode_cursor(request)
-        except exceptions.NotFound as exc:
-            raise exceptions.ValidationError(
-                {"cursor": ["This cursor is not valid; start again from the first page."]}
-            ) from exc
