@@ -134,6 +134,8 @@ def run(mix, explain: bool) -> None:
 
     setup_test_environment()
     client = Client()
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")  # as the API's searches run
     api: dict[str, list[float]] = {}
     sql: dict[str, list[float]] = {}
     for kind, params in mix:

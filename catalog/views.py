@@ -52,13 +52,15 @@ def search_params(query_params) -> dict:
     return serializer.validated_data
 
 
-def _with_timeout():
-    """A search that would take too long is stopped, never left to scan the table."""
+def _search_settings():
+    """A search that would take too long is stopped, never left to scan the table; and no
+    JIT compilation, which costs these short queries more (about 45 ms) than it saves."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
                 "SET LOCAL statement_timeout = %s", [settings.SEARCH_STATEMENT_TIMEOUT_MS]
             )
+            cursor.execute("SET LOCAL jit = off")
 
 
 @extend_schema(tags=["catalog"])
@@ -82,7 +84,7 @@ class AssetViewSet(viewsets.GenericViewSet):
         page_size = params.get("page_size") or settings.REST_FRAMEWORK["PAGE_SIZE"]
         try:
             with transaction.atomic():
-                _with_timeout()
+                _search_settings()
                 rows, next_cursor = asset_page(
                     params, page_size=page_size, cursor=params.get("cursor")
                 )
