@@ -7,27 +7,16 @@ public domain with an image_id, 900003 not public domain, 900004 public domain w
 image_id."""
 
 import copy
-import json
-from pathlib import Path
 
 import httpx
 import pytest
 
 from catalog.connectors.art_institute_chicago import FIELDS, ArtInstituteChicagoConnector
 from catalog.connectors.base import Fetcher, MalformedPayload
+from tests.catalog.connectors.helpers import decisions, fixture_loader
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "glam" / "art_institute_chicago"
+load = fixture_loader("art_institute_chicago", "artworks_page.json")
 IIIF = "https://www.artic.edu/iiif/2"
-
-
-def load(name="artworks_page.json"):
-    return json.loads((FIXTURES / name).read_text())
-
-
-def decisions(candidates):
-    accepted = {c.source_record_id: c.license for c in candidates if c.accepted}
-    rejected = {c.source_record_id: c.rejection for c in candidates if not c.accepted}
-    return accepted, rejected
 
 
 @pytest.fixture

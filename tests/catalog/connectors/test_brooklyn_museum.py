@@ -11,22 +11,16 @@ fixtures by hand; none is computed by the code under test.
   objects; put into object 90636 here. CC: "Creative Commons-BY" + licenses/by/3.0 link;
   public: "Public domain" + publicdomain/zero/1.0 link; none: no public_name, no CC link."""
 
-import json
-from pathlib import Path
-
 import httpx
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from catalog.connectors.base import Fetcher, MalformedPayload
 from catalog.connectors.brooklyn_museum import BrooklynMuseumConnector
+from tests.catalog.connectors.helpers import decisions, fixture_loader
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "glam" / "brooklyn_museum"
+load = fixture_loader("brooklyn_museum")
 CDN = "https://d1lfxha3ugu3d4.cloudfront.net/images/opencollection/objects/size4"
-
-
-def load(name):
-    return json.loads((FIXTURES / name).read_text())
 
 
 def envelope(obj):
@@ -38,12 +32,6 @@ def caftan_with_rights(rights_file):
     obj = load("object_data.json")
     obj["rights_type"] = load(rights_file)
     return envelope(obj)
-
-
-def decisions(candidates):
-    accepted = {c.source_record_id: c.license for c in candidates if c.accepted}
-    rejected = {c.source_record_id: c.rejection for c in candidates if not c.accepted}
-    return accepted, rejected
 
 
 @pytest.fixture

@@ -1,27 +1,15 @@
 """The Cleveland Museum of Art connector on recorded Open Access API pages. Expected values were
 read from the fixtures by hand; none is computed by the code under test."""
 
-import json
-from pathlib import Path
-
 import httpx
 import pytest
 
 from catalog.connectors.base import Fetcher, MalformedPayload
 from catalog.connectors.cleveland_museum import ClevelandMuseumConnector
+from tests.catalog.connectors.helpers import decisions, fixture_loader
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "glam" / "cleveland_museum"
+load = fixture_loader("cleveland_museum")
 CDN = "https://openaccess-cdn.clevelandart.org"
-
-
-def load(name):
-    return json.loads((FIXTURES / name).read_text())
-
-
-def decisions(candidates):
-    accepted = {c.source_record_id: c.license for c in candidates if c.accepted}
-    rejected = {c.source_record_id: c.rejection for c in candidates if not c.accepted}
-    return accepted, rejected
 
 
 def one_record_page(**changes):

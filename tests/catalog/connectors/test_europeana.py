@@ -2,9 +2,7 @@
 and cursor paging."""
 
 import copy
-import json
 from datetime import date
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -13,15 +11,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 from catalog.connectors.base import Fetcher, MalformedPayload
 from catalog.connectors.europeana import API_URL, EuropeanaConnector
+from tests.catalog.connectors.helpers import decisions, fixture_loader
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "glam" / "europeana"
+load = fixture_loader("europeana")
 PDM_URI = "http://creativecommons.org/publicdomain/mark/1.0/"
 CC0_URI = "http://creativecommons.org/publicdomain/zero/1.0/"
 PD, CC0 = "pdm-1.0", "cc0-1.0"
-
-
-def load(name: str):
-    return json.loads((FIXTURES / name).read_text())
 
 
 def as_page(*items: dict) -> dict:
@@ -32,13 +27,6 @@ def as_page(*items: dict) -> dict:
         "totalResults": len(items),
         "items": list(items),
     }
-
-
-def decisions(candidates) -> tuple[dict, dict]:
-    accepted = {c.source_record_id: c.license for c in candidates if c.accepted}
-    rejected = {c.source_record_id: c.rejection for c in candidates if not c.accepted}
-    assert len(accepted) + len(rejected) == len(candidates)
-    return accepted, rejected
 
 
 @pytest.fixture

@@ -2,28 +2,17 @@
 fixtures by hand; none is computed by the code under test."""
 
 import copy
-import json
 from datetime import date
-from pathlib import Path
 
 import httpx
 import pytest
 
 from catalog.connectors.base import Fetcher, MalformedPayload
 from catalog.connectors.metropolitan_museum import MetropolitanMuseumConnector
+from tests.catalog.connectors.helpers import decisions, fixture_loader
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "glam" / "metropolitan_museum"
+load = fixture_loader("metropolitan_museum")
 IMAGES = "https://images.metmuseum.org/CRDImages/as/original"
-
-
-def load(name):
-    return json.loads((FIXTURES / name).read_text())
-
-
-def decisions(candidates):
-    accepted = {c.source_record_id: c.license for c in candidates if c.accepted}
-    rejected = {c.source_record_id: c.rejection for c in candidates if not c.accepted}
-    return accepted, rejected
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ NYPL's CC0 rights text). response_search_success.json: a search (q=CC_0, page 12
 one result per page)."""
 
 import copy
-import json
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,8 +14,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from catalog.connectors.base import Fetcher, MalformedPayload
 from catalog.connectors.nypl import NyplConnector
+from tests.catalog.connectors.helpers import decisions, fixture_loader
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "glam" / "nypl"
+load = fixture_loader("nypl")
 CAPTURES = [
     "0cabe3d0-3d50-0134-a8e0-00505686a51c",
     "109156c0-3d50-0134-5d86-00505686a51c",
@@ -30,22 +29,12 @@ CAPTURES = [
 CC0_URI = "https://creativecommons.org/publicdomain/zero/1.0/"
 
 
-def load(name):
-    return json.loads((FIXTURES / name).read_text())
-
-
 def details():
     return load("response_itemdetails_success.json")
 
 
 def siblings(payload):
     return payload["nyplAPI"]["response"]["sibling_captures"]["capture"]
-
-
-def decisions(candidates):
-    accepted = {c.source_record_id: c.license for c in candidates if c.accepted}
-    rejected = {c.source_record_id: c.rejection for c in candidates if not c.accepted}
-    return accepted, rejected
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 per image media item, and start/rows paging."""
 
 import copy
-import json
 from datetime import date
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -13,13 +11,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 from catalog.connectors.base import Fetcher, MalformedPayload
 from catalog.connectors.smithsonian import API_URL, SmithsonianConnector
+from tests.catalog.connectors.helpers import decisions, fixture_loader
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "glam" / "smithsonian"
+load = fixture_loader("smithsonian")
 CC0 = "cc0-1.0"
-
-
-def load(name: str):
-    return json.loads((FIXTURES / name).read_text())
 
 
 def as_page(*rows: dict, row_count: int | None = None) -> dict:
@@ -33,13 +28,6 @@ def as_page(*rows: dict, row_count: int | None = None) -> dict:
             "message": "content found",
         },
     }
-
-
-def decisions(candidates) -> tuple[dict, dict]:
-    accepted = {c.source_record_id: c.license for c in candidates if c.accepted}
-    rejected = {c.source_record_id: c.rejection for c in candidates if not c.accepted}
-    assert len(accepted) + len(rejected) == len(candidates)
-    return accepted, rejected
 
 
 @pytest.fixture

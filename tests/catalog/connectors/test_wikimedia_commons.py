@@ -2,9 +2,7 @@
 parsing, and paging through `continue`."""
 
 import copy
-import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
@@ -12,27 +10,16 @@ import pytest
 
 from catalog.connectors.base import Fetcher, MalformedPayload
 from catalog.connectors.wikimedia_commons import API_URL, WikimediaCommonsConnector
+from tests.catalog.connectors.helpers import decisions, fixture_loader
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "glam" / "wikimedia_commons"
+load = fixture_loader("wikimedia_commons")
 PD, CC0 = "pdm-1.0", "cc0-1.0"
 RESTRICTED = "license_restricted"
-
-
-def load(name: str):
-    return json.loads((FIXTURES / name).read_text())
 
 
 def as_page(*pages: dict) -> dict:
     """Wrap single `query.pages` entries in the response shape (formatversion 1)."""
     return {"batchcomplete": "", "query": {"pages": {str(p["pageid"]): p for p in pages}}}
-
-
-def decisions(candidates) -> tuple[dict, dict]:
-    accepted = {c.source_record_id: c.license for c in candidates if c.accepted}
-    rejected = {c.source_record_id: c.rejection for c in candidates if not c.accepted}
-    assert len(accepted) + len(rejected) == len(candidates)  # no record twice
-    assert all(c.rejection is None for c in candidates if c.license)
-    return accepted, rejected
 
 
 @pytest.fixture
