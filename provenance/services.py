@@ -58,6 +58,39 @@ def decisions_record(*, decisions: Iterable[Decision], kinds: dict[int, str], ac
     )
 
 
+def records_upsert(decisions: Iterable[Decision], *, chunk_size: int = 1000) -> int:
+    """Upsert each asset's provenance record, and append no event: for a source read again,
+    whose caller writes events only for decisions that changed. A record whose values are
+    all the same (`retrieved_at` aside) is left as it is, so reading an unchanged source
+    again writes nothing. Returns the number of records written; call inside the caller's
+    transaction."""
+    decisions = list(decisions)
+    compared = [name for name in RECORD_FIELDS if name != "retrieved_at"]
+    changed = []
+    for start in range(0, len(decisions), chunk_size):
+        chunk = decisions[start : start + chunk_size]
+        current = ProvenanceRecord.objects.in_bulk(
+            [d.asset_id for d in chunk], field_name="asset_id"
+        )
+        changed.extend(
+            d
+            for d in chunk
+            if (record := current.get(d.asset_id)) is None
+            or any(getattr(record, name) != getattr(d, name) for name in compared)
+        )
+    ProvenanceRecord.objects.bulk_create(
+        [
+            ProvenanceRecord(asset_id=d.asset_id, **{f: getattr(d, f) for f in RECORD_FIELDS})
+            for d in changed
+        ],
+        batch_size=chunk_size,
+        update_conflicts=True,
+        unique_fields=["asset_id"],
+        update_fields=list(RECORD_FIELDS),
+    )
+    return len(changed)
+
+
 def events_append(events: Iterable[ProvenanceEvent]) -> None:
     ProvenanceEvent.objects.bulk_create(list(events))
 

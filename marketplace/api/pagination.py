@@ -24,4 +24,3 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_page_size(self, request):
         return requested_page_size(request, default=self.page_size)
-
