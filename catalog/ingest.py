@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from catalog.connectors import get_connector
 from catalog.connectors.base import Candidate, Connector, Fetcher, MalformedPayload
-from catalog.lifecycle import ACCEPTED, EMBARGOED, FINAL_STATUSES, after_decision
+from catalog.lifecycle import ACCEPTED, EMBARGOED, after_decision, redecide
 from catalog.locks import INGEST_WRITE, advisory_xact_lock
-from catalog.models import Asset, AssetStatus, CloneState
+from catalog.models import Asset, AssetStatus
 from catalog.optouts import OPT_OUT, opted_out
 from catalog.reports import RunReport
 from catalog.search_documents import parse_year, search_documents_refresh
@@ -112,7 +112,7 @@ def ingest_candidates(
             previous_decision = previous.get(asset.pk) if asset else None
             if _apply(asset, candidate, decision, previous_decision, created, changed, now):
                 recorded.append((candidate, decision))
-            _count(report, record_id, decision)
+            report.count(record_id, decision)
 
         Asset.objects.bulk_create(created)
         report.created += len(created)
@@ -144,37 +144,11 @@ def _apply(asset, candidate, decision, previous_decision, created, changed, now)
         created.append(Asset(source=candidate.source, source_record_id=candidate.source_record_id,
                              status=status, **values))  # fmt: skip
         return True
-    if asset.status in FINAL_STATUSES:
-        return False  # taken down or withdrawn: the source no longer changes anything
-    transition = after_decision(
-        decision=decision,
-        current_status=asset.status,
-        current_reason=asset.rejection_reason,
-        previous_decision=previous_decision,
-        file_changed=asset.original_url != values["original_url"],
-    )
-    values["status"], values["rejection_reason"] = transition.status, transition.reason
-    if transition.reclone:
-        values["clone_state"], values["clone_attempts"] = CloneState.PENDING, 0
-    elif asset.clone_state == CloneState.DONE:
-        for measured in ("width", "height", "mime_type"):  # our file beats the source's claim
-            del values[measured]
-    if all(getattr(asset, name) == value for name, value in values.items()):
+    if not redecide(asset, values, decision=decision, previous_decision=previous_decision):
         return False
-    for name, value in values.items():
-        setattr(asset, name, value)
     asset.updated_at = now
     changed.append(asset)
     return True
-
-
-def _count(report: RunReport, record_id: str, decision: str) -> None:
-    if decision == ACCEPTED:
-        report.accept(record_id)
-    elif decision == EMBARGOED:
-        report.embargo(record_id)
-    else:
-        report.reject(record_id, decision)
 
 
 def _record_provenance(recorded, existing, created, *, actor, now) -> None:

@@ -3,7 +3,7 @@ re-import, an embargo release). One rule set for every way records arrive."""
 
 from dataclasses import dataclass
 
-from catalog.models import AssetStatus
+from catalog.models import AssetStatus, CloneState
 
 ACCEPTED, EMBARGOED = "accepted", "embargoed"
 # Moderators' decisions are never undone by a source.
@@ -41,3 +41,31 @@ def after_decision(
         return Transition(current_status, current_reason, False)
     # Accepted after an embargo or a rejection: checked and cloned afresh before publishing.
     return Transition(AssetStatus.CANDIDATE, "", previous_decision != EMBARGOED)
+
+
+MEASURED_FIELDS = ("width", "height", "mime_type")  # once cloned, measured on our copy
+
+
+def redecide(asset, values: dict, *, decision: str, previous_decision: str | None) -> bool:
+    """Apply a source's new decision and metadata `values` to an existing asset (unsaved).
+    True when anything changed. Taken-down and withdrawn assets are left as they are."""
+    if asset.status in FINAL_STATUSES:
+        return False
+    transition = after_decision(
+        decision=decision,
+        current_status=asset.status,
+        current_reason=asset.rejection_reason,
+        previous_decision=previous_decision,
+        file_changed=asset.original_url != values["original_url"],
+    )
+    values = {**values, "status": transition.status, "rejection_reason": transition.reason}
+    if transition.reclone:
+        values["clone_state"], values["clone_attempts"] = CloneState.PENDING, 0
+    elif asset.clone_state == CloneState.DONE:
+        for name in MEASURED_FIELDS:  # our file beats the source's claim
+            values.pop(name, None)
+    if all(getattr(asset, name) == value for name, value in values.items()):
+        return False
+    for name, value in values.items():
+        setattr(asset, name, value)
+    return True

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from catalog.lifecycle import ACCEPTED, EMBARGOED
 from catalog.models import IngestRun
 
 MAX_ERROR_SAMPLES = 50
@@ -45,6 +46,15 @@ class RunReport:
             self.rejected_ids[record_id] = reason
         else:
             self.ids_truncated = True
+
+    def count(self, record_id: str, decision: str) -> None:
+        """Count one decision: `accepted`, `embargoed` or a rejection reason."""
+        if decision == ACCEPTED:
+            self.accept(record_id)
+        elif decision == EMBARGOED:
+            self.embargo(record_id)
+        else:
+            self.reject(record_id, decision)
 
     def _keep(self, ids: list[str], record_id: str) -> None:
         if len(ids) < MAX_IDS:

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.lifecycle import ACCEPTED, FINAL_STATUSES, after_decision
+from catalog.lifecycle import ACCEPTED, FINAL_STATUSES, after_decision, redecide
 from catalog.locks import INGEST_WRITE, advisory_xact_lock
 from catalog.models import Asset, CloneState
 from catalog.pd12m.staging import Staged
@@ -20,7 +20,6 @@ FIELDS = (
     "original_url", "title", "description", "width", "height", "mime_type", "institution",
     "license",
 )  # fmt: skip
-MEASURED = ("width", "height", "mime_type")  # once cloned, measured on our copy of the file
 
 
 def _chunks(values: list, size: int = SQL_CHUNK) -> Iterator[list]:
@@ -117,23 +116,9 @@ class OrmWriter:
     def _update(asset: Asset, row: tuple, previous_decision: str | None, now) -> bool:
         """Apply the row to an existing asset; True when something changed."""
         values = dict(zip(FIELDS, (*row[1:8], row[8]), strict=True))
-        transition = after_decision(
-            decision=row[9] or ACCEPTED,
-            current_status=asset.status,
-            current_reason=asset.rejection_reason,
-            previous_decision=previous_decision,
-            file_changed=asset.original_url != values["original_url"],
-        )
-        values["status"], values["rejection_reason"] = transition.status, transition.reason
-        if transition.reclone:
-            values["clone_state"], values["clone_attempts"] = CloneState.PENDING, 0
-        elif asset.clone_state == CloneState.DONE:
-            for name in MEASURED:  # our file beats the dataset's claim
-                del values[name]
-        if all(getattr(asset, name) == value for name, value in values.items()):
+        if not redecide(asset, values, decision=row[9] or ACCEPTED,
+                        previous_decision=previous_decision):  # fmt: skip
             return False
-        for name, value in values.items():
-            setattr(asset, name, value)
         asset.updated_at = now
         return True
 

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from catalog.ingest import MISSING_RECORD_ID
 from catalog.licenses import LicenseDecision, normalize_license
+from catalog.lifecycle import ACCEPTED
 from catalog.optouts import OPT_OUT, opted_out
 from catalog.pd12m.files import Chunk
 from catalog.reports import RunReport
@@ -159,7 +160,4 @@ def count_written(report: RunReport, staged: Staged, duplicates: set[str]) -> No
     for record_id, reason in zip(ids, reasons, strict=True):
         if record_id in duplicates:
             continue
-        if reason:
-            report.reject(record_id, reason)
-        else:
-            report.accept(record_id)
+        report.count(record_id, reason or ACCEPTED)
