@@ -36,6 +36,26 @@ EXAMPLE_PAGE = {
 }  # fmt: skip
 
 
+EXAMPLE_DETAIL = {
+    **EXAMPLE_PAGE["results"][0],
+    "license_detail": {
+        "code": "cc0-1.0", "name": "CC0 1.0 Universal",
+        "url": "https://creativecommons.org/publicdomain/zero/1.0/",
+    },
+    "download": {
+        "available": True, "price_usd": "0.000000", "platform_fee_usd": "0.000000",
+        "total_usd": "0.000000", "counts_against_quota": True,
+    },
+    "provenance": {
+        "institution": "Cleveland Museum of Art",
+        "record_url": "https://clevelandart.org/art/1915.534",
+        "decision": "accepted", "retrieved_at": "2026-11-01T10:00:00Z",
+        "cloned_at": "2026-11-01T10:05:00Z", "sha256": "ab12...",
+        "evidence": {"share_license_status": "CC0", "copyright": None},
+    },
+}  # fmt: skip
+
+
 class SearchTooBroad(DomainError):
     code = "search_too_broad"
 
@@ -112,6 +132,7 @@ class AssetViewSet(viewsets.GenericViewSet):
         description="With its license, provenance summary and what a download costs. "
         "Anything not published (embargoed, rejected, taken down, withdrawn) is a 404.",
         responses={200: AssetDetailSerializer, 404: docs.NOT_FOUND},
+        examples=[OpenApiExample("A base-set image", value=EXAMPLE_DETAIL, response_only=True)],
     )
     def retrieve(self, request, pk=None):
         asset = get_object_or_404(published(), pk=pk)
