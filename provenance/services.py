@@ -37,15 +37,7 @@ def decisions_record(*, decisions: Iterable[Decision], kinds: dict[int, str], ac
     decisions = list(decisions)
     if not decisions:
         return
-    ProvenanceRecord.objects.bulk_create(
-        [
-            ProvenanceRecord(asset_id=d.asset_id, **{f: getattr(d, f) for f in RECORD_FIELDS})
-            for d in decisions
-        ],
-        update_conflicts=True,
-        unique_fields=["asset_id"],
-        update_fields=list(RECORD_FIELDS),
-    )
+    records_upsert(decisions)
     events_append(
         ProvenanceEvent(
             asset_id=d.asset_id,
