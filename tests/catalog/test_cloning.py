@@ -289,3 +289,15 @@ def test_the_celery_task_clones_too(local_server, settings, monkeypatch):
     asset.refresh_from_db()
     assert asset.status == "published"
     assert result["published"] == 1
+
+
+def test_the_command_prints_a_summary(local_server, monkeypatch, capsys):
+    from django.core.management import call_command
+
+    monkeypatch.setattr(cloning, "Fetcher", lambda **kwargs: Fetcher(rate_per_host=0, attempts=1))
+    candidate_asset(local_server.add("/ok.jpg", body=jpeg(50)))
+    candidate_asset(local_server.add("/bad.jpg", body=b"not an image"))
+    call_command("clone_assets")
+    assert "clone: tried 2, published 1, duplicates 0, rejected 1 (not_an_image 1)" in (
+        capsys.readouterr().out
+    )

@@ -29,7 +29,11 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"clone: tried {report.seen}, published {report.accepted}, "
                 f"duplicates {report.duplicates}, "
-                f"rejected {sum(report.rejected.values())} {dict(report.rejected) or ''}, "
+                f"rejected {sum(report.rejected.values())}{_reasons(report.rejected)}, "
                 f"failed (will retry) {report.errors}"
             )
         )
+
+
+def _reasons(rejected: dict[str, int]) -> str:
+    return f" ({', '.join(f'{k} {v}' for k, v in sorted(rejected.items()))})" if rejected else ""
