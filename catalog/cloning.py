@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog.connectors.base import Fetcher, TooLarge
+from catalog.connectors.base import Fetcher, TooLarge, borrowed_fetcher
 from catalog.images import DecodedImage, ImageRejected, decode_image, hamming, phash_bands
 from catalog.locks import CLONE_SETTLE, advisory_xact_lock
 from catalog.models import Asset, AssetStatus, CloneState
@@ -269,12 +269,18 @@ def clone_pending(
     report = RunReport(kind="clone")
     report.save()
     started = timezone.now()
-    own_fetcher = fetcher is None
-    fetcher = fetcher or Fetcher(
-        rate_per_host=settings.CLONE_RATE_PER_HOST, max_connections=settings.CLONE_CONCURRENCY
-    )
+
+    def make() -> Fetcher:
+        return Fetcher(
+            rate_per_host=settings.CLONE_RATE_PER_HOST,
+            max_connections=settings.CLONE_CONCURRENCY,
+        )
+
     try:
-        with ThreadPoolExecutor(max_workers=settings.CLONE_CONCURRENCY) as pool:
+        with (
+            borrowed_fetcher(fetcher, make) as live,
+            ThreadPoolExecutor(max_workers=settings.CLONE_CONCURRENCY) as pool,
+        ):
             claimed, in_flight = 0, []
             while True:
                 batch = []
@@ -284,7 +290,7 @@ def clone_pending(
                         size = min(size, limit - claimed)
                     batch = claim_batch(size, run_started=started)
                     claimed += len(batch)
-                submitted = [pool.submit(fetch_one, fetcher, *row) for row in batch]
+                submitted = [pool.submit(fetch_one, live, *row) for row in batch]
                 if in_flight:
                     results = [future.result() for future in in_flight]
                     report.seen += len(results)
@@ -296,7 +302,5 @@ def clone_pending(
                     break
                 in_flight = submitted
     finally:
-        if own_fetcher:
-            fetcher.close()
         report.save(finished=True)
     return report

@@ -5,7 +5,7 @@ it goes on to cloning and publishing."""
 from django.utils import timezone
 
 from catalog.connectors import get_connector
-from catalog.connectors.base import Fetcher
+from catalog.connectors.base import Fetcher, borrowed_fetcher
 from catalog.ingest import ingest_candidates
 from catalog.models import Asset, AssetStatus
 from catalog.reports import RunReport
@@ -30,18 +30,15 @@ def release_embargoed(*, fetcher: Fetcher | None = None, actor: str = "release_e
     by_source: dict[str, list[str]] = {}
     for source, record_id in due:
         by_source.setdefault(source, []).append(record_id)
-    own_fetcher = fetcher is None
-    fetcher = fetcher or Fetcher()
     try:
-        for source, record_ids in by_source.items():
-            connector = get_connector(source)
-            for start in range(0, len(record_ids), LOOKUP_BATCH):
-                chunk = record_ids[start : start + LOOKUP_BATCH]
-                _recheck(connector, fetcher, chunk, report=report, actor=actor)
-                report.save()
+        with borrowed_fetcher(fetcher, lambda: Fetcher()) as live:
+            for source, record_ids in by_source.items():
+                connector = get_connector(source)
+                for start in range(0, len(record_ids), LOOKUP_BATCH):
+                    chunk = record_ids[start : start + LOOKUP_BATCH]
+                    _recheck(connector, live, chunk, report=report, actor=actor)
+                    report.save()
     finally:
-        if own_fetcher:
-            fetcher.close()
         report.save(finished=True)
     return report
 

@@ -14,7 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.connectors import get_connector
-from catalog.connectors.base import Candidate, Connector, Fetcher, MalformedPayload
+from catalog.connectors.base import (
+    Candidate,
+    Connector,
+    Fetcher,
+    MalformedPayload,
+    borrowed_fetcher,
+)
 from catalog.lifecycle import ACCEPTED, EMBARGOED, after_decision, redecide
 from catalog.locks import INGEST_WRITE, advisory_xact_lock
 from catalog.models import Asset, AssetStatus
@@ -233,13 +239,8 @@ def ingest_source(
         return ingest_payloads(
             connector, payloads, report=report, actor=actor, limit=limit, progress=progress
         )
-    own_fetcher = fetcher is None
-    fetcher = fetcher or Fetcher()
-    try:
-        pages: Iterator[Any] = connector.pages(fetcher, since=since)
+    with borrowed_fetcher(fetcher, lambda: Fetcher()) as live:
+        pages: Iterator[Any] = connector.pages(live, since=since)
         return ingest_payloads(
             connector, pages, report=report, actor=actor, limit=limit, progress=progress
         )
-    finally:
-        if own_fetcher:
-            fetcher.close()

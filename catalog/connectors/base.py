@@ -9,7 +9,8 @@ always the raw `evidence` fields the decision read."""
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -188,16 +189,20 @@ class Fetcher:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def request(self, method: str, url: str, **kwargs) -> httpx.Response:
-        """Send with retries on transport errors, 429 and 5xx (exponential backoff with
-        jitter, honouring Retry-After); other 4xx are returned to the caller."""
-
-        @retry(
+    def _retrying(self, call):
+        """Run `call` (one polite attempt) again on transport errors, 429 and 5xx, with
+        exponential backoff and jitter, honouring Retry-After."""
+        return retry(
             retry=retry_if_exception(_is_retryable),
             stop=stop_after_attempt(self.attempts),
             wait=_wait,
             reraise=True,
-        )
+        )(call)()
+
+    def request(self, method: str, url: str, **kwargs) -> httpx.Response:
+        """Send with retries on transport errors, 429 and 5xx; other 4xx are returned to
+        the caller."""
+
         def send() -> httpx.Response:
             self.limiter.wait(url)
             response = self.client.request(method, url, **kwargs)
@@ -206,18 +211,12 @@ class Fetcher:
                 raise RetryableStatus(response)
             return response
 
-        return send()
+        return self._retrying(send)
 
     def download(self, url: str, *, max_bytes: int) -> tuple[httpx.Response, bytes]:
         """The body of a GET, streamed and abandoned past `max_bytes` (TooLarge). The
         response is returned whatever its status, for the caller to judge."""
 
-        @retry(
-            retry=retry_if_exception(_is_retryable),
-            stop=stop_after_attempt(self.attempts),
-            wait=_wait,
-            reraise=True,
-        )
         def fetch() -> tuple[httpx.Response, bytes]:
             self.limiter.wait(url)
             with self.client.stream("GET", url) as response:
@@ -234,7 +233,7 @@ class Fetcher:
                     chunks.append(chunk)
                 return response, b"".join(chunks)
 
-        return fetch()
+        return self._retrying(fetch)
 
     def get_json(
         self, url: str, *, params: dict | None = None, headers: dict[str, str] | None = None
@@ -247,3 +246,16 @@ class Fetcher:
             return response.json()
         except ValueError as exc:
             raise MalformedPayload(f"{url} did not answer JSON") from exc
+
+
+@contextmanager
+def borrowed_fetcher(fetcher: Fetcher | None, make: Callable[[], Fetcher]) -> Iterator[Fetcher]:
+    """The caller's fetcher as it is, or a new one from `make`, closed afterwards."""
+    if fetcher is not None:
+        yield fetcher
+        return
+    own = make()
+    try:
+        yield own
+    finally:
+        own.close()
