@@ -224,7 +224,7 @@ def test_facets_of_large_queries_are_estimated(api_client, settings):
 
 
 def test_a_search_that_runs_too_long_is_stopped(api_client, settings, monkeypatch):
-    from catalog import views
+    from catalog import search as search_module
 
     settings.SEARCH_STATEMENT_TIMEOUT_MS = 50
 
@@ -232,7 +232,7 @@ def test_a_search_that_runs_too_long_is_stopped(api_client, settings, monkeypatc
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(2)")
 
-    monkeypatch.setattr(views, "asset_page", slow_page)
+    monkeypatch.setattr(search_module, "asset_page", slow_page)
     response = api_client.get(ASSETS, {"q": "harbor"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "search_too_broad"
