@@ -149,9 +149,24 @@ def _chunk(first: int, rows: list) -> Chunk:
     return Chunk(first, len(rows), table, pa.array(numbers, pa.int64()), errors)
 
 
-def _read_jsonl(path: Path, batch_size: int) -> Iterator[Chunk]:
-    rows: list = []
+def _in_chunks(rows: Iterator[tuple | str], batch_size: int) -> Iterator[Chunk]:
+    """Rows (each a tuple in COLUMNS order or an error message) grouped into chunks."""
+    batch: list = []
     first = 1
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= batch_size:
+            yield _chunk(first, batch)
+            first, batch = first + len(batch), []
+    if batch:
+        yield _chunk(first, batch)
+
+
+def _read_jsonl(path: Path, batch_size: int) -> Iterator[Chunk]:
+    return _in_chunks(_jsonl_rows(path), batch_size)
+
+
+def _jsonl_rows(path: Path) -> Iterator[tuple | str]:
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -160,22 +175,21 @@ def _read_jsonl(path: Path, batch_size: int) -> Iterator[Chunk]:
             try:
                 value = json.loads(line)
             except ValueError as exc:
-                rows.append(f"{where}: not JSON ({exc})")
+                yield f"{where}: not JSON ({exc})"
+                continue
+            if not isinstance(value, dict):
+                yield f"{where}: not a JSON object"
+            elif missing := _missing_columns(value):
+                yield f"{where}: missing columns {', '.join(missing)}"
             else:
-                if not isinstance(value, dict):
-                    rows.append(f"{where}: not a JSON object")
-                elif missing := _missing_columns(value):
-                    rows.append(f"{where}: missing columns {', '.join(missing)}")
-                else:
-                    rows.append(_row(value, where))
-            if len(rows) >= batch_size:
-                yield _chunk(first, rows)
-                first, rows = first + len(rows), []
-    if rows:
-        yield _chunk(first, rows)
+                yield _row(value, where)
 
 
 def _read_csv(path: Path, batch_size: int) -> Iterator[Chunk]:
+    return _in_chunks(_csv_rows(path), batch_size)
+
+
+def _csv_rows(path: Path) -> Iterator[tuple | str]:
     # surrogateescape: a row with bytes that are not UTF-8 fails alone, not the whole file.
     with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)
@@ -187,33 +201,26 @@ def _read_csv(path: Path, batch_size: int) -> Iterator[Chunk]:
             raise MalformedFile(f"missing columns {', '.join(missing)} in the header")
         index = [header.index(c) for c in COLUMNS]
         width = len(header)
-        rows: list = []
-        first = 1
         while True:
             try:
                 fields = next(reader)
             except StopIteration:
-                break
+                return
             except csv.Error as exc:
-                rows.append(f"line {reader.line_num}: {exc}")
+                yield f"line {reader.line_num}: {exc}"
                 continue
             where = f"line {reader.line_num}"
             if len(fields) != width:
-                rows.append(f"{where}: {len(fields)} fields, expected {width}")
-            else:
-                try:
-                    "".join(fields).encode("utf-8")
-                except UnicodeEncodeError:
-                    rows.append(f"{where}: not UTF-8")
-                else:
-                    values = [fields[i] for i in index]
-                    values[0] = values[0] or None  # an empty id is a missing id
-                    rows.append(_row(values, where))
-            if len(rows) >= batch_size:
-                yield _chunk(first, rows)
-                first, rows = first + len(rows), []
-        if rows:
-            yield _chunk(first, rows)
+                yield f"{where}: {len(fields)} fields, expected {width}"
+                continue
+            try:
+                "".join(fields).encode("utf-8")
+            except UnicodeEncodeError:
+                yield f"{where}: not UTF-8"
+                continue
+            values = [fields[i] for i in index]
+            values[0] = values[0] or None  # an empty id is a missing id
+            yield _row(values, where)
 
 
 # --- Parquet: a column at a time ----------------------------------------------------------
