@@ -15,8 +15,8 @@ from catalog.reports import RunReport
 from catalog.search_documents import search_documents_refresh
 from marketplace.models import Role, User
 from marketplace.services import role_group
-from provenance.models import EventKind
-from provenance.services import event_append
+from provenance.models import EventKind, ProvenanceEvent
+from provenance.services import events_append
 
 BASE_SET_FILE = Path(__file__).resolve().parent.parent / "catalog" / "demo" / "base_set.json"
 CANDIDATE_FIELDS = (
@@ -73,12 +73,12 @@ def demo_load(*, base_set_file: Path = BASE_SET_FILE) -> DemoLoadResult:
     unpublished = Asset.objects.filter(
         source__in=by_source, status__in=[AssetStatus.CANDIDATE, AssetStatus.EMBARGOED]
     )
-    for asset_id in unpublished.values_list("pk", flat=True):
-        event_append(
-            kind=EventKind.PUBLISHED, actor="load_demo", asset_id=asset_id,
-            data={"note": "demo data: published without cloning the original"},
-        )  # fmt: skip
     ids = list(unpublished.values_list("pk", flat=True))
+    note = {"note": "demo data: published without cloning the original"}
+    events_append(
+        ProvenanceEvent(kind=EventKind.PUBLISHED, actor="load_demo", asset_id=pk, data=note)
+        for pk in ids
+    )
     unpublished.update(status=AssetStatus.PUBLISHED, embargo_until=None)
     search_documents_refresh(ids)
     return DemoLoadResult(DEMO_USERS, report.created, len(records) - report.created)

@@ -87,13 +87,6 @@ def events_append(events: Iterable[ProvenanceEvent]) -> None:
     ProvenanceEvent.objects.bulk_create(list(events))
 
 
-def event_append(*, kind: str, actor: str, asset_id: int | None = None, reason: str = "",
-                 data: dict | None = None) -> ProvenanceEvent:  # fmt: skip
-    return ProvenanceEvent.objects.create(
-        asset_id=asset_id, kind=kind, reason=reason, actor=actor, data=data or {}
-    )
-
-
 def clones_record(*, cloned_at: datetime, sha256_by_asset: dict[int, str]) -> None:
     """Note when each asset's original was copied into our storage, and its checksum."""
     records = list(ProvenanceRecord.objects.filter(asset_id__in=list(sha256_by_asset)))
