@@ -1,11 +1,32 @@
 from django.urls import include, path
 
-from marketplace.api import accounts
+from marketplace.api import accounts, billing
 
 urlpatterns = [
     path("auth/register/", accounts.RegisterView.as_view(), name="register"),
     path("auth/token/", accounts.TokenObtainView.as_view(), name="token-obtain"),
     path("auth/token/rotate/", accounts.TokenRotateView.as_view(), name="token-rotate"),
     path("me/", accounts.MeView.as_view(), name="me"),
+    path("billing/wallet/", billing.WalletView.as_view(), name="billing-wallet"),
+    path("billing/top-ups/", billing.TopUpListCreateView.as_view(), name="billing-top-ups"),
+    path(
+        "billing/subscription/checkout/",
+        billing.SubscriptionCheckoutView.as_view(),
+        name="billing-subscription-checkout",
+    ),
+    path(
+        "billing/subscription/portal/",
+        billing.SubscriptionPortalView.as_view(),
+        name="billing-subscription-portal",
+    ),
+    path("billing/payouts/", billing.PayoutStatusView.as_view(), name="billing-payouts"),
+    path(
+        "billing/payouts/onboarding/",
+        billing.PayoutOnboardingView.as_view(),
+        name="billing-payouts-onboarding",
+    ),
+    path("billing/statement/", billing.WalletStatementView.as_view(), name="billing-statement"),
+    path("billing/earnings/", billing.EarningsStatementView.as_view(), name="billing-earnings"),
+    path("", include("billing.urls")),
     path("", include("catalog.urls")),
 ]

@@ -8,7 +8,12 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
-from marketplace.settings.env import caches_from_env, celery_from_env, storages_from_env
+from marketplace.settings.env import (
+    caches_from_env,
+    celery_from_env,
+    micros_from_usd,
+    storages_from_env,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -135,6 +140,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
         "kwargs": {"limit": 20000},
     },
+    "run-payouts": {
+        "task": "billing.run_payouts",
+        "schedule": crontab(hour=env.int("PAYOUT_HOUR_UTC", default=6), minute=0),
+    },
+    "process-pending-stripe-events": {
+        "task": "billing.process_pending_events",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -226,6 +239,37 @@ DEDUPE_PHASH_MAX_DISTANCE = env.int("DEDUPE_PHASH_MAX_DISTANCE", default=3)
 # Search (catalog)
 FACET_EXACT_LIMIT = env.int("FACET_EXACT_LIMIT", default=50_000)
 FACET_CACHE_SECONDS = env.int("FACET_CACHE_SECONDS", default=300)
+SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=3000)
 # Money: the platform's flat fee on every paid download, in micro-USD (USD 0.001).
 PLATFORM_FEE_MICROS = env.int("PLATFORM_FEE_MICROS", default=1000)
-SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=3000)
+
+# Billing: Stripe, or the local sandbox gateway when no key is set (the demo only).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_CURATION_PRICE_ID = env.str("STRIPE_CURATION_PRICE_ID", default="")
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+BILLING_SANDBOX_ALLOWED = True  # production settings turn it off for good
+# Where Stripe's pages send people back to (the product's front end).
+BILLING_SUCCESS_URL = env.str(
+    "BILLING_SUCCESS_URL", default="http://127.0.0.1:8000/api/v1/billing/wallet/"
+)
+BILLING_CANCEL_URL = env.str("BILLING_CANCEL_URL", default=BILLING_SUCCESS_URL)
+BILLING_CONNECT_REFRESH_URL = env.str(
+    "BILLING_CONNECT_REFRESH_URL", default="http://127.0.0.1:8000/api/v1/billing/payouts/"
+)
+# Top-ups: fixed amounts (comma-separated USD; empty allows any whole-cent amount) within
+# a minimum and maximum. Card payments under USD 0.50 are impossible.
+TOP_UP_AMOUNTS_MICROS = [
+    micros_from_usd(amount)
+    for amount in env.list("TOP_UP_AMOUNTS_USD", default=["5", "10", "25", "50", "100"])
+]
+TOP_UP_MIN_MICROS = micros_from_usd(env.str("TOP_UP_MIN_USD", default="5"))
+TOP_UP_MAX_MICROS = micros_from_usd(env.str("TOP_UP_MAX_USD", default="500"))
+# Plans: monthly download quotas, and the Curation price shown to buyers (Stripe bills it).
+PLAN_FREE_MONTHLY_DOWNLOADS = env.int("PLAN_FREE_MONTHLY_DOWNLOADS", default=1000)
+PLAN_CURATION_MONTHLY_DOWNLOADS = env.int("PLAN_CURATION_MONTHLY_DOWNLOADS", default=10_000)
+PLAN_CURATION_PRICE_MICROS = micros_from_usd(env.str("PLAN_CURATION_PRICE_USD", default="10"))
+# Payouts: earnings younger than the hold stay back (refund window); less than the
+# minimum waits for the next run.
+PAYOUT_HOLD_DAYS = env.int("PAYOUT_HOLD_DAYS", default=14)
+PAYOUT_MINIMUM_MICROS = micros_from_usd(env.str("PAYOUT_MINIMUM_USD", default="1"))

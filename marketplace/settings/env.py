@@ -69,3 +69,16 @@ def celery_from_env(env: Mapping[str, str]) -> dict:
         "CELERY_TASK_ALWAYS_EAGER": not broker,
         "CELERY_TASK_EAGER_PROPAGATES": not broker,
     }
+
+
+def micros_from_usd(text: str) -> int:
+    """A dollar amount written by a person ("10", "0.001") as integer micro-USD, exactly."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text.strip()) * 1_000_000
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a USD amount") from None
+    if value != value.to_integral_value():
+        raise ValueError(f"{text!r} has more than six decimals")
+    return int(value)

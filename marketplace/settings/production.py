@@ -19,6 +19,12 @@ if not ALLOWED_HOSTS:
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
 
+# Payments: real Stripe only. The sandbox gateway can never run here.
+BILLING_SANDBOX_ALLOWED = False
+for _name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_CURATION_PRICE_ID"):
+    if not env.str(_name, default=""):
+        raise ImproperlyConfigured(f"{_name} must be set in production: payments use Stripe.")
+
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # Load balancers probe over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

@@ -1,10 +1,8 @@
 """Races between real transactions on PostgreSQL: concurrent ingests and cloning workers."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from catalog.cloning import claim_batch
@@ -13,30 +11,9 @@ from catalog.ingest import ingest_candidates
 from catalog.models import Asset, AssetStatus
 from catalog.reports import RunReport
 from provenance.models import ProvenanceRecord
+from tests.threads import in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def in_threads(count: int, work) -> list:
-    """Run work(i) in `count` threads started together; each uses its own connection."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # reported to the test, not lost in the thread
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_concurrent_ingests_of_the_same_records_store_each_once():

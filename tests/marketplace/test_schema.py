@@ -26,6 +26,12 @@ def test_schema_lists_every_endpoint(schema):
         "/api/v1/me/",
         "/api/v1/assets/",
         "/api/v1/assets/{id}/",
+        "/api/v1/billing/wallet/",
+        "/api/v1/billing/top-ups/",
+        "/api/v1/billing/statement/",
+        "/api/v1/billing/earnings/",
+        "/api/v1/billing/payouts/",
+        "/api/v1/billing/stripe/webhook/",
         *PROBES,
     } <= set(schema["paths"])
 

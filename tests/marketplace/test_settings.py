@@ -131,6 +131,9 @@ def production_env(subprocess_env, **overrides) -> dict[str, str]:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "market.example.org",
         "DATABASE_URL": settings.TEST_DATABASE_URL,
+        "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(12),
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(12),
+        "STRIPE_CURATION_PRICE_ID": "price_curation",
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -160,6 +163,8 @@ def test_check_deploy_is_clean_with_production_settings(subprocess_env):
         ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY must be set"),
         ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS must name the hosts"),
         ({"DATABASE_URL": None}, "DATABASE_URL must point at PostgreSQL"),
+        ({"STRIPE_SECRET_KEY": None}, "STRIPE_SECRET_KEY must be set in production"),
+        ({"STRIPE_WEBHOOK_SECRET": None}, "STRIPE_WEBHOOK_SECRET must be set in production"),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(subprocess_env, overrides, message):

@@ -1,0 +1,106 @@
+"""What the marketplace calls to price and pay for downloads.
+
+Billing knows who pays, who is paid, how much and why, not what an asset is: the
+marketplace passes each paid grant as a `ChargeItem` of plain values."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from billing.errors import WalletFrozen
+from billing.ledger import Line, payable_of, platform, transaction_post, wallet_of
+from billing.models import AccountKind, LedgerTransaction, TransactionKind
+from billing.money import usd
+
+
+@dataclass(frozen=True)
+class ChargeItem:
+    """One paid download: `reference` names it (e.g. `grant:42`), `payee` is the rights
+    holder credited `price_micros`; the platform fee comes on top."""
+
+    reference: str
+    payee: object
+    price_micros: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    price_micros: int
+    fee_micros: int
+    total_micros: int
+    wallet_micros: int
+
+    @property
+    def shortfall_micros(self) -> int:
+        return max(0, self.total_micros - self.wallet_micros)
+
+
+def platform_fee_micros() -> int:
+    return settings.PLATFORM_FEE_MICROS
+
+
+def quote_download(*, buyer, items: list[ChargeItem]) -> Quote:
+    """What these paid downloads would cost the buyer, beside what the wallet holds."""
+    price = sum(item.price_micros for item in items)
+    fee = platform_fee_micros() * len(items)
+    return Quote(price, fee, price + fee, wallet_of(buyer).balance_micros)
+
+
+def _charge_lines(buyer, items: list[ChargeItem], fee_each: int) -> list[Line]:
+    total = sum(item.price_micros for item in items) + fee_each * len(items)
+    lines = [Line(wallet_of(buyer), -total)]
+    lines += [
+        Line(payable_of(item.payee), item.price_micros, item.reference)
+        for item in items
+        if item.price_micros
+    ]
+    if fee_each:
+        lines.append(Line(platform(AccountKind.PLATFORM_REVENUE), fee_each * len(items)))
+    return lines
+
+
+def charge_downloads(
+    *, buyer, items: list[ChargeItem], idempotency_key: str
+) -> LedgerTransaction | None:
+    """Debit the buyer's wallet for these downloads, crediting each artist their price and
+    the platform its fee, in one transaction. Call inside the caller's transaction so the
+    grants and the charge commit together. Returns None when there is nothing to pay."""
+    for item in items:
+        if item.price_micros < 0:
+            raise ValueError(f"{item.reference}: a price cannot be negative")
+    fee_each = platform_fee_micros()
+    if not items or (fee_each == 0 and not any(item.price_micros for item in items)):
+        return None
+    wallet = wallet_of(buyer)
+    if wallet.frozen:
+        raise WalletFrozen(
+            "This wallet is frozen after a card refund or dispute; contact support to "
+            f"lift it. ({wallet.frozen_reason})"
+        )
+    count = len(items)
+    return transaction_post(
+        kind=TransactionKind.DOWNLOAD,
+        idempotency_key=idempotency_key,
+        lines=_charge_lines(buyer, items, fee_each),
+        memo=f"{count} paid download{'s' if count != 1 else ''}",
+    )
+
+
+@transaction.atomic
+def refund_grant(
+    *, buyer, item: ChargeItem, fee_micros: int, idempotency_key: str, reason: str
+) -> LedgerTransaction:
+    """Give the buyer back what one download cost: the artist's price and the fee return to
+    the wallet. `fee_micros` is the fee recorded when it was bought."""
+    lines = [Line(wallet_of(buyer), item.price_micros + fee_micros, item.reference)]
+    if item.price_micros:
+        lines.append(Line(payable_of(item.payee), -item.price_micros, item.reference))
+    if fee_micros:
+        lines.append(Line(platform(AccountKind.PLATFORM_REVENUE), -fee_micros, item.reference))
+    return transaction_post(
+        kind=TransactionKind.GRANT_REFUND,
+        idempotency_key=idempotency_key,
+        lines=lines,
+        memo=f"Refund of {item.reference} (USD {usd(item.price_micros + fee_micros)}): {reason}",
+    )
