@@ -351,3 +351,29 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class QuotaUsage(models.Model):
+    """Downloads a buyer has used in one quota period (a calendar month, or a paid period
+    of the Curation plan). Counted under a row lock, so concurrent downloads cannot pass the
+    quota together."""
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="quota_usage",
+        help_text="The buyer.",
+    )
+    period_start = models.DateTimeField(help_text="Start of the quota period.")
+    period_end = models.DateTimeField(help_text="When the quota resets.")
+    used = models.PositiveIntegerField(default=0, help_text="Downloads counted so far.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buyer", "period_start"], name="quota_usage_one_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer}: {self.used} since {self.period_start:%Y-%m-%d}"

@@ -50,8 +50,9 @@ def quote_download(*, buyer, items: list[ChargeItem]) -> Quote:
 def _charge_lines(buyer, items: list[ChargeItem], fee_each: int) -> list[Line]:
     total = sum(item.price_micros for item in items) + fee_each * len(items)
     lines = [Line(wallet_of(buyer), -total)]
+    payables = {item.payee.pk: payable_of(item.payee) for item in items if item.price_micros}
     lines += [
-        Line(payable_of(item.payee), item.price_micros, item.reference)
+        Line(payables[item.payee.pk], item.price_micros, item.reference)
         for item in items
         if item.price_micros
     ]

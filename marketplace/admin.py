@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from marketplace import admin_works  # noqa: F401 - registers the works' admin
 from marketplace.models import User
 
 admin.site.site_header = "Opt-in media marketplace"

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from marketplace.api import accounts, billing
+from marketplace.api import accounts, billing, collections, downloads
 
 urlpatterns = [
     path("auth/register/", accounts.RegisterView.as_view(), name="register"),
@@ -27,6 +27,21 @@ urlpatterns = [
     ),
     path("billing/statement/", billing.WalletStatementView.as_view(), name="billing-statement"),
     path("billing/earnings/", billing.EarningsStatementView.as_view(), name="billing-earnings"),
+    path("downloads/", downloads.DownloadsView.as_view(), name="downloads"),
+    path("files/<str:token>/", downloads.FileView.as_view(), name="download-file"),
+    path("quota/", downloads.QuotaView.as_view(), name="quota"),
+    path("collections/", collections.CollectionListView.as_view(), name="collections"),
+    path(
+        "collections/<int:pk>/",
+        collections.CollectionDetailView.as_view(),
+        name="collection-detail",
+    ),
+    path(
+        "collections/<int:pk>/items/",
+        collections.CollectionItemsView.as_view(),
+        name="collection-items",
+    ),
+    path("", include("marketplace.api.works_urls")),
     path("", include("billing.urls")),
     path("", include("catalog.urls")),
 ]

@@ -242,6 +242,30 @@ FACET_CACHE_SECONDS = env.int("FACET_CACHE_SECONDS", default=300)
 SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=3000)
 # Money: the platform's flat fee on every paid download, in micro-USD (USD 0.001).
 PLATFORM_FEE_MICROS = env.int("PLATFORM_FEE_MICROS", default=1000)
+# The highest price a rights holder may set per download.
+OFFER_MAX_PRICE_MICROS = micros_from_usd(env.str("OFFER_MAX_PRICE_USD", default="1000"))
+# Rights holders' uploads (marketplace.uploads): largest image file accepted, in bytes.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+# Largest image accepted, in pixels (Pillow itself refuses more than 89,478,485).
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=80_000_000)
+# Most files in one multipart batch upload.
+UPLOAD_BATCH_MAX_FILES = env.int("UPLOAD_BATCH_MAX_FILES", default=10)
+# Largest file accepted through a presigned direct-to-S3 upload, in bytes.
+DIRECT_UPLOAD_MAX_BYTES = env.int("DIRECT_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
+# Seconds a presigned direct upload form, and its confirmation, stay valid.
+DIRECT_UPLOAD_EXPIRY_SECONDS = env.int("DIRECT_UPLOAD_EXPIRY_SECONDS", default=3600)
+# Largest evidence file of an ownership declaration, in bytes.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# Most evidence files on one ownership declaration.
+EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=5)
+# Accept trusted rights holders' ownership declarations without a moderator's review.
+OWNERSHIP_AUTO_ACCEPT_TRUSTED = env.bool("OWNERSHIP_AUTO_ACCEPT_TRUSTED", default=True)
+# Django refuses a request with more files than this before reading them (one over the
+# caps above, so that our own check names the limit); larger files spill to disk.
+DATA_UPLOAD_MAX_NUMBER_FILES = max(UPLOAD_BATCH_MAX_FILES, EVIDENCE_MAX_FILES) + 1
+# Downloads: the most assets one request may license, and how long download links live.
+DOWNLOAD_MAX_ASSETS = env.int("DOWNLOAD_MAX_ASSETS", default=10_000)
+DOWNLOAD_URL_SECONDS = env.int("DOWNLOAD_URL_SECONDS", default=300)
 
 # Billing: Stripe, or the local sandbox gateway when no key is set (the demo only).
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

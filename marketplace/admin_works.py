@@ -1,0 +1,1 @@
+"""Admin for works and ownership declarations."""

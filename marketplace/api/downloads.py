@@ -1,0 +1,210 @@
+"""Buyers' downloads: license grants with signed links, the quota, and the file view that
+serves signed links on local storage."""
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from billing.ledger import wallet_of
+from billing.quota import quota_status
+from marketplace.api import docs
+from marketplace.api.billing import PlanSerializer, UsdField
+from marketplace.api.permissions import IsBuyer
+from marketplace.collections import collection_for_owner
+from marketplace.delivery import file_for_token
+from marketplace.downloads import downloads_grant
+from marketplace.models import DownloadGrant, Purpose
+
+
+class DownloadRequestSerializer(serializers.Serializer):
+    asset_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=10_000,
+        help_text="Assets to download (up to 10,000); or name a `collection`.",
+    )
+    collection = serializers.IntegerField(
+        required=False, min_value=1, help_text="Download every asset of your collection."
+    )
+    purpose = serializers.ChoiceField(choices=Purpose.choices, help_text="The declared use.")
+    purpose_note = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="The use, in your words."
+    )
+    skip_unavailable = serializers.BooleanField(
+        default=False,
+        help_text="Grant what is available and list the rest, instead of refusing all.",
+    )
+
+    def validate(self, attrs):
+        if bool(attrs.get("asset_ids")) == bool(attrs.get("collection")):
+            raise serializers.ValidationError(
+                {"asset_ids": ["Send either `asset_ids` or `collection`, not both or neither."]}
+            )
+        return attrs
+
+
+class DeliveredSerializer(serializers.Serializer):
+    asset_id = serializers.IntegerField(source="grant.asset_id")
+    grant_id = serializers.IntegerField(source="grant.pk")
+    new = serializers.BooleanField(help_text="False for a re-download of an earlier grant.")
+    license = serializers.CharField(source="grant.license")
+    terms_version = serializers.CharField(source="grant.terms.version", default="")
+    price_usd = UsdField(source="grant.price_micros", help_text="The artist's price paid.")
+    fee_usd = UsdField(source="grant.fee_micros", help_text="The platform fee paid.")
+    url = serializers.SerializerMethodField(help_text="Short-lived download link.")
+    expires_at = serializers.DateTimeField(source="link.expires_at")
+
+    def get_url(self, delivered) -> str:
+        # Local signed links are paths on this server; S3 links are already absolute.
+        return self.context["request"].build_absolute_uri(delivered.link.url)
+
+
+class QuotaSerializer(serializers.Serializer):
+    plan = PlanSerializer(source="period")
+    used = serializers.IntegerField(help_text="Downloads counted in this period.")
+    limit = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+    resets_at = serializers.DateTimeField()
+
+
+class DownloadResultSerializer(serializers.Serializer):
+    downloads = DeliveredSerializer(many=True, source="delivered")
+    refused = serializers.DictField(
+        child=serializers.CharField(), help_text="Asset id to reason, with skip_unavailable."
+    )
+    charged_usd = UsdField(source="charged_micros", help_text="Taken from the wallet.")
+    quota = QuotaSerializer()
+    wallet_usd = UsdField(help_text="The wallet balance after this request.")
+
+
+class GrantSerializer(serializers.ModelSerializer):
+    price_usd = UsdField(source="price_micros")
+    fee_usd = UsdField(source="fee_micros")
+    terms_version = serializers.CharField(source="terms.version", default="")
+
+    class Meta:
+        model = DownloadGrant
+        fields = ["id", "asset", "license", "terms_version", "price_usd", "fee_usd", "purpose",
+                  "created_at"]  # fmt: skip
+
+
+class DownloadsView(ListAPIView):
+    permission_classes = [IsBuyer]
+    serializer_class = GrantSerializer
+
+    def get_queryset(self):
+        grants = DownloadGrant.objects.filter(buyer=self.request.user).select_related("terms")
+        return grants.order_by("-created_at", "-id")
+
+    @extend_schema(
+        tags=["downloads"],
+        summary="Your license grants, newest first",
+        responses={200: GrantSerializer(many=True), 401: docs.UNAUTHENTICATED,
+                   403: docs.FORBIDDEN},
+    )  # fmt: skip
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=["downloads"],
+        summary="License and download assets",
+        description=(
+            "In one transaction: checks each asset (published; withdrawn works only for earlier "
+            "grants), counts every asset against the monthly quota, charges the wallet for new "
+            "opt-in grants (price + platform fee), records the grants and audit events, and "
+            "returns short-lived links. Re-downloads are free but count against the quota. "
+            "Send an `Idempotency-Key` header to make retries safe."
+        ),
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        request=DownloadRequestSerializer,
+        responses={
+            201: DownloadResultSerializer,
+            400: docs.BAD_REQUEST,
+            402: docs.error("`insufficient_funds`: `fields.needed_micros` says how much more."),
+            403: docs.error("Not a buyer, or the wallet is frozen."),
+            409: docs.error("`unavailable`: `fields` maps each asset id to its reason "
+                            "(`not_found`, `withdrawn`, `taken_down`, `use_not_allowed`)."),
+            429: docs.error("`quota_exceeded`: `fields.resets_at` says when the quota resets."),
+        },
+    )  # fmt: skip
+    def post(self, request):
+        form = DownloadRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        ids = data.get("asset_ids")
+        if not ids:
+            collection = collection_for_owner(owner=request.user, collection_id=data["collection"])
+            ids = list(collection.items.order_by("pk").values_list("asset_id", flat=True))
+        result = downloads_grant(
+            buyer=request.user,
+            asset_ids=ids,
+            purpose=data["purpose"],
+            purpose_note=data.get("purpose_note", ""),
+            skip_unavailable=data["skip_unavailable"],
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
+        )
+        body = {
+            "delivered": result.delivered,
+            "refused": {str(k): v for k, v in result.refused.items()},
+            "charged_micros": result.charged_micros,
+            "quota": result.quota,
+            "wallet_usd": wallet_of(request.user).balance_micros,
+        }
+        data = DownloadResultSerializer(body, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class QuotaBalanceSerializer(QuotaSerializer):
+    wallet_usd = UsdField(help_text="What the wallet holds.")
+
+
+class QuotaView(APIView):
+    permission_classes = [IsBuyer]
+
+    @extend_schema(
+        tags=["downloads"],
+        summary="Plan, quota used and remaining, reset date and wallet balance",
+        responses={200: QuotaBalanceSerializer, 401: docs.UNAUTHENTICATED, 403: docs.FORBIDDEN},
+    )
+    def get(self, request):
+        quota = quota_status(request.user)
+        body = {
+            "period": quota.period,
+            "used": quota.used,
+            "limit": quota.limit,
+            "remaining": quota.remaining,
+            "resets_at": quota.resets_at,
+            "wallet_usd": wallet_of(request.user).balance_micros,
+        }
+        return Response(QuotaBalanceSerializer(body).data)
+
+
+class FileView(APIView):
+    """Serves a signed download link on local storage (the demo). The link is the
+    credential; it is checked again now, so a takedown stops it at once."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        tags=["downloads"],
+        summary="Fetch a downloaded file through its signed link",
+        responses={
+            (200, "application/octet-stream"): bytes,
+            403: docs.error("The link is invalid or expired."),
+            410: docs.error("The asset was taken down."),
+        },
+    )
+    def get(self, request, token: str):
+        served = file_for_token(token)
+        return FileResponse(
+            default_storage.open(served.key, "rb"),
+            as_attachment=True,
+            filename=served.filename,
+            content_type=served.mime_type,
+        )

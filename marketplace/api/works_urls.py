@@ -1,0 +1,3 @@
+"""Routes of the rights holders' work endpoints (uploads, declarations)."""
+
+urlpatterns: list = []

@@ -1,0 +1,123 @@
+"""Buyers' collections. A buyer only ever sees their own; a private collection needs the
+Curation plan; other collections can be read by whoever has their link."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from billing.plans import plan_for
+from catalog.models import Asset, AssetStatus
+from marketplace.errors import AlreadyExists, DomainError
+from marketplace.models import Collection, CollectionItem
+
+MAX_ITEMS_PER_CALL = 10_000
+
+
+class PlanRequired(DomainError):
+    code = "plan_required"
+    status_code = 403
+
+
+class CollectionNotFound(DomainError):
+    code = "not_found"
+    status_code = 404
+
+
+def _check_private_allowed(owner, private: bool) -> None:
+    if private and not plan_for(owner).plan.private_collections:
+        raise PlanRequired(
+            "Private collections come with the Curation plan; subscribe to keep one.",
+            fields={"private": ["Needs the Curation plan."]},
+        )
+
+
+def collection_for_owner(*, owner, collection_id: int, lock: bool = False) -> Collection:
+    collections = Collection.objects.all()
+    if lock:
+        collections = collections.select_for_update()
+    collection = collections.filter(pk=collection_id, owner=owner).first()
+    if collection is None:
+        raise CollectionNotFound("No collection of yours has this id.")
+    return collection
+
+
+def collection_visible(*, viewer, collection_id: int) -> Collection:
+    """A collection the viewer may read: their own, or another buyer's non-private one."""
+    visible = Q(private=False) | Q(owner_id=getattr(viewer, "pk", None))
+    collection = Collection.objects.filter(visible, pk=collection_id).first()
+    if collection is None:
+        raise CollectionNotFound("No collection has this id.")
+    return collection
+
+
+def _saved(collection: Collection) -> Collection:
+    try:
+        with transaction.atomic():
+            collection.full_clean(exclude=["owner"], validate_constraints=False)
+            collection.save()
+    except IntegrityError as error:
+        raise AlreadyExists(
+            "You already have a collection with this name.",
+            fields={"name": ["Already used."]},
+        ) from error
+    return collection
+
+
+def collection_create(*, owner, name: str, private: bool = False) -> Collection:
+    _check_private_allowed(owner, private)
+    return _saved(Collection(owner=owner, name=name.strip(), private=private))
+
+
+@transaction.atomic
+def collection_update(*, owner, collection_id: int, **changes) -> Collection:
+    collection = collection_for_owner(owner=owner, collection_id=collection_id, lock=True)
+    if changes.get("private"):
+        _check_private_allowed(owner, True)
+    for name, value in changes.items():
+        setattr(collection, name, value.strip() if name == "name" else value)
+    return _saved(collection)
+
+
+def collection_delete(*, owner, collection_id: int) -> None:
+    collection_for_owner(owner=owner, collection_id=collection_id).delete()
+
+
+def _check_batch(asset_ids: list[int]) -> list[int]:
+    ids = list(dict.fromkeys(asset_ids))
+    if not ids or len(ids) > MAX_ITEMS_PER_CALL:
+        raise DomainError(
+            f"Send from 1 to {MAX_ITEMS_PER_CALL} asset ids.",
+            code="invalid",
+            fields={"asset_ids": [f"{len(ids)} given."]},
+        )
+    return ids
+
+
+@transaction.atomic
+def items_add(*, owner, collection_id: int, asset_ids: list[int]) -> int:
+    """Add published assets (all or none). Returns how many were new to the collection."""
+    collection = collection_for_owner(owner=owner, collection_id=collection_id, lock=True)
+    ids = _check_batch(asset_ids)
+    found = set(
+        Asset.objects.filter(pk__in=ids, status=AssetStatus.PUBLISHED).values_list("pk", flat=True)
+    )
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise DomainError(
+            f"{len(missing)} of these assets are not in the catalog; nothing was added.",
+            code="invalid",
+            fields={"asset_ids": [f"Not found: {', '.join(map(str, missing[:20]))}"]},
+        )
+    before = collection.items.count()
+    CollectionItem.objects.bulk_create(
+        [CollectionItem(collection=collection, asset_id=i) for i in ids], ignore_conflicts=True
+    )
+    collection.save(update_fields=["updated_at"])
+    return collection.items.count() - before
+
+
+@transaction.atomic
+def items_remove(*, owner, collection_id: int, asset_ids: list[int]) -> int:
+    collection = collection_for_owner(owner=owner, collection_id=collection_id, lock=True)
+    removed, _ = collection.items.filter(asset_id__in=_check_batch(asset_ids)).delete()
+    collection.save(update_fields=["updated_at"])
+    return removed

@@ -1,0 +1,170 @@
+"""License grants and downloads: the marketplace's core transaction.
+
+One database transaction per request: lock the buyer's quota row (so a buyer's downloads
+are decided one after another), check every asset, count the quota, charge the wallet for
+new paid grants, write the grants and the audit events. Either all of it commits or none."""
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+from billing.quota import QuotaStatus, quota_consume, quota_lock
+from billing.services import ChargeItem, charge_downloads, platform_fee_micros
+from catalog.models import Asset, AssetStatus, License
+from marketplace.delivery import SERVABLE, Link, download_link
+from marketplace.errors import DomainError
+from marketplace.models import DownloadGrant, Offer, Purpose
+from provenance.models import ProvenanceEvent
+from provenance.services import events_append
+
+GRANTED, REPEATED = "download.granted", "download.repeated"
+
+
+class DownloadRefused(DomainError):
+    code = "unavailable"
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class Delivered:
+    grant: DownloadGrant
+    new: bool
+    link: Link
+
+
+@dataclass
+class DownloadResult:
+    delivered: list[Delivered]
+    refused: dict[int, str] = field(default_factory=dict)
+    charged_micros: int = 0
+    quota: QuotaStatus | None = None
+
+
+def _reason(asset: Asset | None, *, granted: bool) -> str:
+    """Why this asset cannot be downloaded now, or "" if it can."""
+    if asset is None:
+        return "not_found"
+    if asset.status == AssetStatus.TAKEN_DOWN:
+        return "taken_down"
+    if granted and asset.status in SERVABLE:
+        return ""
+    if asset.status == AssetStatus.WITHDRAWN:
+        return "withdrawn"
+    if asset.status != AssetStatus.PUBLISHED:
+        return "not_found"  # embargoed, rejected ... do not exist for buyers
+    return ""
+
+
+def _offers_by_asset(asset_ids: list[int]) -> dict[int, Offer]:
+    offers = Offer.objects.filter(work__asset_id__in=asset_ids, ended_at__isnull=True)
+    return {o.work.asset_id: o for o in offers.select_related("work__owner", "terms")}
+
+
+def _allows(offer: Offer, purpose: str) -> bool:
+    return offer.allow_commercial if purpose == Purpose.COMMERCIAL else offer.allow_research
+
+
+def _refusal_message(refused: dict[int, str]) -> str:
+    counts = Counter(refused.values())
+    parts = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(counts.items()))
+    return (
+        f"{len(refused)} of the requested assets cannot be downloaded ({parts}); nothing was "
+        "granted or charged. Remove them, or send skip_unavailable=true to get the rest."
+    )
+
+
+@transaction.atomic
+def downloads_grant(
+    *,
+    buyer,
+    asset_ids: list[int],
+    purpose: str,
+    purpose_note: str = "",
+    skip_unavailable: bool = False,
+    idempotency_key: str = "",
+) -> DownloadResult:
+    ids = list(dict.fromkeys(asset_ids))
+    if not ids:
+        raise DomainError("Name at least one asset.", code="invalid",
+                          fields={"asset_ids": ["Empty."]})  # fmt: skip
+    if len(ids) > settings.DOWNLOAD_MAX_ASSETS:
+        raise DomainError(
+            f"At most {settings.DOWNLOAD_MAX_ASSETS} assets per request.",
+            code="invalid",
+            fields={"asset_ids": [f"{len(ids)} given."]},
+        )
+    usage, period = quota_lock(buyer)
+    assets = Asset.objects.in_bulk(ids)
+    existing = {g.asset_id: g for g in DownloadGrant.objects.filter(buyer=buyer, asset_id__in=ids)}
+    refused = {i: reason for i in ids if (reason := _reason(assets.get(i), granted=i in existing))}
+    new_opt_in = [
+        i for i in ids if i not in refused and i not in existing
+        and assets[i].license == License.OPT_IN
+    ]  # fmt: skip
+    offers = _offers_by_asset(new_opt_in)
+    for i in new_opt_in:
+        offer = offers.get(i)
+        if offer is None:
+            refused[i] = "withdrawn"
+        elif not (
+            offer.allow_commercial if purpose == Purpose.COMMERCIAL else offer.allow_research
+        ):
+            refused[i] = "use_not_allowed"
+    if refused and not skip_unavailable:
+        raise DownloadRefused(
+            _refusal_message(refused), fields={str(i): [r] for i, r in refused.items()}
+        )
+    wanted = [i for i in ids if i not in refused]
+    if not wanted:
+        raise DownloadRefused(_refusal_message(refused),
+                              fields={str(i): [r] for i, r in refused.items()})  # fmt: skip
+    quota = quota_consume(usage, period, count=len(wanted))
+
+    fee = platform_fee_micros()
+    new_ids = [i for i in wanted if i not in existing]
+    charge_key = f"downloads:{buyer.pk}:{idempotency_key or uuid.uuid4().hex}"
+    paid = [i for i in new_ids if i in offers]
+    items = [ChargeItem(f"asset:{i}", offers[i].work.owner, offers[i].price_micros) for i in paid]
+    charge = charge_downloads(buyer=buyer, items=items, idempotency_key=charge_key)
+    grants = DownloadGrant.objects.bulk_create(
+        DownloadGrant(
+            buyer=buyer,
+            asset_id=i,
+            offer=offers.get(i),
+            terms=offers[i].terms if i in offers else None,
+            license=assets[i].license,
+            price_micros=offers[i].price_micros if i in offers else 0,
+            fee_micros=fee if i in offers else 0,
+            purpose=purpose,
+            purpose_note=purpose_note,
+            charge_key=charge_key if charge and i in offers else "",
+        )
+        for i in new_ids
+    )
+    by_asset = {**existing, **{g.asset_id: g for g in grants}}
+    events_append(
+        ProvenanceEvent(
+            asset_id=i,
+            kind=REPEATED if i in existing else GRANTED,
+            actor=buyer.get_username(),
+            data={
+                "buyer_id": buyer.pk,
+                "grant_id": by_asset[i].pk,
+                "purpose": purpose,
+                "price_micros": by_asset[i].price_micros if i not in existing else 0,
+                "fee_micros": by_asset[i].fee_micros if i not in existing else 0,
+                "terms": by_asset[i].terms.version if by_asset[i].terms else "",
+            },
+        )
+        for i in wanted
+    )
+    delivered = [
+        Delivered(by_asset[i], i not in existing,
+                  download_link(grant_id=by_asset[i].pk, asset=assets[i]))
+        for i in wanted
+    ]  # fmt: skip
+    charged = sum(g.price_micros + g.fee_micros for g in grants)
+    return DownloadResult(delivered, refused, charged, quota)

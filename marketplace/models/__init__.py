@@ -1,0 +1,19 @@
+"""The marketplace's models: accounts, rights holders' works and offers, buyers'
+collections and license grants."""
+
+from marketplace.models.accounts import SELF_SERVICE_ROLES, Role, User
+from marketplace.models.buying import Collection, CollectionItem, DownloadGrant, Purpose
+from marketplace.models.uploads import DirectUpload
+from marketplace.models.works import (
+    Offer,
+    OwnershipDeclaration,
+    RightsHolderProfile,
+    TermsVersion,
+    Work,
+)
+
+__all__ = [
+    "SELF_SERVICE_ROLES", "Collection", "CollectionItem", "DirectUpload", "DownloadGrant", "Offer",
+    "OwnershipDeclaration", "Purpose", "RightsHolderProfile", "Role", "TermsVersion", "User",
+    "Work",
+]  # fmt: skip

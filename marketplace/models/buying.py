@@ -1,0 +1,113 @@
+"""Buyers' side: collections and license grants."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Collection(models.Model):
+    """A buyer's named set of assets. Private collections (Curation plan) are seen by their
+    owner only; others can be read by anyone holding the link, and are never listed."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="collections",
+        help_text="The buyer who keeps it.",
+    )
+    name = models.CharField(max_length=200, help_text="Unique per buyer, ignoring case.")
+    private = models.BooleanField(
+        default=False, help_text="Seen by its owner only (needs the Curation plan)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was made.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last change.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "owner",
+                Lower("name"),
+                name="collection_name_unique_per_owner",
+                violation_error_message="You already have a collection with this name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CollectionItem(models.Model):
+    collection = models.ForeignKey(
+        Collection, on_delete=models.CASCADE, related_name="items", help_text="The collection."
+    )
+    asset = models.ForeignKey(
+        "catalog.Asset", on_delete=models.CASCADE, related_name="+", help_text="The asset."
+    )
+    added_at = models.DateTimeField(auto_now_add=True, help_text="When it was added.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "asset"], name="collection_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"asset {self.asset_id} in {self.collection_id}"
+
+
+class Purpose(models.TextChoices):
+    RESEARCH = "research", "Research"
+    COMMERCIAL = "commercial", "Commercial"
+
+
+class DownloadGrant(models.Model):
+    """A buyer's license to one asset, bought once, under the terms recorded here."""
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="grants",
+        help_text="Who holds the license.",
+    )
+    asset = models.ForeignKey(
+        "catalog.Asset",
+        on_delete=models.PROTECT,
+        related_name="grants",
+        help_text="The licensed asset.",
+    )
+    offer = models.ForeignKey(
+        "marketplace.Offer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grants",
+        help_text="The opt-in offer it was bought under; empty for the base set.",
+    )
+    terms = models.ForeignKey(
+        "marketplace.TermsVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grants",
+        help_text="The license terms version; empty for the base set (PDM/CC0).",
+    )
+    license = models.CharField(max_length=16, help_text="The asset's license when granted.")
+    price_micros = models.PositiveBigIntegerField(help_text="The artist's price paid.")
+    fee_micros = models.PositiveBigIntegerField(help_text="The platform fee paid.")
+    purpose = models.CharField(
+        max_length=16, choices=Purpose.choices, help_text="The use the buyer declared."
+    )
+    purpose_note = models.CharField(
+        max_length=500, blank=True, help_text="The buyer's own words about the use."
+    )
+    charge_key = models.CharField(
+        max_length=200, blank=True, help_text="Idempotency key of the ledger charge, if paid."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was granted.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "asset"], name="grant_once_per_buyer_asset")
+        ]
+
+    def __str__(self) -> str:
+        return f"grant {self.pk}: asset {self.asset_id} to {self.buyer}"
