@@ -222,7 +222,7 @@ def import_twice(args, path: Path, agains: list[float], connection) -> float:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE catalog_asset, provenance_provenancerecord, provenance_provenanceevent, "
-            "catalog_ingestrun"
+            "provenance_auditseal, catalog_ingestrun"
         )
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]

@@ -1,9 +1,12 @@
 """The ledger's one write path: balanced postings under a unique idempotency key.
 
-Every money movement goes through `transaction_post`. It locks the accounts it moves in
-primary-key order (so concurrent writers cannot deadlock), refuses a wallet overdraft, and
-keeps each account's cached balance equal to the sum of its postings in the same database
-transaction."""
+Every money movement goes through `transaction_post`. It locks the people's accounts it
+moves (wallets, payables) in primary-key order, refuses a wallet overdraft, and keeps each
+account's cached balance equal to the sum of its postings in the same database transaction.
+The platform's own accounts (revenue, clearing ...) are shared by every transaction, so they
+are updated last, in primary-key order: always after the people's accounts, which keeps the
+lock order the same everywhere (no deadlocks) and holds these busy rows for the shortest
+time. Callers post as late as they can in their own transaction for the same reason."""
 
 import hashlib
 import json
@@ -83,7 +86,8 @@ def _existing(idempotency_key: str, content_hash: str) -> LedgerTransaction | No
 
 
 def accounts_lock(account_ids: Iterable[int]) -> dict[int, Account]:
-    """Lock the accounts in primary-key order, the one order every writer uses."""
+    """Lock people's accounts in primary-key order, the one order every writer uses. (Never
+    lock a platform account this way: they are updated last, see above.)"""
     locked = Account.objects.filter(pk__in=set(account_ids)).order_by("pk").select_for_update()
     return {account.pk: account for account in locked}
 
@@ -108,12 +112,13 @@ def transaction_post(
         deltas[line.account.pk] += line.amount_micros
     try:
         with transaction.atomic():
-            locked = accounts_lock(deltas)
+            owned = {line.account.pk for line in lines if line.account.owner_id is not None}
+            locked = accounts_lock(owned)
             # Checked after the lock: a concurrent writer of the same key has committed.
             if found := _existing(idempotency_key, content_hash):
                 return found
-            for account_id, delta in deltas.items():
-                account = locked[account_id]
+            for account_id, account in locked.items():
+                delta = deltas[account_id]
                 if account.kind == AccountKind.WALLET and account.balance_micros + delta < 0:
                     raise InsufficientFunds(
                         f"The wallet holds USD {usd(account.balance_micros)}; this needs "
@@ -137,8 +142,9 @@ def transaction_post(
                 )
                 for line in lines
             )
-            for account_id, delta in deltas.items():
-                if delta:
+            # People's accounts first (already locked), then the platform's, in pk order.
+            for account_id in sorted(deltas, key=lambda pk: (pk not in owned, pk)):
+                if delta := deltas[account_id]:
                     Account.objects.filter(pk=account_id).update(
                         balance_micros=F("balance_micros") + delta
                     )

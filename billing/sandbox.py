@@ -15,14 +15,9 @@ from billing.gateway import sandbox_enabled
 from billing.models import ConnectAccount, Subscription, TopUp
 from billing.money import cents_from_micros
 from billing.webhooks import event_process, event_store
-from marketplace.errors import DomainError
+from marketplace.errors import NotFound
 
 SUBSCRIPTION_SESSION_PREFIX = "cs_sandbox_sub_"
-
-
-class NotFound(DomainError):
-    code = "not_found"
-    status_code = 404
 
 
 def _require_sandbox() -> None:

@@ -1,8 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 
 from marketplace import admin_works  # noqa: F401 - registers the works' admin
-from marketplace.models import User
+from marketplace.models import DownloadGrant, TermsVersion, User
 
 admin.site.site_header = "Opt-in media marketplace"
 admin.site.site_title = "Marketplace admin"
@@ -20,3 +21,47 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description="roles")
     def role_names(self, obj: User) -> str:
         return ", ".join(obj.roles) or "-"
+
+
+@admin.register(TermsVersion)
+class TermsVersionAdmin(admin.ModelAdmin):
+    """Publishing a new version: add it, then make it current. A published text never
+    changes, since grants point at it."""
+
+    list_display = ["version", "title", "current", "published_at"]
+    actions = ["make_current"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["version", "title", "text", "current"] if obj else ["current"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Make the selected version the one new offers accept")
+    def make_current(self, request, queryset) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version.", messages.ERROR)
+            return
+        with transaction.atomic():
+            TermsVersion.objects.filter(current=True).update(current=False)
+            queryset.update(current=True)
+        self.message_user(request, f"Version {queryset.get().version} is now current.")
+
+
+@admin.register(DownloadGrant)
+class DownloadGrantAdmin(admin.ModelAdmin):
+    list_display = ["id", "created_at", "buyer", "asset_id", "license", "price_micros",
+                    "purpose"]  # fmt: skip
+    list_filter = ["license", "purpose"]
+    search_fields = ["=asset__id", "buyer__username"]
+    list_select_related = ["buyer"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

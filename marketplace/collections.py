@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from billing.plans import plan_for
 from catalog.models import Asset, AssetStatus
-from marketplace.errors import AlreadyExists, DomainError
+from marketplace.errors import AlreadyExists, DomainError, NotFound
 from marketplace.models import Collection, CollectionItem
 
 MAX_ITEMS_PER_CALL = 10_000
@@ -15,11 +15,6 @@ MAX_ITEMS_PER_CALL = 10_000
 class PlanRequired(DomainError):
     code = "plan_required"
     status_code = 403
-
-
-class CollectionNotFound(DomainError):
-    code = "not_found"
-    status_code = 404
 
 
 def _check_private_allowed(owner, private: bool) -> None:
@@ -36,7 +31,7 @@ def collection_for_owner(*, owner, collection_id: int, lock: bool = False) -> Co
         collections = collections.select_for_update()
     collection = collections.filter(pk=collection_id, owner=owner).first()
     if collection is None:
-        raise CollectionNotFound("No collection of yours has this id.")
+        raise NotFound("No collection of yours has this id.")
     return collection
 
 
@@ -45,7 +40,7 @@ def collection_visible(*, viewer, collection_id: int) -> Collection:
     visible = Q(private=False) | Q(owner_id=getattr(viewer, "pk", None))
     collection = Collection.objects.filter(visible, pk=collection_id).first()
     if collection is None:
-        raise CollectionNotFound("No collection has this id.")
+        raise NotFound("No collection has this id.")
     return collection
 
 

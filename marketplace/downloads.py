@@ -9,7 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from billing.quota import QuotaStatus, quota_consume, quota_lock
 from billing.services import ChargeItem, charge_downloads, platform_fee_micros
@@ -50,11 +51,13 @@ def _reason(asset: Asset | None, *, granted: bool) -> str:
     if asset.status == AssetStatus.TAKEN_DOWN:
         return "taken_down"
     if granted and asset.status in SERVABLE:
-        return ""
+        return "" if asset.original_key else "not_stored"
     if asset.status == AssetStatus.WITHDRAWN:
         return "withdrawn"
     if asset.status != AssetStatus.PUBLISHED:
         return "not_found"  # embargoed, rejected ... do not exist for buyers
+    if not asset.original_key:
+        return "not_stored"  # published from its record, the file not yet copied to us
     return ""
 
 
@@ -74,6 +77,35 @@ def _refusal_message(refused: dict[int, str]) -> str:
         f"{len(refused)} of the requested assets cannot be downloaded ({parts}); nothing was "
         "granted or charged. Remove them, or send skip_unavailable=true to get the rest."
     )
+
+
+# What licensing reads of an asset (not its search document or texts).
+ASSET_FIELDS = ("id", "status", "license", "original_key", "mime_type")
+GRANT_COLUMNS = ("buyer_id", "asset_id", "offer_id", "terms_id", "license", "price_micros",
+                 "fee_micros", "purpose", "purpose_note", "charge_key", "created_at")  # fmt: skip
+GRANT_TYPES = ("bigint", "bigint", "bigint", "bigint", "text", "bigint", "bigint", "text", "text",
+               "text", "timestamptz")  # fmt: skip
+
+
+def _grants_insert(grants: list[DownloadGrant]) -> list[DownloadGrant]:
+    """Insert grants, setting their ids. On PostgreSQL one INSERT over arrays: for 10,000
+    grants it takes a fraction of the time bulk_create needs to build its statement."""
+    if connection.vendor != "postgresql" or len(grants) < 100:
+        return DownloadGrant.objects.bulk_create(grants)
+    columns = ", ".join(GRANT_COLUMNS)
+    arrays = ", ".join(f"%s::{kind}[]" for kind in GRANT_TYPES)
+    values = [[getattr(g, name) for g in grants] for name in GRANT_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {DownloadGrant._meta.db_table} ({columns}) "  # noqa: S608 - constants
+            f"SELECT * FROM unnest({arrays}) RETURNING id, asset_id",
+            values,
+        )
+        ids = dict((asset_id, pk) for pk, asset_id in cursor.fetchall())
+        for grant in grants:
+            grant.pk = grant.id = ids[grant.asset_id]
+            grant._state.adding, grant._state.db = False, "default"
+    return grants
 
 
 @transaction.atomic
@@ -97,7 +129,7 @@ def downloads_grant(
             fields={"asset_ids": [f"{len(ids)} given."]},
         )
     usage, period = quota_lock(buyer)
-    assets = Asset.objects.in_bulk(ids)
+    assets = Asset.objects.only(*ASSET_FIELDS).in_bulk(ids)
     existing = {g.asset_id: g for g in DownloadGrant.objects.filter(buyer=buyer, asset_id__in=ids)}
     refused = {i: reason for i in ids if (reason := _reason(assets.get(i), granted=i in existing))}
     new_opt_in = [
@@ -123,26 +155,26 @@ def downloads_grant(
                               fields={str(i): [r] for i, r in refused.items()})  # fmt: skip
     quota = quota_consume(usage, period, count=len(wanted))
 
-    fee = platform_fee_micros()
+    fee, now = platform_fee_micros(), timezone.now()
     new_ids = [i for i in wanted if i not in existing]
     charge_key = f"downloads:{buyer.pk}:{idempotency_key or uuid.uuid4().hex}"
-    paid = [i for i in new_ids if i in offers]
-    items = [ChargeItem(f"asset:{i}", offers[i].work.owner, offers[i].price_micros) for i in paid]
-    charge = charge_downloads(buyer=buyer, items=items, idempotency_key=charge_key)
-    grants = DownloadGrant.objects.bulk_create(
-        DownloadGrant(
-            buyer=buyer,
-            asset_id=i,
-            offer=offers.get(i),
-            terms=offers[i].terms if i in offers else None,
-            license=assets[i].license,
-            price_micros=offers[i].price_micros if i in offers else 0,
-            fee_micros=fee if i in offers else 0,
-            purpose=purpose,
-            purpose_note=purpose_note,
-            charge_key=charge_key if charge and i in offers else "",
-        )
-        for i in new_ids
+    grants = _grants_insert(
+        [
+            DownloadGrant(
+                buyer=buyer,
+                asset_id=i,
+                offer=offers.get(i),
+                terms=offers[i].terms if i in offers else None,
+                license=assets[i].license,
+                price_micros=offers[i].price_micros if i in offers else 0,
+                fee_micros=fee if i in offers else 0,
+                purpose=purpose,
+                purpose_note=purpose_note,
+                charge_key=charge_key if i in offers and offers[i].price_micros + fee else "",
+                created_at=now,
+            )
+            for i in new_ids
+        ]
     )
     by_asset = {**existing, **{g.asset_id: g for g in grants}}
     events_append(
@@ -161,6 +193,15 @@ def downloads_grant(
         )
         for i in wanted
     )
+    # The charge comes last: the platform's revenue account is a row every paid download
+    # updates, and it stays locked from here to the commit.
+    paid = [g for g in grants if g.offer_id]
+    charge_downloads(
+        buyer=buyer,
+        items=[ChargeItem(f"asset:{g.asset_id}", offers[g.asset_id].work.owner, g.price_micros)
+               for g in paid],
+        idempotency_key=charge_key,
+    )  # fmt: skip
     delivered = [
         Delivered(by_asset[i], i not in existing,
                   download_link(grant_id=by_asset[i].pk, asset=assets[i]))

@@ -22,3 +22,10 @@ class InvalidCredentials(DomainError):
 class AlreadyExists(DomainError):
     code = "already_exists"
     status_code = 409
+
+
+class NotFound(DomainError):
+    """Missing, or not the caller's: another person's private things do not exist for them."""
+
+    code = "not_found"
+    status_code = 404

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import AssetStatus
 from catalog.services import opt_in_asset_offer
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, NotFound
 from marketplace.models import Offer, OwnershipDeclaration, TermsVersion, Work
 from marketplace.terms_text import FIRST_TEXT, FIRST_TITLE, FIRST_VERSION
 
@@ -20,11 +20,6 @@ class TermsOutdated(DomainError):
     status_code = 409
 
 
-class NotYourWork(DomainError):
-    code = "not_found"
-    status_code = 404
-
-
 def work_of(*, owner, work_id: int, lock: bool = False) -> Work:
     """The owner's work, or 404: another person's work does not exist for them."""
     works = Work.objects.select_related("asset")
@@ -32,7 +27,7 @@ def work_of(*, owner, work_id: int, lock: bool = False) -> Work:
         works = works.select_for_update(of=("self",))
     work = works.filter(pk=work_id, owner=owner).first()
     if work is None:
-        raise NotYourWork("No work of yours has this id.")
+        raise NotFound("No work of yours has this id.")
     return work
 
 

@@ -69,7 +69,16 @@ def token_rotate(*, user: User) -> Token:
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.RIGHTS_HOLDER: [],
     Role.BUYER: [],
-    Role.MODERATOR: ["catalog.view_asset", "catalog.change_asset", "marketplace.view_user"],
+    Role.MODERATOR: [
+        "catalog.view_asset",
+        "catalog.change_asset",
+        "marketplace.view_user",
+        # Works and ownership declarations: review, release holds, accept or reject.
+        "marketplace.view_work",
+        "marketplace.change_work",
+        "marketplace.view_ownershipdeclaration",
+        "marketplace.change_ownershipdeclaration",
+    ],
 }
 
 

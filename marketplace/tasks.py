@@ -6,3 +6,20 @@ from django.core.management import call_command
 def clear_expired_sessions() -> None:
     """Daily: delete expired sign-in sessions (scheduled in CELERY_BEAT_SCHEDULE)."""
     call_command("clearsessions")
+
+
+@shared_task(name="marketplace.build_manifest", autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=3)  # fmt: skip
+def build_manifest(manifest_id: int) -> int:
+    from marketplace.manifests import manifest_build
+    from marketplace.models import ManifestExport
+
+    try:
+        return manifest_build(manifest_id).rows
+    except OSError:
+        raise
+    except Exception as error:
+        ManifestExport.objects.filter(pk=manifest_id).update(
+            state=ManifestExport.State.FAILED, error=str(error)[:500]
+        )
+        raise

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from provenance.models import ProvenanceEvent, ProvenanceRecord
+from provenance.models import AuditSeal, ProvenanceEvent, ProvenanceRecord
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -27,8 +27,35 @@ class ProvenanceRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(ProvenanceEvent)
 class ProvenanceEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "asset_id", "reason", "actor"]
+    list_display = ["created_at", "kind", "asset_id", "reason", "actor", "seal_seq"]
     list_filter = ["kind", "reason"]
+    list_select_related = ["seal"]
     search_fields = ["=asset_id", "actor"]
+    readonly_fields = ["seal_seq", "seal_hash"]
     date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description="audit log seq")
+    def seal_seq(self, event: ProvenanceEvent) -> str:
+        seal = _seal(event)
+        return str(seal.seq) if seal else "not sealed yet"
+
+    @admin.display(description="audit log hash")
+    def seal_hash(self, event: ProvenanceEvent) -> str:
+        seal = _seal(event)
+        return seal.hash if seal else "not sealed yet"
+
+
+def _seal(event: ProvenanceEvent) -> AuditSeal | None:
+    try:
+        return event.seal
+    except AuditSeal.DoesNotExist:
+        return None
+
+
+@admin.register(AuditSeal)
+class AuditSealAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "event", "hash", "prev_hash", "sealed_at"]
+    list_select_related = ["event"]
+    search_fields = ["=seq", "=event__id", "=hash"]
     show_full_result_count = False

@@ -4,6 +4,8 @@ Assets are referenced by id, not by foreign key: provenance depends on no other 
 its records outlive the rows they describe (a deleted asset's history stays)."""
 
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
 
 
 class ProvenanceRecord(models.Model):
@@ -77,3 +79,54 @@ class ProvenanceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} asset {self.asset_id}"
+
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditSeal(models.Model):
+    """One link of the audit log's hash chain: seals one event, in chain order `seq`.
+
+    `hash` is SHA-256 over `prev_hash` and the event's canonical content (see
+    `provenance.chain`), so editing or deleting a sealed event, or editing a seal, breaks
+    the chain where it happened. Seals are only ever inserted, by `events_seal`, one sealer
+    at a time; the chain order is the sealing order, not the event ids (an event can commit
+    after a later id was sealed)."""
+
+    seq = models.PositiveBigIntegerField(
+        unique=True, help_text="Position in the chain: 1, 2, 3 ... without gaps."
+    )
+    event = models.OneToOneField(
+        ProvenanceEvent,
+        on_delete=models.PROTECT,
+        related_name="seal",
+        help_text="The event sealed by this link.",
+    )
+    prev_hash = models.CharField(
+        max_length=64,
+        help_text="The previous link's hash (64 zeros for the first link), lowercase hex.",
+    )
+    hash = models.CharField(
+        max_length=64,
+        help_text="SHA-256 of `prev_hash` and the event's canonical JSON, lowercase hex.",
+    )
+    sealed_at = models.DateTimeField(auto_now_add=True, help_text="When the link was made.")
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(seq__gte=1), name="auditseal_seq_from_1"),
+            models.CheckConstraint(
+                condition=models.Q(seq__gt=1) | models.Q(prev_hash=GENESIS_HASH),
+                name="auditseal_first_link_from_genesis",
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("prev_hash"), 64), name="auditseal_prev_hash_is_sha256"
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("hash"), 64), name="auditseal_hash_is_sha256"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"seal {self.seq} of event {self.event_id}"

@@ -1,4 +1,13 @@
-from provenance.models import ProvenanceRecord
+"""Reading provenance: records, and the audit log's chain checked end to end."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+from django.db.models import Max
+
+from provenance.chain import CONTENT_FIELDS, GENESIS_HASH, link_hash
+from provenance.models import AuditSeal, ProvenanceEvent, ProvenanceRecord
 
 
 def decisions_by_asset(asset_ids: list[int]) -> dict[int, str]:
@@ -11,3 +20,111 @@ def decisions_by_asset(asset_ids: list[int]) -> dict[int, str]:
 def provenance_record(asset_id: int) -> ProvenanceRecord | None:
     """Where the asset came from and why it is allowed, or None if nothing was recorded."""
     return ProvenanceRecord.objects.filter(asset_id=asset_id).first()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first entry of the audit log that does not verify."""
+
+    seq: int
+    event_id: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        event = f"event {self.event_id}" if self.event_id is not None else "no event"
+        return f"seq {self.seq} ({event}): {self.problem}"
+
+
+@dataclass(frozen=True)
+class AuditLogCheck:
+    """The result of checking the audit log's hash chain from its first link."""
+
+    verified: int  # links checked and intact, before the break if there is one
+    unsealed: int  # events appended but not sealed yet
+    head_seq: int  # the last intact link
+    head_hash: str
+    broken: ChainBreak | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+
+def audit_log_length() -> int:
+    """The number of links in the audit log's chain (its last `seq`)."""
+    return AuditSeal.objects.aggregate(last=Max("seq"))["last"] or 0
+
+
+def events_unsealed_count() -> int:
+    """Events appended to the log and not sealed into the chain yet."""
+    return ProvenanceEvent.objects.filter(seal__isnull=True).count()
+
+
+def audit_log_verify(
+    *, chunk_size: int = 2000, progress: Callable[[int], object] | None = None
+) -> AuditLogCheck:
+    """Walk the hash chain in `seq` order, recompute each link from the event's current
+    content and the previous link, and stop at the first one that does not match: an
+    edited or deleted event, or a deleted or edited seal. Streams: seals are read with a
+    server-side cursor and their events fetched a chunk at a time."""
+    verified, expected_prev = 0, GENESIS_HASH
+    broken, suspect = None, None  # suspect: a link whose hash differs, pending the next
+    seals = AuditSeal.objects.order_by("seq").values_list("seq", "event_id", "prev_hash", "hash")
+    for chunk in _chunks(seals.iterator(chunk_size=chunk_size), chunk_size):
+        ids = [event_id for _, event_id, _, _ in chunk]
+        events = {
+            row[0]: row
+            for row in ProvenanceEvent.objects.filter(pk__in=ids).values_list(*CONTENT_FIELDS)
+        }
+        for seq, event_id, prev_hash, link in chunk:
+            if suspect is not None:
+                broken = _hash_mismatch(*suspect, next_prev_hash=prev_hash)
+            elif seq != verified + 1:
+                broken = ChainBreak(
+                    verified + 1, None, f"its seal is missing (the next seal is seq {seq})"
+                )
+            elif prev_hash != expected_prev:
+                previous = f"the hash of seq {seq - 1}" if seq > 1 else "the genesis hash"
+                broken = ChainBreak(seq, event_id, f"the seal's prev_hash is not {previous}")
+            elif (event := events.get(event_id)) is None:
+                broken = ChainBreak(seq, event_id, "the event is missing (it was deleted)")
+            elif (recomputed := link_hash(prev_hash, event)) != link:
+                suspect = (seq, event_id, link, recomputed)
+                continue
+            if broken is not None:
+                break
+            verified, expected_prev = verified + 1, link
+        if progress is not None:
+            progress(len(chunk))
+        if broken is not None:
+            break
+    if suspect is not None and broken is None:
+        broken = _hash_mismatch(*suspect, next_prev_hash=None)
+    return AuditLogCheck(
+        verified=verified,
+        unsealed=events_unsealed_count(),
+        head_seq=verified,
+        head_hash=expected_prev,
+        broken=broken,
+    )
+
+
+def _hash_mismatch(
+    seq: int, event_id: int, link: str, recomputed: str, *, next_prev_hash: str | None
+) -> ChainBreak:
+    """Name what changed when a link's stored hash differs from the recomputed one: the
+    next link still vouches for the stored hash when the event was edited, and for the
+    recomputed one when the seal's hash was."""
+    if next_prev_hash == link:
+        problem = "the event was changed after it was sealed"
+    elif next_prev_hash == recomputed:
+        problem = "the seal's hash was changed"
+    else:
+        problem = "the event's content does not hash to its seal (the event or the seal was "
+        problem += "changed)"
+    return ChainBreak(seq, event_id, problem)
+
+
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(rows, size)):
+        yield chunk

@@ -1,11 +1,22 @@
-"""Writing provenance: records are upserted per asset, events are only ever appended."""
+"""Writing provenance: records are upserted per asset, events are only ever appended, and
+appended events are sealed into the audit log's hash chain."""
 
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from provenance.models import ProvenanceEvent, ProvenanceRecord
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from provenance.chain import CONTENT_FIELDS, GENESIS_HASH, EventContent, link_hash
+from provenance.models import AuditSeal, ProvenanceEvent, ProvenanceRecord
+
+# PostgreSQL advisory lock key of the sealer (one sealer at a time, across all workers).
+# catalog.locks holds the catalog's keys (7_341_xxx); provenance's are 7_342_xxx.
+SEAL_LOCK = 7_342_000
 
 RECORD_FIELDS = (
     "source", "source_record_id", "record_url", "original_url", "institution", "creator",
@@ -84,7 +95,102 @@ def records_upsert(decisions: Iterable[Decision], *, chunk_size: int = 1000) -> 
 
 
 def events_append(events: Iterable[ProvenanceEvent]) -> None:
+    """Append events to the log. They are sealed later, by `events_seal`."""
     ProvenanceEvent.objects.bulk_create(list(events))
+
+
+def events_seal(
+    *,
+    batch_size: int = 5000,
+    limit: int | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """Seal the events that have no seal yet into the audit log's hash chain and return how
+    many were sealed (at most `limit`). Safe to run from several workers at once, and
+    alongside writers.
+
+    Each batch is one transaction holding the sealer's advisory lock: it reads the chain's
+    head and the next unsealed events, so concurrent sealers take turns and the chain never
+    forks. The chain's order is the sealing order (`seq`), not the ids: an event whose
+    transaction commits after a higher id was sealed is "late", and is sealed by the next
+    run. A run first seals the late events it finds (one anti-join below the frontier, the
+    highest sealed id), then the events past the frontier (an index range: no join)."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1.")
+    sealed, late = 0, None
+    while limit is None or sealed < limit:
+        size = batch_size if limit is None else min(batch_size, limit - sealed)
+        with transaction.atomic():
+            _advisory_xact_lock(SEAL_LOCK)
+            if late is None:
+                late = deque(
+                    ProvenanceEvent.objects.filter(pk__lt=_frontier(), seal__isnull=True)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)
+                )
+            rows = _events_to_seal(late, size)
+            if not rows:
+                break
+            head = AuditSeal.objects.order_by("-seq").values_list("seq", "hash").first()
+            seq, prev_hash = head or (0, GENESIS_HASH)
+            links = []
+            for row in rows:
+                seq, link = seq + 1, link_hash(prev_hash, row)
+                links.append((seq, row[0], prev_hash, link))
+                prev_hash = link
+            _seals_insert(links)
+        sealed += len(rows)
+        if progress is not None:
+            progress(len(rows))
+        if len(rows) < size:
+            break
+    return sealed
+
+
+def _frontier() -> int:
+    """The highest sealed event id (an index look-up): every event above it is unsealed."""
+    return AuditSeal.objects.aggregate(last=Max("event_id"))["last"] or 0
+
+
+def _events_to_seal(late: deque[int], size: int) -> list[EventContent]:
+    """The next `size` events to seal: late ones first (still unsealed: another sealer may
+    have sealed them since this run found them), then those past the frontier."""
+    events = ProvenanceEvent.objects.order_by("pk").values_list(*CONTENT_FIELDS)
+    rows = []
+    while late and len(rows) < size:
+        ids = [late.popleft() for _ in range(min(size - len(rows), len(late)))]
+        rows += events.filter(pk__in=ids, seal__isnull=True)
+    if len(rows) < size:
+        rows += events.filter(pk__gt=_frontier())[: size - len(rows)]
+    return rows
+
+
+def _seals_insert(links: list[tuple[int, int, str, str]]) -> None:
+    """Insert seals (seq, event id, prev_hash, hash): on PostgreSQL with COPY, several times
+    faster than bulk_create for the millions of events an import brings."""
+    if connection.vendor != "postgresql":
+        AuditSeal.objects.bulk_create(
+            AuditSeal(seq=seq, event_id=event_id, prev_hash=prev_hash, hash=link)
+            for seq, event_id, prev_hash, link in links
+        )
+        return
+    now = timezone.now()
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(
+            "COPY provenance_auditseal (seq, event_id, prev_hash, hash, sealed_at) FROM STDIN"
+        ) as copy,
+    ):
+        for link in links:
+            copy.write_row((*link, now))
+
+
+def _advisory_xact_lock(key: int) -> None:
+    """Wait for, then hold until the end of the current transaction, the lock `key` (on
+    PostgreSQL; the SQLite demo runs one process)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def clones_record(*, cloned_at: datetime, sha256_by_asset: dict[int, str]) -> None:

@@ -1,6 +1,13 @@
 from django.urls import include, path
 
-from marketplace.api import accounts, billing, collections, downloads
+from marketplace.api import (
+    accounts,
+    billing,
+    collections,
+    downloads,
+    manifests,
+    rights_holders,
+)
 
 urlpatterns = [
     path("auth/register/", accounts.RegisterView.as_view(), name="register"),
@@ -27,9 +34,14 @@ urlpatterns = [
     ),
     path("billing/statement/", billing.WalletStatementView.as_view(), name="billing-statement"),
     path("billing/earnings/", billing.EarningsStatementView.as_view(), name="billing-earnings"),
+    path("profile/", rights_holders.ProfileView.as_view(), name="profile"),
+    path("usage/", rights_holders.UsageView.as_view(), name="usage"),
+    path("usage/export/", rights_holders.UsageExportView.as_view(), name="usage-export"),
     path("downloads/", downloads.DownloadsView.as_view(), name="downloads"),
     path("files/<str:token>/", downloads.FileView.as_view(), name="download-file"),
     path("quota/", downloads.QuotaView.as_view(), name="quota"),
+    path("manifests/", manifests.ManifestListView.as_view(), name="manifests"),
+    path("manifests/<int:pk>/", manifests.ManifestDetailView.as_view(), name="manifest-detail"),
     path("collections/", collections.CollectionListView.as_view(), name="collections"),
     path(
         "collections/<int:pk>/",

@@ -2,7 +2,13 @@
 collections and license grants."""
 
 from marketplace.models.accounts import SELF_SERVICE_ROLES, Role, User
-from marketplace.models.buying import Collection, CollectionItem, DownloadGrant, Purpose
+from marketplace.models.buying import (
+    Collection,
+    CollectionItem,
+    DownloadGrant,
+    ManifestExport,
+    Purpose,
+)
 from marketplace.models.uploads import DirectUpload
 from marketplace.models.works import (
     Offer,
@@ -13,7 +19,18 @@ from marketplace.models.works import (
 )
 
 __all__ = [
-    "SELF_SERVICE_ROLES", "Collection", "CollectionItem", "DirectUpload", "DownloadGrant", "Offer",
-    "OwnershipDeclaration", "Purpose", "RightsHolderProfile", "Role", "TermsVersion", "User",
+    "SELF_SERVICE_ROLES",
+    "Collection",
+    "CollectionItem",
+    "DirectUpload",
+    "DownloadGrant",
+    "ManifestExport",
+    "Offer",
+    "OwnershipDeclaration",
+    "Purpose",
+    "RightsHolderProfile",
+    "Role",
+    "TermsVersion",
+    "User",
     "Work",
-]  # fmt: skip
+]

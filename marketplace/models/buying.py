@@ -111,3 +111,52 @@ class DownloadGrant(models.Model):
 
     def __str__(self) -> str:
         return f"grant {self.pk}: asset {self.asset_id} to {self.buyer}"
+
+
+class ManifestExport(models.Model):
+    """A training manifest (PD12M layout plus grant columns) built by a background task."""
+
+    class Format(models.TextChoices):
+        JSONL = "jsonl", "JSON Lines"
+        PARQUET = "parquet", "Parquet"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="manifests",
+        help_text="Who asked for it.",
+    )
+    format = models.CharField(max_length=8, choices=Format.choices, help_text="File format.")
+    collection = models.ForeignKey(
+        Collection,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The collection exported, if one was named.",
+    )
+    grant_ids = models.JSONField(
+        default=list, blank=True, help_text="The grants exported, if named one by one."
+    )
+    link_seconds = models.PositiveIntegerField(
+        help_text="How long the download links inside the manifest stay valid."
+    )
+    state = models.CharField(
+        max_length=8, choices=State.choices, default=State.QUEUED, help_text="Progress."
+    )
+    file_key = models.CharField(max_length=500, blank=True, help_text="Where the file is.")
+    rows = models.PositiveIntegerField(default=0, help_text="Assets listed.")
+    skipped = models.PositiveIntegerField(
+        default=0, help_text="Assets left out: not granted to the buyer, or taken down."
+    )
+    error = models.CharField(max_length=500, blank=True, help_text="Why it failed.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was asked for.")
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When it was built.")
+
+    def __str__(self) -> str:
+        return f"manifest {self.pk} ({self.state})"

@@ -140,6 +140,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
         "kwargs": {"limit": 20000},
     },
+    "seal-audit-log": {  # chain new provenance events into the audit log's hash chain
+        "task": "provenance.seal_events",
+        "schedule": crontab(),  # every minute
+        "kwargs": {"limit": 200000},
+        "options": {"expires": 50},  # a backlog waits for the next run, not in a queue
+    },
     "run-payouts": {
         "task": "billing.run_payouts",
         "schedule": crontab(hour=env.int("PAYOUT_HOUR_UTC", default=6), minute=0),
@@ -266,6 +272,10 @@ DATA_UPLOAD_MAX_NUMBER_FILES = max(UPLOAD_BATCH_MAX_FILES, EVIDENCE_MAX_FILES) +
 # Downloads: the most assets one request may license, and how long download links live.
 DOWNLOAD_MAX_ASSETS = env.int("DOWNLOAD_MAX_ASSETS", default=10_000)
 DOWNLOAD_URL_SECONDS = env.int("DOWNLOAD_URL_SECONDS", default=300)
+# Manifests: how long the links inside a manifest stay valid by default, and at most
+# (S3 presigned URLs last 7 days at most).
+MANIFEST_LINK_SECONDS = env.int("MANIFEST_LINK_SECONDS", default=24 * 3600)
+MANIFEST_LINK_MAX_SECONDS = env.int("MANIFEST_LINK_MAX_SECONDS", default=7 * 24 * 3600)
 
 # Billing: Stripe, or the local sandbox gateway when no key is set (the demo only).
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -1,0 +1,185 @@
+"""Download throughput against a running server on PostgreSQL.
+
+Seeds a buyer with a large wallet, opt-in works (each single download is a new paid grant:
+quota, charge, grant, audit event, signed link) and 10,000 base-set assets, starts gunicorn,
+then measures in the same run:
+
+- single-asset `POST /api/v1/downloads/` requests per second, beside
+- `GET /api/v1/me/` (a trivial authenticated endpoint) requests per second, and
+- the time of one request licensing 10,000 assets (three buyers, median).
+
+    .venv/bin/python benchmarks/downloads.py [--requests 1500] [--clients 8] [--workers 3]
+
+Targets (docs/BENCHMARKS.md): single downloads at least 40% of the trivial endpoint's rate;
+10,000 assets in one request under 3 s."""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _setup import ROOT, bench_database
+
+BULK = 10_000
+
+
+def seed(works: int) -> dict:
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from billing.ledger import Line, platform, transaction_post, wallet_of
+    from billing.models import AccountKind
+    from catalog.models import Asset, AssetStatus, License
+    from marketplace.models import Offer, OwnershipDeclaration, Role, Work
+    from marketplace.offers import current_terms
+    from marketplace.services import role_group
+
+    User = get_user_model()
+    artist = User.objects.create_user("bench-artist", password="x" * 20)
+    artist.groups.add(role_group(Role.RIGHTS_HOLDER))
+    buyers = []
+    for n in range(4):
+        buyer = User.objects.create_user(f"bench-buyer-{n}", password="x" * 20)
+        buyer.groups.add(role_group(Role.BUYER))
+        transaction_post(
+            kind="top_up",
+            idempotency_key=f"bench-fund-{n}",
+            lines=[
+                Line(platform(AccountKind.STRIPE_CLEARING), -(10**12)),
+                Line(wallet_of(buyer), 10**12),
+            ],
+        )
+        buyers.append(buyer)
+
+    def assets(count, prefix, **fields):
+        return Asset.objects.bulk_create(
+            Asset(
+                source=prefix, source_record_id=str(i), title=f"{prefix} {i}",
+                status=AssetStatus.PUBLISHED, original_key=f"originals/bench/{prefix}-{i}.jpg",
+                mime_type="image/jpeg", width=640, height=480, sha256=f"{prefix}{i}".ljust(64, "0"),
+                **fields,
+            )
+            for i in range(count)
+        )  # fmt: skip
+
+    paid = assets(works, "opt_in", license=License.OPT_IN, price_micros=25_000)
+    base = assets(BULK, "cleveland_museum", license=License.CC0)
+    work_rows = Work.objects.bulk_create(Work(asset=a, owner=artist) for a in paid)
+    OwnershipDeclaration.objects.bulk_create(
+        OwnershipDeclaration(work=w, statement="mine", state="accepted") for w in work_rows
+    )
+    terms = current_terms()
+    Offer.objects.bulk_create(
+        Offer(work=w, price_micros=25_000, allow_commercial=True, terms=terms) for w in work_rows
+    )
+    return {
+        "tokens": [Token.objects.create(user=b).key for b in buyers],
+        "paid": [a.pk for a in paid],
+        "base": [a.pk for a in base],
+    }
+
+
+def start_server(port: int, workers: int, env: dict) -> subprocess.Popen:
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+        [sys.executable, "-m", "gunicorn", "marketplace.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def rate(base_url: str, token: str, requests: list, clients: int) -> tuple[float, list[float]]:
+    """Send `requests` ((method, path, json) tuples) from `clients` threads; return
+    requests/s and each request's latency."""
+    headers = {"Authorization": f"Token {token}"}
+    chunks = [requests[i::clients] for i in range(clients)]
+
+    def run(chunk):
+        latencies = []
+        with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
+            for method, path, body in chunk:
+                started = time.perf_counter()
+                response = client.request(method, path, json=body)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code >= 300:
+                    raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
+        return latencies
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        latencies = [x for chunk in pool.map(run, chunks) for x in chunk]
+    return len(requests) / (time.perf_counter() - started), latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=1500)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+
+    media = tempfile.mkdtemp(prefix="bench-downloads-")
+    os.environ.update(
+        MEDIA_ROOT=media, DJANGO_DEBUG="false", API_THROTTLE_USER="100000000/min",
+        PLAN_FREE_MONTHLY_DOWNLOADS="1000000000", LOG_LEVEL="WARNING",
+    )  # fmt: skip
+    with bench_database("bench_downloads") as url:
+        data = seed(args.requests)
+        env = {**os.environ, "DATABASE_URL": url}
+        server = start_server(args.port, args.workers, env)
+        base_url = f"http://127.0.0.1:{args.port}"
+        try:
+            tokens = data["tokens"]
+            me = [("GET", "/api/v1/me/", None)] * args.requests
+            downloads = [("POST", "/api/v1/downloads/", {"asset_ids": [i], "purpose": "research"})
+                         for i in data["paid"]]  # fmt: skip
+            rate(base_url, tokens[0], me[:200], args.clients)  # warm up every worker
+            trivial, trivial_lat = rate(base_url, tokens[0], me, args.clients)
+            single, single_lat = rate(base_url, tokens[0], downloads, args.clients)
+            bulk_times = []
+            for token in tokens[1:]:
+                body = {"asset_ids": data["base"], "purpose": "research"}
+                started = time.perf_counter()
+                response = httpx.post(f"{base_url}/api/v1/downloads/", json=body, timeout=120,
+                                      headers={"Authorization": f"Token {token}"})  # fmt: skip
+                bulk_times.append(time.perf_counter() - started)
+                if response.status_code != 201 or len(response.json()["downloads"]) != BULK:
+                    raise SystemExit(f"bulk request failed: {response.text[:300]}")
+        finally:
+            server.terminate()
+            server.wait()
+
+    def p(latencies, q):
+        return statistics.quantiles(latencies, n=100)[q - 1] * 1000
+
+    print(f"gunicorn workers: {args.workers}, client threads: {args.clients}, "
+          f"requests per kind: {args.requests}")  # fmt: skip
+    print(f"GET /api/v1/me/ (baseline):   {trivial:7.1f} req/s  "
+          f"p50 {p(trivial_lat, 50):6.1f} ms  p95 {p(trivial_lat, 95):6.1f} ms")  # fmt: skip
+    print(f"POST /api/v1/downloads/ (1):  {single:7.1f} req/s  "
+          f"p50 {p(single_lat, 50):6.1f} ms  p95 {p(single_lat, 95):6.1f} ms")  # fmt: skip
+    print(f"single downloads / baseline:  {single / trivial:7.1%}  (target at least 40%)")
+    print(
+        f"10,000 assets in one request: {statistics.median(bulk_times):7.2f} s median of "
+        f"{len(bulk_times)} ({', '.join(f'{t:.2f}' for t in bulk_times)})  (target under 3 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()

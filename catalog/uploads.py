@@ -1,0 +1,702 @@
+"""Rights holders' uploads, on the catalog's side: verify uploaded bytes, clean them of
+metadata, store them like clones, create the opt-in asset with its provenance, and find the
+assets an upload duplicates.
+
+Verification refuses anything that is not exactly one still JPEG, PNG, WebP or TIFF image
+whose name tells its real type: empty, oversized, truncated, decompression bombs, SVG and
+other markup, GIF, animations, CMYK, and polyglots (a ZIP, a script or any other data after
+the image's end). Cleaning is lossless for JPEG, PNG and WebP (metadata segments and chunks
+are dropped; the pixel data is copied byte for byte); TIFF is re-encoded losslessly from its
+pixels. What is kept: pixels, the colour profile, and the orientation (in a minimal EXIF
+block with nothing else). Never GPS, EXIF, XMP, IPTC, comments or text chunks.
+
+The catalog knows nothing of owners or works: the marketplace passes plain values."""
+
+import dataclasses
+import hashlib
+import io
+import re
+import tempfile
+import uuid
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import IO
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db.models import Q
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from catalog.cloning import storage_key
+from catalog.images import DecodedImage, ImageRejected, decode_image, hamming, phash_bands
+from catalog.locks import CLONE_SETTLE, advisory_xact_lock
+from catalog.models import Asset, AssetStatus, CloneState, License
+from catalog.search_documents import parse_year, search_documents_refresh
+from provenance.models import ProvenanceEvent, ProvenanceRecord
+from provenance.services import Decision, clones_record, events_append, records_upsert
+
+OPT_IN_SOURCE = "opt_in"
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF")
+FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "TIFF": "TIFF"}
+FORMAT_BY_EXTENSION = {
+    "jpg": "JPEG",
+    "jpeg": "JPEG",
+    "jpe": "JPEG",
+    "jfif": "JPEG",
+    "png": "PNG",
+    "webp": "WEBP",
+    "tif": "TIFF",
+    "tiff": "TIFF",
+}
+ORIENTATION = 0x0112
+GPS_IFD = 0x8825
+MAX_TAGS, MAX_TAG_LENGTH = 20, 50
+MAX_CREATION_DATE_LENGTH = 100
+SPOOL_BYTES = 4 * 1024 * 1024  # cleaned files larger than this wait on disk, not in memory
+
+
+@dataclass
+class VerifiedImage:
+    """An upload that passed verification: its cleaned bytes (what is stored and served)
+    and their description. Close it when done."""
+
+    filename: str
+    image: DecodedImage  # of the cleaned file: its SHA-256 is the storage key
+    content: IO[bytes]
+    received_sha256: str  # of the bytes as uploaded (the same file may be in the base set)
+    removed: tuple[str, ...]  # metadata found and removed: "exif", "gps", "xmp", ...
+
+    def close(self) -> None:
+        self.content.close()
+
+
+@dataclass(frozen=True)
+class WorkText:
+    """What the rights holder says about the work (already cleaned, see *_clean below)."""
+
+    title: str
+    description: str = ""
+    creation_date: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UploadMatch:
+    """An existing asset an upload duplicates: the same file, or a near-identical image."""
+
+    asset_id: int
+    source: str
+    distance: int  # perceptual-hash bits that differ (0 for the same file)
+    same_file: bool
+
+
+# --- metadata rules ---------------------------------------------------------------------
+
+
+def creation_date_clean(text: str) -> str:
+    """A creation date as people write it ('c. 1850', 'spring 2021') or an ISO date; ISO
+    dates must exist and no date may lie in the future. Raises ValueError."""
+    text = " ".join(text.split())
+    if len(text) > MAX_CREATION_DATE_LENGTH:
+        raise ValueError(f"At most {MAX_CREATION_DATE_LENGTH} characters.")
+    if re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", text):
+        try:
+            day = date.fromisoformat(text if len(text) == 10 else f"{text}-01")
+        except ValueError:
+            raise ValueError(f"{text} is not a date (YYYY-MM-DD).") from None
+        if day > timezone.now().date():
+            raise ValueError("The date is in the future.")
+    year = int(text) if text.isdigit() else parse_year(text)
+    if year is not None and year > timezone.now().year:
+        raise ValueError("The year is in the future.")
+    return text
+
+
+def tags_clean(tags: Iterable[str]) -> tuple[str, ...]:
+    """Up to MAX_TAGS distinct short tags (case-insensitive), in the order given."""
+    kept: dict[str, str] = {}
+    for raw in tags:
+        tag = " ".join(str(raw).split())
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise ValueError(f"A tag is at most {MAX_TAG_LENGTH} characters: {tag[:20]}...")
+        if any(not ch.isprintable() for ch in tag):
+            raise ValueError("Tags are plain text.")
+        kept.setdefault(tag.casefold(), tag)
+    if len(kept) > MAX_TAGS:
+        raise ValueError(f"At most {MAX_TAGS} tags.")
+    return tuple(kept.values())
+
+
+# --- verification -----------------------------------------------------------------------
+
+
+def read_limited(stream: IO[bytes], limit: int) -> bytes:
+    """At most `limit` bytes of the stream, or ImageRejected: never more than limit + 1 are
+    read into memory."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ImageRejected("file_too_large", f"the file is larger than {_size(limit)}")
+    return data
+
+
+def declared_format(filename: str) -> str:
+    """The image format the file's name claims, or ImageRejected if we do not take it."""
+    name = filename.rsplit("/", 1)[-1]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext in FORMAT_BY_EXTENSION:
+        return FORMAT_BY_EXTENSION[ext]
+    if ext in ("svg", "svgz"):
+        raise ImageRejected(
+            "unsupported_type",
+            "SVG images are not accepted (they can carry "
+            "scripts); upload a PNG, JPEG, WebP or TIFF",
+        )
+    if ext == "gif":
+        raise ImageRejected(
+            "unsupported_type", "GIF images are not accepted; upload a PNG, JPEG, WebP or TIFF"
+        )
+    shown = f".{ext} files are" if ext else "files without an extension are"
+    raise ImageRejected(
+        "unsupported_type",
+        f"{shown} not accepted; name the file .jpg, .png, .webp or .tif after its type",
+    )
+
+
+def upload_verify(data: bytes, *, filename: str, max_pixels: int) -> VerifiedImage:
+    """Verify and clean one uploaded file, or raise ImageRejected (reason, message)."""
+    if not data:
+        raise ImageRejected("empty_file", "the file is empty")
+    declared = declared_format(filename)
+    _refuse_known_non_images(data)
+    fmt, orientation, removed = _probe(data, max_pixels=max_pixels)
+    if fmt != declared:
+        raise ImageRejected(
+            "extension_mismatch",
+            f"the file is a {FORMAT_NAMES[fmt]} image but its name says "
+            f"{FORMAT_NAMES[declared]}; rename it to match its type",
+        )
+    if _zip_inside(data):
+        raise ImageRejected(
+            "polyglot", "the file is also a ZIP archive (a hidden file); upload the image alone"
+        )
+    cleaned = _CLEANERS[fmt](data, orientation, removed)
+    image = decode_image(
+        cleaned, max_pixels=max_pixels, thumbnail_size=settings.THUMBNAIL_SIZE, formats=(fmt,)
+    )
+    if orientation and orientation != 1:
+        image = dataclasses.replace(image, thumbnail=_oriented(image.thumbnail, orientation))
+    content = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by VerifiedImage.close
+    content.write(cleaned)
+    content.seek(0)
+    return VerifiedImage(
+        filename=filename,
+        image=image,
+        content=content,
+        received_sha256=_sha256(data),
+        removed=tuple(sorted(removed)),
+    )
+
+
+def _refuse_known_non_images(data: bytes) -> None:
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        raise ImageRejected(
+            "unsupported_type",
+            "the file is a GIF image; GIF is not accepted, upload a PNG, JPEG, WebP or TIFF",
+        )
+    if head.startswith(b"<"):  # SVG, HTML, XML: markup, which browsers may run
+        raise ImageRejected(
+            "unsupported_type",
+            "the file is an SVG, HTML or XML document, not an image; SVG is not accepted",
+        )
+
+
+def _probe(data: bytes, *, max_pixels: int) -> tuple[str, int | None, set[str]]:
+    """Format, EXIF orientation and the kinds of metadata present, from the header."""
+    try:
+        with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as image:
+            if image.format == "MPO":
+                raise ImageRejected(
+                    "multi_page",
+                    "the file holds several pictures (MPO); upload one picture per file",
+                )
+            width, height = image.size
+            limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+            if width * height > limit:
+                raise ImageRejected(
+                    "image_too_large", f"{width}x{height} pixels is over the {limit} limit"
+                )
+            if getattr(image, "is_animated", False) or getattr(image, "n_frames", 1) > 1:
+                if image.format == "TIFF":
+                    raise ImageRejected(
+                        "multi_page", "the TIFF has several pages; upload one image per file"
+                    )
+                raise ImageRejected(
+                    "animated",
+                    f"the {FORMAT_NAMES[image.format]} is animated; only still images are accepted",
+                )
+            if image.mode == "CMYK":
+                raise ImageRejected(
+                    "cmyk", "CMYK images are not accepted; convert it to RGB and upload again"
+                )
+            exif = image.getexif()  # for TIFF, its tags: _clean_tiff names what it drops
+            removed = {"exif"} if len(exif) and image.format != "TIFF" else set()
+            if exif.get_ifd(GPS_IFD) or GPS_IFD in exif:
+                removed.add("gps")
+            if "xmp" in image.info or "XML:com.adobe.xmp" in image.info:
+                removed.add("xmp")
+            return image.format, exif.get(ORIENTATION), removed
+    except ImageRejected:
+        raise
+    except UnidentifiedImageError as exc:
+        raise ImageRejected("not_an_image", "not a JPEG, PNG, WebP or TIFF image") from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected(
+            "image_too_large", f"the image is too large to decode safely: {exc}"
+        ) from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageRejected("corrupt_image", f"the image cannot be read: {exc}") from exc
+
+
+def _zip_inside(data: bytes) -> bool:
+    """Whether ZIP readers (jar, docx, zip) would open the file: they look for the
+    end-of-central-directory record at the very end, after an optional comment."""
+    start = max(0, len(data) - 65_557)
+    at = data.rfind(b"PK\x05\x06", start)
+    while at >= 0:
+        if at + 22 + int.from_bytes(data[at + 20 : at + 22], "little") == len(data):
+            return True
+        at = data.rfind(b"PK\x05\x06", start, at)
+    return False
+
+
+def _refuse_trailing(data: bytes, end: int, fmt: str) -> None:
+    if data[end:].strip(b"\x00"):
+        raise ImageRejected(
+            "polyglot",
+            f"{len(data) - end} bytes of other data follow the end of the {FORMAT_NAMES[fmt]} "
+            "image (a hidden file or script); upload the image alone",
+        )
+
+
+def _truncated(fmt: str) -> ImageRejected:
+    return ImageRejected(
+        "corrupt_image",
+        f"the {FORMAT_NAMES[fmt]} file is truncated or damaged: it ends before the image does",
+    )
+
+
+# --- cleaning: JPEG ---------------------------------------------------------------------
+
+_JPEG_KEEP = {0xC4, 0xCC, 0xDB, 0xDD, 0xDC} | set(range(0xC0, 0xD0))  # tables and frames
+
+
+def _jpeg_segments(data: bytes) -> tuple[list[tuple[int, int, int]], int]:
+    """The JPEG's segments as (marker, start, end) up to the end-of-image marker, and the
+    offset just after it. Entropy-coded data is part of its scan's segment."""
+    n = len(data)
+    segments, pos = [(0xD8, 0, 2)], 2
+    while True:
+        if pos + 1 >= n:
+            raise _truncated("JPEG")
+        if data[pos] != 0xFF:
+            raise ImageRejected(
+                "corrupt_image", "the JPEG has unexpected bytes between its segments"
+            )
+        while pos + 1 < n and data[pos + 1] == 0xFF:  # fill bytes
+            pos += 1
+        if pos + 1 >= n:
+            raise _truncated("JPEG")
+        marker = data[pos + 1]
+        if marker == 0xD9:
+            segments.append((marker, pos, pos + 2))
+            return segments, pos + 2
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            segments.append((marker, pos, pos + 2))
+            pos += 2
+            continue
+        end = pos + 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if pos + 4 > n or end > n or end < pos + 4:
+            raise _truncated("JPEG")
+        if marker == 0xDA:  # the scan's data runs to the next marker that is not stuffing
+            while True:
+                end = data.find(b"\xff", end)
+                if end < 0 or end + 1 >= n:
+                    raise _truncated("JPEG")
+                following = data[end + 1]
+                if following == 0xFF:
+                    end += 1
+                elif following == 0x00 or 0xD0 <= following <= 0xD7:
+                    end += 2
+                else:
+                    break
+        segments.append((marker, pos, end))
+        pos = end
+
+
+def _clean_jpeg(data: bytes, orientation: int | None, removed: set[str]) -> bytes:
+    segments, end = _jpeg_segments(data)
+    _refuse_trailing(data, end, "JPEG")
+    out = [data[:2]]
+    for marker, start, stop in segments[1:]:
+        payload = data[start + 4 : stop]
+        if marker == 0xE0 and payload.startswith(b"JFIF\x00") and len(payload) >= 12:
+            # JFIF without its embedded thumbnail (which may show what was cropped away).
+            out.append(_jpeg_segment(0xE0, payload[:12] + b"\x00\x00"))
+        elif (marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00")) or (
+            marker == 0xEE and payload.startswith(b"Adobe")
+        ):
+            out.append(data[start:stop])  # colour profile and colour transform
+        elif marker in _JPEG_KEEP or marker == 0xDA or 0xD0 <= marker <= 0xD9:
+            out.append(data[start:stop])
+        else:
+            removed.add(_jpeg_label(marker, payload))
+    if orientation and orientation != 1:  # after JFIF's APP0, which must come first
+        at = 2 if len(out) > 1 and out[1][:2] == b"\xff\xe0" else 1
+        out.insert(at, _jpeg_segment(0xE1, _exif_with_orientation(orientation)))
+    return b"".join(out)
+
+
+def _jpeg_label(marker: int, payload: bytes) -> str:
+    if marker == 0xE1:
+        return "xmp" if payload.startswith(b"http://ns.adobe.com/") else "exif"
+    return {0xFE: "comment", 0xED: "iptc"}.get(marker, "other")
+
+
+def _jpeg_segment(marker: int, payload: bytes) -> bytes:
+    return bytes((0xFF, marker)) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def _exif_with_orientation(orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    return exif.tobytes()  # b"Exif\x00\x00" + TIFF header + one IFD entry
+
+
+# --- cleaning: PNG, WebP, TIFF ----------------------------------------------------------
+
+_PNG_KEEP = {
+    b"IHDR",
+    b"PLTE",
+    b"IDAT",
+    b"IEND",
+    b"tRNS",
+    b"gAMA",
+    b"cHRM",
+    b"sRGB",
+    b"iCCP",
+    b"sBIT",
+    b"pHYs",
+    b"bKGD",
+    b"cICP",
+    b"mDCV",
+    b"cLLI",
+}
+
+
+def _clean_png(data: bytes, orientation: int | None, removed: set[str]) -> bytes:
+    pos, out, n = 8, [data[:8]], len(data)
+    orient = orientation and orientation != 1  # an eXIf chunk with it goes before the pixels
+    while True:
+        if pos + 12 > n:
+            raise _truncated("PNG")
+        kind = data[pos + 4 : pos + 8]
+        end = pos + 12 + int.from_bytes(data[pos : pos + 4], "big")
+        if end > n:
+            raise _truncated("PNG")
+        if kind in _PNG_KEEP:
+            if kind == b"IDAT" and orient:
+                out.append(_png_chunk(b"eXIf", _exif_with_orientation(orientation)[6:]))
+                orient = False
+            out.append(data[pos:end])
+        else:
+            removed.add(
+                {
+                    b"eXIf": "exif",
+                    b"tEXt": "text",
+                    b"zTXt": "text",
+                    b"iTXt": "text",
+                    b"tIME": "time",
+                }.get(kind, "other")
+            )
+        if kind == b"IEND":
+            _refuse_trailing(data, end, "PNG")
+            return b"".join(out)
+        pos = end
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    body = kind + payload
+    return len(payload).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+
+def _clean_webp(data: bytes, orientation: int | None, removed: set[str]) -> bytes:
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        raise _truncated("WEBP")
+    end = 8 + int.from_bytes(data[4:8], "little")
+    if end > len(data):
+        raise _truncated("WEBP")
+    _refuse_trailing(data, end, "WEBP")
+    pos, chunks, extended = 12, [], False
+    while pos < end:
+        if pos + 8 > end:
+            raise _truncated("WEBP")
+        kind = data[pos : pos + 4]
+        size = int.from_bytes(data[pos + 4 : pos + 8], "little")
+        stop = pos + 8 + size + (size & 1)
+        if stop > end:
+            raise _truncated("WEBP")
+        if kind == b"VP8X":
+            extended = True
+            flags = data[pos + 8] & ~0x0C  # no EXIF (0x08) or XMP (0x04) any more
+            if orientation and orientation != 1:
+                flags |= 0x08
+            chunks.append(data[pos : pos + 8] + bytes([flags]) + data[pos + 9 : stop])
+        elif kind in (b"VP8 ", b"VP8L", b"ALPH", b"ICCP"):
+            chunks.append(data[pos:stop])
+        else:
+            removed.add({b"EXIF": "exif", b"XMP ": "xmp"}.get(kind, "other"))
+        pos = stop
+    if extended and orientation and orientation != 1:
+        exif = _exif_with_orientation(orientation)[6:]
+        chunks.append(b"EXIF" + len(exif).to_bytes(4, "little") + exif + b"\x00" * (len(exif) & 1))
+    body = b"WEBP" + b"".join(chunks)
+    return b"RIFF" + len(body).to_bytes(4, "little") + body
+
+
+_TIFF_LOSSLESS = {"raw", "tiff_lzw", "tiff_adobe_deflate", "packbits"}
+_TIFF_LABELS = {
+    34853: "gps",
+    34665: "exif",
+    700: "xmp",
+    33723: "iptc",
+    34377: "photoshop",
+    37510: "comment",
+    270: "text",
+    315: "text",
+    33432: "text",
+}
+
+
+def _clean_tiff(data: bytes, orientation: int | None, removed: set[str]) -> bytes:
+    """TIFF tags can point anywhere in the file: rebuild it from its pixels, losslessly,
+    keeping the colour profile, resolution and orientation only."""
+    try:
+        with Image.open(io.BytesIO(data), formats=("TIFF",)) as image:
+            removed.update(label for tag, label in _TIFF_LABELS.items() if tag in image.tag_v2)
+            image.load()
+            options = {
+                "compression": image.info.get("compression", "raw")
+                if image.info.get("compression") in _TIFF_LOSSLESS
+                else "tiff_adobe_deflate"
+            }
+            if image.info.get("icc_profile"):
+                options["icc_profile"] = image.info["icc_profile"]
+            if image.info.get("dpi"):
+                options["dpi"] = image.info["dpi"]
+            pixels = image.copy()  # a plain image: none of the file's tags travel along
+        pixels.info = {}
+        if orientation and orientation != 1:
+            options["tiffinfo"] = {ORIENTATION: orientation}
+        out = io.BytesIO()
+        pixels.save(out, "TIFF", **options)
+    except (OSError, SyntaxError, ValueError, KeyError, EOFError) as exc:
+        raise ImageRejected("corrupt_image", f"the TIFF cannot be decoded: {exc}") from exc
+    return out.getvalue()
+
+
+_CLEANERS = {"JPEG": _clean_jpeg, "PNG": _clean_png, "WEBP": _clean_webp, "TIFF": _clean_tiff}
+
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _oriented(thumbnail: bytes, orientation: int) -> bytes:
+    """The thumbnail turned the way the EXIF orientation says, still without metadata."""
+    if orientation not in _TRANSPOSE:
+        return thumbnail
+    with Image.open(io.BytesIO(thumbnail)) as image:
+        turned = image.transpose(_TRANSPOSE[orientation])
+    out = io.BytesIO()
+    turned.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _size(limit: int) -> str:
+    mib = limit / (1024 * 1024)
+    return f"{limit} bytes ({mib:.0f} MiB)" if mib >= 1 else f"{limit} bytes"
+
+
+# --- dedupe, storing, the asset ---------------------------------------------------------
+
+
+def uploads_lock() -> None:
+    """Hold, until the caller's transaction ends, the lock under which cloning settles its
+    duplicates: an upload and a clone of the same image never both miss each other."""
+    advisory_xact_lock(CLONE_SETTLE)
+
+
+def upload_matches(*, sha256s: Iterable[str], perceptual_hash: str) -> list[UploadMatch]:
+    """Stored assets (not rejected) that are the same file as the upload, or whose
+    perceptual hash is within DEDUPE_PHASH_MAX_DISTANCE of it, nearest first."""
+    shas = {sha for sha in sha256s if sha}
+    bands = phash_bands(perceptual_hash)
+    condition = Q(sha256__in=shas) & ~Q(sha256="")
+    for i in range(4):  # each arm repeats its partial index's predicate
+        condition |= Q(**{f"phash_band{i}": bands[i], f"phash_band{i}__isnull": False})
+    rows = (
+        Asset.objects.filter(condition)
+        .exclude(status=AssetStatus.REJECTED)
+        .values_list("pk", "source", "sha256", "perceptual_hash")
+    )
+    limit = settings.DEDUPE_PHASH_MAX_DISTANCE
+    matches = []
+    for pk, source, sha, phash in rows:
+        same = sha in shas
+        distance = 0 if same else hamming(phash, perceptual_hash) if phash else 64
+        if same or distance <= limit:
+            matches.append(UploadMatch(pk, source, distance, same))
+    return sorted(matches, key=lambda m: (m.distance, m.asset_id))
+
+
+def _store(key: str, content: File) -> str:
+    storage = storages["default"]
+    if storage.exists(key):  # content-addressed: the same bytes are stored once
+        return key
+    saved = storage.save(key, content)
+    if saved != key:  # stored meanwhile by someone else: keep one copy
+        storage.delete(saved)
+    return key
+
+
+def upload_store(verified: VerifiedImage) -> tuple[str, str]:
+    """Store the cleaned original and its thumbnail under the same content-addressed keys
+    as clones; returns (original_key, thumbnail_key). Storing the same bytes again is a
+    no-op, so this may run before the database decides, outside its transaction."""
+    image = verified.image
+    verified.content.seek(0)
+    original_key = _store(
+        storage_key("originals", image.sha256, image.extension), File(verified.content)
+    )
+    thumbnail_key = _store(
+        storage_key("thumbnails", image.sha256, "jpg"), ContentFile(image.thumbnail)
+    )
+    return original_key, thumbnail_key
+
+
+def opt_in_asset_create(
+    *,
+    verified: VerifiedImage,
+    keys: tuple[str, str],
+    text: WorkText,
+    creator: str,
+    uploader_id: int,
+    actor: str,
+) -> Asset:
+    """Create the opt-in asset of a stored upload (a candidate until its owner offers it)
+    with its provenance record and event. Inside the caller's transaction."""
+    image, now = verified.image, timezone.now()
+    original_key, thumbnail_key = keys
+    bands = phash_bands(image.perceptual_hash)
+    asset = Asset.objects.create(
+        source=OPT_IN_SOURCE,
+        source_record_id=uuid.uuid4().hex,
+        title=text.title,
+        description=text.description,
+        creation_date=text.creation_date,
+        year=parse_year(text.creation_date),
+        tags=list(text.tags),
+        creator=creator,
+        license=License.OPT_IN,
+        status=AssetStatus.CANDIDATE,
+        clone_state=CloneState.DONE,
+        width=image.width,
+        height=image.height,
+        mime_type=image.mime_type,
+        byte_size=image.byte_size,
+        sha256=image.sha256,
+        perceptual_hash=image.perceptual_hash,
+        phash_band0=bands[0],
+        phash_band1=bands[1],
+        phash_band2=bands[2],
+        phash_band3=bands[3],
+        original_key=original_key,
+        thumbnail_key=thumbnail_key,
+    )
+    evidence = {
+        "filename": verified.filename,
+        "received_sha256": verified.received_sha256,
+        "metadata_removed": list(verified.removed),
+    }
+    records_upsert(
+        [
+            Decision(
+                asset_id=asset.pk,
+                source=OPT_IN_SOURCE,
+                source_record_id=asset.source_record_id,
+                decision="accepted",
+                retrieved_at=now,
+                license=License.OPT_IN,
+                creator=creator,
+                evidence=evidence,
+            )
+        ]
+    )
+    clones_record(cloned_at=now, sha256_by_asset={asset.pk: image.sha256})
+    # provenance.services has no uploader parameter yet: set it on the record just written.
+    ProvenanceRecord.objects.filter(asset_id=asset.pk).update(uploader_id=uploader_id)
+    events_append(
+        [
+            ProvenanceEvent(
+                asset_id=asset.pk,
+                kind="upload.stored",
+                actor=actor,
+                data={"sha256": image.sha256, "uploader_id": uploader_id, **evidence},
+            )
+        ]
+    )
+    return asset
+
+
+def opt_in_asset_describe(*, asset_id: int, actor: str, **changes) -> Asset:
+    """Change an opt-in asset's title, description, creation date or tags (already
+    cleaned), and keep its search document in step. Inside the caller's transaction."""
+    allowed = {"title", "description", "creation_date", "tags"}
+    if not changes or set(changes) - allowed:
+        raise ValueError(f"only {sorted(allowed)} can be changed")
+    asset = Asset.objects.select_for_update().get(pk=asset_id, source=OPT_IN_SOURCE)
+    for name, value in changes.items():
+        setattr(asset, name, list(value) if name == "tags" else value)
+    if "creation_date" in changes:
+        asset.year = parse_year(asset.creation_date)
+    asset.save(update_fields=[*changes, "year", "updated_at"])
+    search_documents_refresh([asset.pk])
+    events_append(
+        [
+            ProvenanceEvent(
+                asset_id=asset.pk,
+                kind="upload.described",
+                actor=actor,
+                data={"changed": sorted(changes)},
+            )
+        ]
+    )
+    return asset

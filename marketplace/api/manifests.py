@@ -1,0 +1,88 @@
+"""Manifest exports for training pipelines."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marketplace.api import docs
+from marketplace.api.permissions import IsBuyer
+from marketplace.errors import NotFound
+from marketplace.manifests import manifest_link, manifest_request
+from marketplace.models import ManifestExport
+
+
+class ManifestRequestSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=ManifestExport.Format.choices, default="jsonl")
+    collection = serializers.IntegerField(
+        required=False, min_value=1, help_text="Your collection: its granted assets."
+    )
+    grant_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=100_000,
+        help_text="These grants of yours. With neither, all your grants.",
+    )  # fmt: skip
+    link_seconds = serializers.IntegerField(
+        required=False, help_text="How long the links in the file stay valid (default a day)."
+    )
+
+    def validate(self, attrs):
+        if attrs.get("collection") and attrs.get("grant_ids"):
+            raise serializers.ValidationError(
+                {"collection": ["Name a collection or grants, not both."]}
+            )
+        return attrs
+
+
+class ManifestSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The file, once ready (short-lived).")
+
+    class Meta:
+        model = ManifestExport
+        fields = ["id", "format", "state", "collection", "rows", "skipped", "link_seconds",
+                  "error", "created_at", "finished_at", "url"]  # fmt: skip
+
+    def get_url(self, manifest) -> str | None:
+        link = manifest_link(manifest)
+        return self.context["request"].build_absolute_uri(link.url) if link else None
+
+
+@extend_schema(tags=["downloads"])
+class ManifestListView(APIView):
+    permission_classes = [IsBuyer]
+
+    @extend_schema(
+        summary="Export a manifest (JSON Lines or Parquet) of granted assets",
+        description="Built in the background: poll the manifest until `state` is `done`.",
+        request=ManifestRequestSerializer,
+        responses={202: ManifestSerializer, 400: docs.BAD_REQUEST, 403: docs.FORBIDDEN,
+                   404: docs.NOT_FOUND},
+    )  # fmt: skip
+    def post(self, request):
+        form = ManifestRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        manifest = manifest_request(
+            buyer=request.user,
+            format=data["format"],
+            collection_id=data.get("collection"),
+            grant_ids=data.get("grant_ids"),
+            link_seconds=data.get("link_seconds"),
+        )
+        manifest.refresh_from_db()
+        body = ManifestSerializer(manifest, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(tags=["downloads"])
+class ManifestDetailView(APIView):
+    permission_classes = [IsBuyer]
+
+    @extend_schema(
+        summary="A manifest's state, and its file once ready",
+        responses={200: ManifestSerializer, 403: docs.FORBIDDEN, 404: docs.NOT_FOUND},
+    )
+    def get(self, request, pk: int):
+        manifest = ManifestExport.objects.filter(pk=pk, buyer=request.user).first()
+        if manifest is None:
+            raise NotFound("No manifest of yours has this id.")
+        return Response(ManifestSerializer(manifest, context={"request": request}).data)

@@ -1,0 +1,444 @@
+"""Rights holders' uploads: one file or a batch of files through the API, or a large file
+posted straight to S3 with a presigned form and then confirmed. Each file becomes a `Work`
+over an opt-in catalog asset, held for a moderator when it duplicates the base set or
+another person's work.
+
+A batch is all or nothing: every file is verified before anything is stored, and one
+refused file refuses the batch, naming each refused file. Nothing is half-uploaded, and a
+client fixes the named files and sends the same batch again."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import IO
+
+from botocore.exceptions import ClientError
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from storages.backends.s3 import S3Storage
+
+from catalog.images import MIME_BY_FORMAT, ImageRejected
+from catalog.uploads import (
+    OPT_IN_SOURCE,
+    UploadMatch,
+    VerifiedImage,
+    WorkText,
+    declared_format,
+    opt_in_asset_create,
+    opt_in_asset_describe,
+    read_limited,
+    upload_matches,
+    upload_store,
+    upload_verify,
+    uploads_lock,
+)
+from marketplace.errors import DomainError
+from marketplace.models import (
+    DirectUpload,
+    Offer,
+    OwnershipDeclaration,
+    RightsHolderProfile,
+    User,
+    Work,
+)
+from marketplace.models.works import HoldReason
+from marketplace.offers import work_of, work_refresh_status
+from provenance.models import ProvenanceEvent
+from provenance.services import events_append
+
+
+class UploadRefused(DomainError):
+    """One or more files were refused; `fields` names each, and nothing was stored."""
+
+    code = "upload_refused"
+    status_code = 400
+
+
+class AlreadyUploaded(DomainError):
+    code = "already_uploaded"
+    status_code = 409
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class TooLarge(DomainError):
+    code = "file_too_large"
+    status_code = 413
+
+
+class UploadNotFound(DomainError):
+    code = "not_found"
+    status_code = 404
+
+
+class UploadExpired(DomainError):
+    code = "upload_expired"
+    status_code = 410
+
+
+@dataclass
+class IncomingFile:
+    """One file of an upload request, with what its owner says about it."""
+
+    field: str  # where it is in the request, e.g. `file` or `files.2`: errors name it
+    filename: str
+    stream: IO[bytes]
+    text: WorkText
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+def works_of_owner(owner) -> QuerySet[Work]:
+    """The owner's works, newest first, with what their API representation shows."""
+    return (
+        Work.objects.filter(owner=owner)
+        .select_related("asset")
+        .prefetch_related(
+            Prefetch(
+                "offers",
+                queryset=Offer.objects.filter(ended_at__isnull=True).select_related("terms"),
+                to_attr="current_offers",
+            ),
+            Prefetch(
+                "declarations",
+                queryset=OwnershipDeclaration.objects.order_by("-created_at", "-pk"),
+                to_attr="newest_declarations",
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def work_detail(*, owner, work_id: int) -> Work:
+    work_of(owner=owner, work_id=work_id)  # 404 for anyone else's
+    return works_of_owner(owner).get(pk=work_id)
+
+
+# --- uploading --------------------------------------------------------------------------
+
+
+def works_upload(
+    *, owner: User, files: list[IncomingFile], max_bytes: int | None = None
+) -> list[Work]:
+    """Verify, clean and store the files and create one work per file, or refuse them all.
+    Refused: a file that is not a clean still image (UploadRefused, 400, or 413 when only
+    sizes are the problem), the same file the owner uploaded before (AlreadyUploaded)."""
+    if not files:
+        raise DomainError(
+            "Send an image as `file`, or several as `files`.",
+            code="invalid",
+            fields={"file": ["No file was sent."]},
+        )
+    if len(files) > settings.UPLOAD_BATCH_MAX_FILES:
+        raise DomainError(
+            f"At most {settings.UPLOAD_BATCH_MAX_FILES} files in one upload; "
+            f"this one has {len(files)}.",
+            code="too_many_files",
+            fields={"files": [f"At most {settings.UPLOAD_BATCH_MAX_FILES} files."]},
+        )
+    verified = _verify_all(files, max_bytes or settings.UPLOAD_MAX_BYTES)
+    try:
+        _holds(owner, files, verified)  # refuse re-uploads before anything is stored
+        keys = [upload_store(image) for image in verified]
+        with transaction.atomic():
+            uploads_lock()  # decide duplicates one upload (or clone batch) at a time
+            holds = _holds(owner, files, verified)
+            creator = _creator(owner)
+            works = []
+            for incoming, image, key_pair, (hold, detail) in zip(
+                files, verified, keys, holds, strict=True
+            ):
+                asset = opt_in_asset_create(
+                    verified=image,
+                    keys=key_pair,
+                    text=incoming.text,
+                    creator=creator,
+                    uploader_id=owner.pk,
+                    actor=owner.username,
+                )
+                work = Work.objects.create(asset=asset, owner=owner, hold=hold, hold_detail=detail)
+                if hold:
+                    events_append(
+                        [
+                            ProvenanceEvent(
+                                asset_id=asset.pk,
+                                kind="upload.held",
+                                reason=hold,
+                                actor=owner.username,
+                                data=detail,
+                            )
+                        ]
+                    )
+                works.append(work)
+    finally:
+        for image in verified:
+            image.close()
+    return works
+
+
+def _verify_all(files: list[IncomingFile], max_bytes: int) -> list[VerifiedImage]:
+    verified, errors, reasons = [], {}, set()
+    try:
+        for incoming in files:
+            try:
+                data = read_limited(incoming.stream, max_bytes)
+                image = upload_verify(
+                    data, filename=incoming.filename, max_pixels=settings.UPLOAD_MAX_PIXELS
+                )
+            except ImageRejected as exc:
+                errors[incoming.field] = [f"{incoming.filename}: {exc}."]
+                reasons.add(exc.reason)
+            else:
+                verified.append(image)
+            data = b""
+        if errors:
+            raise _refused(errors, reasons)
+    except BaseException:
+        for image in verified:
+            image.close()
+        raise
+    return verified
+
+
+def _refused(errors: dict[str, list[str]], reasons: set[str]) -> UploadRefused:
+    message = " ".join(m for messages in errors.values() for m in messages)
+    refused = UploadRefused(
+        f"{message} Nothing was stored.",
+        code=reasons.pop() if len(reasons) == 1 else None,
+        fields=errors,
+    )
+    if refused.code == "file_too_large":
+        refused.status_code = 413
+    return refused
+
+
+def _holds(owner, files, verified) -> list[tuple[str, dict]]:
+    """The review hold of each file; AlreadyUploaded for files the owner uploaded before
+    (or twice in this batch)."""
+    errors, holds, seen = {}, [], {}
+    for incoming, image in zip(files, verified, strict=True):
+        sha = image.image.sha256
+        matches = upload_matches(
+            sha256s={sha, image.received_sha256}, perceptual_hash=image.image.perceptual_hash
+        )
+        owners = {
+            asset_id: (work_id, owner_id)
+            for asset_id, work_id, owner_id in Work.objects.filter(
+                asset_id__in=[m.asset_id for m in matches if m.source == OPT_IN_SOURCE]
+            ).values_list("asset_id", "pk", "owner_id")
+        }
+        own = [
+            owners[m.asset_id][0]
+            for m in matches
+            if m.same_file and owners.get(m.asset_id, (0, 0))[1] == owner.pk
+        ]
+        if own:
+            errors[incoming.field] = [
+                f"{incoming.filename}: you uploaded this file already, as work {own[0]}."
+            ]
+        elif sha in seen:
+            errors[incoming.field] = [
+                f"{incoming.filename}: the same file as {seen[sha]} in this upload."
+            ]
+        seen.setdefault(sha, incoming.filename)
+        holds.append(_hold(owner, matches, owners))
+    if errors:
+        message = " ".join(m for messages in errors.values() for m in messages)
+        raise AlreadyUploaded(f"{message} Nothing was stored.", fields=errors)
+    return holds
+
+
+def _hold(owner, matches: list[UploadMatch], owners: dict) -> tuple[str, dict]:
+    base = [m for m in matches if m.source != OPT_IN_SOURCE]
+    others = [
+        m
+        for m in matches
+        if m.source == OPT_IN_SOURCE and owners.get(m.asset_id, (0, 0))[1] != owner.pk
+    ]
+    if not base and not others:
+        return HoldReason.NONE, {}
+    flagged = sorted(base + others, key=lambda m: (m.distance, m.asset_id))
+    detail = {
+        "asset_ids": [m.asset_id for m in flagged],
+        "distance": flagged[0].distance,
+        "matches": [
+            {
+                "asset_id": m.asset_id,
+                "distance": m.distance,
+                "same_file": m.same_file,
+                "kind": "base_set" if m.source != OPT_IN_SOURCE else "other_owner",
+            }
+            for m in flagged
+        ],
+    }
+    return (HoldReason.MATCHES_BASE_SET if base else HoldReason.MATCHES_OTHER_OWNER), detail
+
+
+def _creator(owner) -> str:
+    name = RightsHolderProfile.objects.filter(user=owner).values_list("display_name", flat=True)
+    return (name.first() or "").strip() or owner.get_full_name() or owner.username
+
+
+# --- changing a work --------------------------------------------------------------------
+
+
+@transaction.atomic
+def work_update(*, owner, work_id: int, **changes) -> Work:
+    """Change the work's title, description, creation date or tags (already cleaned)."""
+    work = work_of(owner=owner, work_id=work_id, lock=True)
+    opt_in_asset_describe(asset_id=work.asset_id, actor=owner.username, **changes)
+    return work
+
+
+@transaction.atomic
+def work_hold_release(*, work_id: int, moderator, note: str = "") -> Work:
+    """A moderator found the match harmless: the work may be published once offered and
+    declared. The match stays recorded in `hold_detail`."""
+    work = Work.objects.select_for_update(of=("self",)).select_related("asset").get(pk=work_id)
+    if not work.hold:
+        raise Conflict(f"Work {work.pk} is not held.", code="not_held")
+    released = work.hold
+    work.hold = HoldReason.NONE
+    work.save(update_fields=["hold"])
+    events_append(
+        [
+            ProvenanceEvent(
+                asset_id=work.asset_id,
+                kind="upload.hold_released",
+                reason=released,
+                actor=moderator.username,
+                data={"work_id": work.pk, "note": note[:500]},
+            )
+        ]
+    )
+    work_refresh_status(work)
+    return work
+
+
+# --- direct uploads to S3 ---------------------------------------------------------------
+
+
+class DirectUploadUnavailable(DomainError):
+    code = "direct_upload_unavailable"
+    status_code = 409
+
+
+def _s3_storage() -> S3Storage:
+    storage = storages["default"]
+    if not isinstance(storage, S3Storage):
+        raise DirectUploadUnavailable(
+            "Direct upload needs S3 storage, and this server keeps files on its own disk; "
+            "send the file to POST /api/v1/works/ as multipart/form-data instead."
+        )
+    return storage
+
+
+def _s3_key(storage: S3Storage, key: str) -> str:
+    return f"{storage.location.strip('/')}/{key}" if storage.location else key
+
+
+def direct_upload_start(
+    *, owner, filename: str, size: int, content_type: str
+) -> tuple[DirectUpload, dict]:
+    """A presigned S3 POST form for one file of exactly `size` bytes under
+    `incoming/<id>`, valid for DIRECT_UPLOAD_EXPIRY_SECONDS. Returns the upload and the
+    form (`url`, `fields`)."""
+    storage = _s3_storage()
+    try:
+        expected = MIME_BY_FORMAT[declared_format(filename)]
+    except ImageRejected as exc:
+        raise DomainError(
+            f"{filename}: {exc}.", code=exc.reason, fields={"filename": [str(exc)]}
+        ) from exc
+    if content_type != expected:
+        raise DomainError(
+            f"{filename} is named as {expected}, not {content_type}.",
+            code="extension_mismatch",
+            fields={"content_type": [f"Use {expected} for this file name."]},
+        )
+    if size > settings.DIRECT_UPLOAD_MAX_BYTES:
+        raise TooLarge(
+            f"{filename}: at most {settings.DIRECT_UPLOAD_MAX_BYTES} bytes can be uploaded.",
+            fields={"size": [f"At most {settings.DIRECT_UPLOAD_MAX_BYTES} bytes."]},
+        )
+    expiry = settings.DIRECT_UPLOAD_EXPIRY_SECONDS
+    upload = DirectUpload(
+        owner=owner,
+        filename=filename,
+        content_type=content_type,
+        size=size,
+        expires_at=timezone.now() + timedelta(seconds=expiry),
+    )
+    upload.key = f"incoming/{upload.pk}"
+    form = storage.connection.meta.client.generate_presigned_post(
+        Bucket=storage.bucket_name,
+        Key=_s3_key(storage, upload.key),
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
+        ExpiresIn=expiry,
+    )
+    upload.save()
+    return upload, form
+
+
+def direct_upload_confirm(*, owner, upload_id, text: WorkText) -> Work:
+    """Verify the posted file exactly like a multipart upload and make it a work; the
+    incoming object is deleted either way. Only the uploader can confirm, once, in time."""
+    storage = _s3_storage()
+    with transaction.atomic():
+        upload = DirectUpload.objects.select_for_update().filter(pk=upload_id, owner=owner).first()
+        if upload is None:
+            raise UploadNotFound("No upload of yours has this id.")
+        if upload.confirmed_at:
+            raise Conflict(
+                f"This upload was confirmed already: it is work {upload.work_id}.",
+                code="already_confirmed",
+            )
+        if upload.expires_at <= timezone.now():
+            raise UploadExpired(
+                f"This upload expired at {upload.expires_at:%Y-%m-%d %H:%M:%S} UTC; "
+                "start a new one."
+            )
+        body = _incoming(storage, upload)
+        incoming = IncomingFile("file", upload.filename, body, text)
+        try:
+            work = works_upload(
+                owner=owner, files=[incoming], max_bytes=settings.DIRECT_UPLOAD_MAX_BYTES
+            )[0]
+        except DomainError:
+            storage.delete(upload.key)  # refused: nothing of it stays
+            raise
+        finally:
+            body.close()
+        upload.confirmed_at, upload.work = timezone.now(), work
+        upload.save(update_fields=["confirmed_at", "work"])
+        transaction.on_commit(lambda: storage.delete(upload.key))
+    return work
+
+
+def _incoming(storage: S3Storage, upload: DirectUpload):
+    client, key = storage.connection.meta.client, _s3_key(storage, upload.key)
+    try:
+        size = client.head_object(Bucket=storage.bucket_name, Key=key)["ContentLength"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise Conflict(
+                "The file is not in storage: post it to the presigned form first. (A file "
+                "that was refused is deleted; start a new upload for it.)",
+                code="upload_missing",
+            ) from exc
+        raise
+    if size != upload.size:
+        storage.delete(upload.key)
+        raise UploadRefused(
+            f"{upload.filename}: {size} bytes arrived, {upload.size} were announced. "
+            "Nothing was stored.",
+            code="size_mismatch",
+            fields={"file": [f"Expected {upload.size} bytes."]},
+        )
+    return client.get_object(Bucket=storage.bucket_name, Key=key)["Body"]
