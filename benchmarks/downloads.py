@@ -4,7 +4,8 @@ Seeds a buyer with a large wallet, opt-in works (each single download is a new p
 quota, charge, grant, audit event, signed link) and 10,000 base-set assets, starts gunicorn,
 then measures in the same run:
 
-- single-asset `POST /api/v1/downloads/` requests per second, beside
+- single-asset `POST /api/v1/downloads/` requests per second (one buyer per client thread:
+  one buyer's downloads are decided one after another by design), beside
 - `GET /api/v1/me/` (a trivial authenticated endpoint) requests per second, and
 - the time of one request licensing 10,000 assets (three buyers, median).
 
@@ -31,7 +32,7 @@ from _setup import ROOT, bench_database
 BULK = 10_000
 
 
-def seed(works: int) -> dict:
+def seed(works: int, buyers: int) -> dict:
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
@@ -45,8 +46,8 @@ def seed(works: int) -> dict:
     User = get_user_model()
     artist = User.objects.create_user("bench-artist", password="x" * 20)
     artist.groups.add(role_group(Role.RIGHTS_HOLDER))
-    buyers = []
-    for n in range(4):
+    accounts = []
+    for n in range(buyers):
         buyer = User.objects.create_user(f"bench-buyer-{n}", password="x" * 20)
         buyer.groups.add(role_group(Role.BUYER))
         transaction_post(
@@ -57,7 +58,7 @@ def seed(works: int) -> dict:
                 Line(wallet_of(buyer), 10**12),
             ],
         )
-        buyers.append(buyer)
+        accounts.append(buyer)
 
     def assets(count, prefix, **fields):
         return Asset.objects.bulk_create(
@@ -81,7 +82,7 @@ def seed(works: int) -> dict:
         Offer(work=w, price_micros=25_000, allow_commercial=True, terms=terms) for w in work_rows
     )
     return {
-        "tokens": [Token.objects.create(user=b).key for b in buyers],
+        "tokens": [Token.objects.create(user=b).key for b in accounts],
         "paid": [a.pk for a in paid],
         "base": [a.pk for a in base],
     }
@@ -103,14 +104,16 @@ def start_server(port: int, workers: int, env: dict) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def rate(base_url: str, token: str, requests: list, clients: int) -> tuple[float, list[float]]:
-    """Send `requests` ((method, path, json) tuples) from `clients` threads; return
-    requests/s and each request's latency."""
-    headers = {"Authorization": f"Token {token}"}
-    chunks = [requests[i::clients] for i in range(clients)]
+def rate(base_url: str, tokens: list[str], requests: list) -> tuple[float, list[float]]:
+    """Send `requests` ((method, path, json) tuples) from one thread per token, each thread
+    a different buyer; return requests/s and each request's latency."""
+    clients = len(tokens)
+    chunks = [(tokens[i], requests[i::clients]) for i in range(clients)]
 
-    def run(chunk):
+    def run(job):
+        token, chunk = job
         latencies = []
+        headers = {"Authorization": f"Token {token}"}
         with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
             for method, path, body in chunk:
                 started = time.perf_counter()
@@ -140,20 +143,20 @@ def main() -> None:
         PLAN_FREE_MONTHLY_DOWNLOADS="1000000000", LOG_LEVEL="WARNING",
     )  # fmt: skip
     with bench_database("bench_downloads") as url:
-        data = seed(args.requests)
+        data = seed(args.requests, args.clients + 3)
         env = {**os.environ, "DATABASE_URL": url}
         server = start_server(args.port, args.workers, env)
         base_url = f"http://127.0.0.1:{args.port}"
         try:
-            tokens = data["tokens"]
+            singles, bulk = data["tokens"][: args.clients], data["tokens"][args.clients :]
             me = [("GET", "/api/v1/me/", None)] * args.requests
             downloads = [("POST", "/api/v1/downloads/", {"asset_ids": [i], "purpose": "research"})
                          for i in data["paid"]]  # fmt: skip
-            rate(base_url, tokens[0], me[:200], args.clients)  # warm up every worker
-            trivial, trivial_lat = rate(base_url, tokens[0], me, args.clients)
-            single, single_lat = rate(base_url, tokens[0], downloads, args.clients)
+            rate(base_url, singles, me[:200])  # warm up every worker
+            trivial, trivial_lat = rate(base_url, singles, me)
+            single, single_lat = rate(base_url, singles, downloads)
             bulk_times = []
-            for token in tokens[1:]:
+            for token in bulk:
                 body = {"asset_ids": data["base"], "purpose": "research"}
                 started = time.perf_counter()
                 response = httpx.post(f"{base_url}/api/v1/downloads/", json=body, timeout=120,

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import BigIntegerField, Case, F, Q, Value, When
+from django.db.models.functions import Cast
 
 from billing.errors import IdempotencyConflict, InsufficientFunds
 from billing.models import Account, AccountKind, LedgerTransaction, Posting
@@ -35,17 +36,28 @@ class UnbalancedTransaction(ValueError):
     """A programming error: postings must sum to zero and none may be zero."""
 
 
+def accounts_for(wanted: Iterable[tuple[str, int | None]]) -> dict[tuple[str, int | None], Account]:
+    """The accounts of these (kind, owner id) pairs, opened on first use, in two queries at
+    most (plus one to open missing ones). Not locked: `transaction_post` locks."""
+    wanted = set(wanted)
+    match = Q(pk__in=[])
+    for kind, owner_id in wanted:
+        match |= Q(kind=kind, owner_id=owner_id) if owner_id else Q(kind=kind, owner__isnull=True)
+    found = {(a.kind, a.owner_id): a for a in Account.objects.filter(match)}
+    if missing := wanted - found.keys():
+        # ignore_conflicts: an account opened concurrently by another request is fine.
+        Account.objects.bulk_create(
+            [Account(kind=kind, owner_id=owner_id) for kind, owner_id in missing],
+            ignore_conflicts=True,
+        )
+        found = {(a.kind, a.owner_id): a for a in Account.objects.filter(match)}
+    return found
+
+
 def account_for(kind: str, owner=None) -> Account:
     """The account of this kind (for this owner), opened on first use."""
-    lookup = {"kind": kind, "owner": owner} if owner is not None else {"kind": kind}
-    account = Account.objects.filter(**lookup, owner__isnull=owner is None).first()
-    if account:
-        return account
-    try:
-        with transaction.atomic():
-            return Account.objects.create(kind=kind, owner=owner)
-    except IntegrityError:  # opened concurrently by another request
-        return Account.objects.get(**lookup, owner__isnull=owner is None)
+    key = (kind, owner.pk if owner is not None else None)
+    return accounts_for([key])[key]
 
 
 def wallet_of(buyer) -> Account:
@@ -114,18 +126,19 @@ def transaction_post(
         with transaction.atomic():
             owned = {line.account.pk for line in lines if line.account.owner_id is not None}
             locked = accounts_lock(owned)
-            # Checked after the lock: a concurrent writer of the same key has committed.
-            if found := _existing(idempotency_key, content_hash):
-                return found
             for account_id, account in locked.items():
                 delta = deltas[account_id]
                 if account.kind == AccountKind.WALLET and account.balance_micros + delta < 0:
+                    # Not refused yet if this key was already written: that is a retry.
+                    if found := _existing(idempotency_key, content_hash):
+                        return found
                     raise InsufficientFunds(
                         f"The wallet holds USD {usd(account.balance_micros)}; this needs "
                         f"USD {usd(-delta)}. Top up at least "
                         f"USD {usd(-delta - account.balance_micros)} more.",
                         fields={"needed_micros": [str(-delta - account.balance_micros)]},
                     )
+            # A key written before fails this insert and is answered below.
             entry = LedgerTransaction.objects.create(
                 kind=kind,
                 idempotency_key=idempotency_key,
@@ -142,18 +155,34 @@ def transaction_post(
                 )
                 for line in lines
             )
-            # People's accounts first (already locked), then the platform's, in pk order.
-            for account_id in sorted(deltas, key=lambda pk: (pk not in owned, pk)):
-                if delta := deltas[account_id]:
-                    Account.objects.filter(pk=account_id).update(
-                        balance_micros=F("balance_micros") + delta
-                    )
+            _balances_update(deltas, owned)
+            entry.balances_after = {
+                pk: account.balance_micros + deltas[pk] for pk, account in locked.items()
+            }
             return entry
     except IntegrityError:
-        # The key was taken by a transaction on other accounts that committed meanwhile.
+        # The key was written before (a retry), or concurrently and committed meanwhile.
         if found := _existing(idempotency_key, content_hash):
             return found
         raise
+
+
+def _balances_update(deltas: dict[int, int], owned: set[int]) -> None:
+    """People's accounts (already locked) in one statement; then the platform's, one at a
+    time in pk order, each row locked only from here to the commit."""
+    people = {pk: delta for pk, delta in deltas.items() if pk in owned and delta}
+    if people:
+        Account.objects.filter(pk__in=people).update(
+            balance_micros=F("balance_micros")
+            + Case(
+                *(When(pk=pk, then=Cast(Value(d), BigIntegerField())) for pk, d in people.items()),
+                default=Value(0),
+                output_field=BigIntegerField(),
+            )
+        )
+    for pk in sorted(set(deltas) - owned):
+        if deltas[pk]:
+            Account.objects.filter(pk=pk).update(balance_micros=F("balance_micros") + deltas[pk])
 
 
 def transaction_reverse(

@@ -44,13 +44,15 @@ def quota_lock(buyer, *, now: datetime | None = None) -> tuple[QuotaUsage, PlanP
     this lock first, so their downloads are decided one after another."""
     period = plan_for(buyer, now=now)
     lookup = {"buyer": buyer, "period_start": period.period_start}
-    if not QuotaUsage.objects.filter(**lookup).exists():
+    usage = QuotaUsage.objects.select_for_update().filter(**lookup).first()
+    if usage is None:  # the period's first download
         try:
             with transaction.atomic():
                 QuotaUsage.objects.create(**lookup, period_end=period.period_end)
         except IntegrityError:
             pass  # created by a concurrent download
-    return QuotaUsage.objects.select_for_update().get(**lookup), period
+        usage = QuotaUsage.objects.select_for_update().get(**lookup)
+    return usage, period
 
 
 def quota_consume(usage: QuotaUsage, period: PlanPeriod, *, count: int) -> QuotaStatus:

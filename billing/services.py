@@ -9,7 +9,14 @@ from django.conf import settings
 from django.db import transaction
 
 from billing.errors import WalletFrozen
-from billing.ledger import Line, payable_of, platform, transaction_post, wallet_of
+from billing.ledger import (
+    Line,
+    accounts_for,
+    payable_of,
+    platform,
+    transaction_post,
+    wallet_of,
+)
 from billing.models import AccountKind, LedgerTransaction, TransactionKind
 from billing.money import usd
 
@@ -47,17 +54,17 @@ def quote_download(*, buyer, items: list[ChargeItem]) -> Quote:
     return Quote(price, fee, price + fee, wallet_of(buyer).balance_micros)
 
 
-def _charge_lines(buyer, items: list[ChargeItem], fee_each: int) -> list[Line]:
+def _charge_lines(wallet, accounts, items: list[ChargeItem], fee_each: int) -> list[Line]:
     total = sum(item.price_micros for item in items) + fee_each * len(items)
-    lines = [Line(wallet_of(buyer), -total)]
-    payables = {item.payee.pk: payable_of(item.payee) for item in items if item.price_micros}
+    lines = [Line(wallet, -total)]
     lines += [
-        Line(payables[item.payee.pk], item.price_micros, item.reference)
+        Line(accounts[(AccountKind.PAYABLE, item.payee.pk)], item.price_micros, item.reference)
         for item in items
         if item.price_micros
     ]
     if fee_each:
-        lines.append(Line(platform(AccountKind.PLATFORM_REVENUE), fee_each * len(items)))
+        revenue = accounts[(AccountKind.PLATFORM_REVENUE, None)]
+        lines.append(Line(revenue, fee_each * len(items)))
     return lines
 
 
@@ -66,26 +73,34 @@ def charge_downloads(
 ) -> LedgerTransaction | None:
     """Debit the buyer's wallet for these downloads, crediting each artist their price and
     the platform its fee, in one transaction. Call inside the caller's transaction so the
-    grants and the charge commit together. Returns None when there is nothing to pay."""
+    grants and the charge commit together. Returns None when there is nothing to pay;
+    otherwise the transaction, with `wallet_micros`: the wallet's balance after it."""
     for item in items:
         if item.price_micros < 0:
             raise ValueError(f"{item.reference}: a price cannot be negative")
     fee_each = platform_fee_micros()
     if not items or (fee_each == 0 and not any(item.price_micros for item in items)):
         return None
-    wallet = wallet_of(buyer)
+    accounts = accounts_for(
+        [(AccountKind.WALLET, buyer.pk), (AccountKind.PLATFORM_REVENUE, None)]
+        + [(AccountKind.PAYABLE, item.payee.pk) for item in items if item.price_micros]
+    )
+    wallet = accounts[(AccountKind.WALLET, buyer.pk)]
     if wallet.frozen:
         raise WalletFrozen(
             "This wallet is frozen after a card refund or dispute; contact support to "
             f"lift it. ({wallet.frozen_reason})"
         )
     count = len(items)
-    return transaction_post(
+    entry = transaction_post(
         kind=TransactionKind.DOWNLOAD,
         idempotency_key=idempotency_key,
-        lines=_charge_lines(buyer, items, fee_each),
+        lines=_charge_lines(wallet, accounts, items, fee_each),
         memo=f"{count} paid download{'s' if count != 1 else ''}",
     )
+    # Saves the caller a query; None when the key was written before (a replay).
+    entry.wallet_micros = getattr(entry, "balances_after", {}).get(wallet.pk)
+    return entry
 
 
 @transaction.atomic

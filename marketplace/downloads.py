@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from billing.quota import QuotaStatus, quota_consume, quota_lock
+from billing.selectors import wallet_balance
 from billing.services import ChargeItem, charge_downloads, platform_fee_micros
 from catalog.models import Asset, AssetStatus, License
 from marketplace.delivery import SERVABLE, Link, download_link
@@ -42,6 +43,7 @@ class DownloadResult:
     refused: dict[int, str] = field(default_factory=dict)
     charged_micros: int = 0
     quota: QuotaStatus | None = None
+    wallet_micros: int = 0
 
 
 def _reason(asset: Asset | None, *, granted: bool) -> str:
@@ -196,7 +198,7 @@ def downloads_grant(
     # The charge comes last: the platform's revenue account is a row every paid download
     # updates, and it stays locked from here to the commit.
     paid = [g for g in grants if g.offer_id]
-    charge_downloads(
+    charge = charge_downloads(
         buyer=buyer,
         items=[ChargeItem(f"asset:{g.asset_id}", offers[g.asset_id].work.owner, g.price_micros)
                for g in paid],
@@ -208,4 +210,6 @@ def downloads_grant(
         for i in wanted
     ]  # fmt: skip
     charged = sum(g.price_micros + g.fee_micros for g in grants)
-    return DownloadResult(delivered, refused, charged, quota)
+    paid_wallet = charge.wallet_micros if charge else None
+    wallet = wallet_balance(buyer) if paid_wallet is None else paid_wallet
+    return DownloadResult(delivered, refused, charged, quota, wallet)

@@ -116,7 +116,7 @@ def _result_body(result, request) -> dict:
         "refused": {str(k): v for k, v in result.refused.items()},
         "charged_usd": usd(result.charged_micros),
         "quota": quota,
-        "wallet_usd": usd(wallet_of(request.user).balance_micros),
+        "wallet_usd": usd(result.wallet_micros),
     }
 
 
