@@ -1,20 +1,31 @@
-"""Demo data: three users with known passwords and a few dozen real base-set records.
+"""Demo data: three users with known passwords, a few dozen real base-set records, two
+works offered by the demo artist and a sandbox-funded wallet for the demo buyer.
 
 Only for the demo (DEBUG on): known passwords must never exist on a real deployment."""
 
+import io
 import json
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from PIL import Image, ImageDraw
 
+from billing import sandbox
+from billing.selectors import wallet_balance
+from billing.topups import top_up_start
 from catalog.connectors.base import Candidate
 from catalog.ingest import ingest_candidates
 from catalog.models import Asset, AssetStatus
 from catalog.reports import RunReport
 from catalog.search_documents import search_documents_refresh
-from marketplace.models import Role, User
+from catalog.uploads import WorkText
+from marketplace.declarations import declaration_make
+from marketplace.models import RightsHolderProfile, Role, User, Work
+from marketplace.offers import current_terms, offer_set
 from marketplace.services import role_group
+from marketplace.uploads import IncomingFile, works_upload
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
 
@@ -81,4 +92,58 @@ def demo_load(*, base_set_file: Path = BASE_SET_FILE) -> DemoLoadResult:
     )
     unpublished.update(status=AssetStatus.PUBLISHED, embargo_until=None)
     search_documents_refresh(ids)
+    _demo_marketplace(
+        artist=User.objects.get(username="demo-artist"),
+        buyer=User.objects.get(username="demo-buyer"),
+    )
     return DemoLoadResult(DEMO_USERS, report.created, len(records) - report.created)
+
+
+DEMO_WORKS = (
+    ("Study in circles", "Overlapping discs in warm colours.", ("abstract", "circles")),
+    ("Night lines", "Diagonal strokes on a dark ground.", ("abstract", "lines")),
+)
+
+
+def _demo_picture(seed: int) -> bytes:
+    """An abstract picture drawn here, so the demo artist owns it outright."""
+    rng = random.Random(seed)  # noqa: S311 - a drawing, not a secret
+    image = Image.new("RGB", (640, 480), (20, 24, 40) if seed else (250, 236, 210))
+    draw = ImageDraw.Draw(image)
+    for _ in range(40):
+        x, y, size = rng.randrange(640), rng.randrange(480), rng.randrange(20, 160)
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        if seed:
+            draw.line([x, y, x + size, y - size], fill=colour, width=rng.randrange(2, 9))
+        else:
+            draw.ellipse([x, y, x + size, y + size], fill=colour)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _demo_marketplace(*, artist: User, buyer: User) -> None:
+    """The demo artist offers two works of their own; the demo buyer's wallet holds
+    USD 25 from a sandbox top-up. Both go through the real services."""
+    RightsHolderProfile.objects.update_or_create(
+        user=artist, defaults={"display_name": "Demo Artist", "trusted": True}
+    )
+    if not Work.objects.filter(owner=artist).exists():
+        files = [
+            IncomingFile(
+                field=f"files.{n}",
+                filename=f"demo-work-{n}.png",
+                stream=io.BytesIO(_demo_picture(n)),
+                text=WorkText(title=title, description=description, tags=tags),
+            )
+            for n, (title, description, tags) in enumerate(DEMO_WORKS)
+        ]
+        for work in works_upload(owner=artist, files=files):
+            declaration_make(owner=artist, work_id=work.pk, statement="I made it.", evidence=[])
+            offer_set(
+                owner=artist, work_id=work.pk, price_micros=50_000, allow_research=True,
+                allow_commercial=True, terms_version=current_terms().version,
+            )  # fmt: skip
+    if wallet_balance(buyer) == 0:
+        top_up, _ = top_up_start(buyer=buyer, amount_micros=25_000_000)
+        sandbox.checkout_complete(user=buyer, session_id=top_up.checkout_session_id)

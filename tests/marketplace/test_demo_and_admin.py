@@ -16,8 +16,9 @@ def test_demo_load_publishes_the_base_set_and_creates_one_user_per_role():
     records = json.loads(BASE_SET_FILE.read_text())
     result = demo_load()
     assert result.assets_created == len(records) >= 30
-    assert Asset.objects.filter(status=AssetStatus.PUBLISHED).count() == len(records)
-    assert set(Asset.objects.values_list("license", flat=True)) <= {"pdm-1.0", "cc0-1.0"}
+    base_set = Asset.objects.exclude(source="opt_in")
+    assert base_set.filter(status=AssetStatus.PUBLISHED).count() == len(records)
+    assert set(base_set.values_list("license", flat=True)) <= {"pdm-1.0", "cc0-1.0"}
     assert len(set(Asset.objects.values_list("source", flat=True))) >= 4
     for demo in DEMO_USERS:
         user = User.objects.get(username=demo.username)
@@ -27,6 +28,24 @@ def test_demo_load_publishes_the_base_set_and_creates_one_user_per_role():
     again = demo_load()
     assert (again.assets_created, again.assets_updated) == (0, len(records))
     assert User.objects.count() == len(DEMO_USERS)
+
+
+def test_the_demo_artist_offers_works_the_demo_buyer_can_buy_at_once(api_client):
+    demo_load()
+    demo_load()  # idempotent: no second upload or top-up
+    works = Asset.objects.filter(source="opt_in", status=AssetStatus.PUBLISHED)
+    assert works.count() == 2
+    assert set(works.values_list("price_micros", flat=True)) == {50_000}
+    credentials = {"username": "demo-buyer", "password": "demo-buyer-pass"}
+    response = api_client.post("/api/v1/auth/token/", credentials)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert api_client.get("/api/v1/billing/wallet/").json()["balance_usd"] == "25.000000"
+    bought = api_client.post("/api/v1/downloads/", {"asset_ids": [works.first().pk],
+                             "purpose": "research"}, format="json")  # fmt: skip
+    assert bought.status_code == 201, bought.json()
+    assert bought.json()["wallet_usd"] == "24.949000"
+    file = api_client.get(bought.json()["downloads"][0]["url"])
+    assert file.status_code == 200 and b"".join(file.streaming_content)[:4] == b"\x89PNG"
 
 
 def test_load_demo_refuses_without_debug(settings):
