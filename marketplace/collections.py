@@ -1,5 +1,6 @@
-"""Buyers' collections. A buyer only ever sees their own; a private collection needs the
-Curation plan; other collections can be read by whoever has their link."""
+"""Buyers' collections. A collection is public (anyone may read it by its id, nobody but
+its owner may change it, and none is ever listed to others) unless it is private: private
+collections, for the Curation plan, are seen by their owner only."""
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q

@@ -92,7 +92,7 @@ class CollectionListView(ListAPIView):
 @extend_schema(tags=["collections"])
 class CollectionDetailView(APIView):
     def get_permissions(self):
-        # Reading a non-private collection only needs its link.
+        # A public collection can be read by anyone; a private one by its owner only.
         return [AllowAny()] if self.request.method == "GET" else [IsBuyer()]
 
     @extend_schema(

@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 
 class Collection(models.Model):
     """A buyer's named set of assets. Private collections (Curation plan) are seen by their
-    owner only; others can be read by anyone holding the link, and are never listed."""
+    owner only; the others can be read by anyone who knows their id, and are never listed."""
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
