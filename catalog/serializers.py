@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import storages
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -167,6 +168,40 @@ class ProvenanceSummarySerializer(serializers.Serializer):
     cloned_at = serializers.DateTimeField(allow_null=True)
     sha256 = serializers.CharField()
     evidence = serializers.DictField(help_text="The source's license fields, verbatim.")
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(source="created_at")
+    kind = serializers.CharField(help_text="What happened, e.g. `ingest.accepted`.")
+    reason = serializers.CharField(help_text="Reason code of a rejection or takedown.")
+    actor = serializers.CharField(help_text="The command, task or moderator that decided.")
+    seal_seq = serializers.SerializerMethodField(help_text="Position in the audit log.")
+    seal_hash = serializers.SerializerMethodField(
+        help_text="The audit log's hash for this entry (check it with verify_audit_log)."
+    )
+
+    def get_seal_seq(self, event) -> int | None:
+        seal = _event_seal(event)
+        return seal.seq if seal else None
+
+    def get_seal_hash(self, event) -> str | None:
+        seal = _event_seal(event)
+        return seal.hash if seal else None
+
+
+def _event_seal(event):
+    try:
+        return event.seal
+    except ObjectDoesNotExist:  # not sealed yet
+        return None
+
+
+class AssetProvenanceSerializer(serializers.Serializer):
+    asset_id = serializers.IntegerField()
+    license = serializers.CharField()
+    source = serializers.CharField()
+    record = ProvenanceSummarySerializer(allow_null=True)
+    history = HistoryEntrySerializer(many=True)
 
 
 class LicenseSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -10,10 +11,12 @@ from catalog.search import published, search_page
 from catalog.serializers import (
     AssetDetailSerializer,
     AssetPageSerializer,
+    AssetProvenanceSerializer,
     AssetSearchParamsSerializer,
     AssetSerializer,
 )
 from marketplace.api import docs
+from provenance.selectors import provenance_record, public_history
 
 EXAMPLE_PAGE = {
     "next": "https://market.example.org/api/v1/assets/?q=harbor&cursor=eyJvIjoicmVsZXZhbmNlIn0",
@@ -105,3 +108,22 @@ class AssetViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         asset = get_object_or_404(published(), pk=pk)
         return Response(AssetDetailSerializer(asset).data)
+
+    @extend_schema(
+        summary="A published asset's provenance and public history",
+        description="Where it came from and why it is allowed (the source's license fields "
+        "verbatim), and what was decided about it, each entry with its audit-log seal. "
+        "Who downloaded it is not public.",
+        responses={200: AssetProvenanceSerializer, 404: docs.NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"])
+    def provenance(self, request, pk=None):
+        asset = get_object_or_404(published(), pk=pk)
+        body = {
+            "asset_id": asset.pk,
+            "license": asset.license,
+            "source": asset.source,
+            "record": provenance_record(asset.pk),
+            "history": public_history(asset.pk),
+        }
+        return Response(AssetProvenanceSerializer(body).data)

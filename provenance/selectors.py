@@ -22,6 +22,22 @@ def provenance_record(asset_id: int) -> ProvenanceRecord | None:
     return ProvenanceRecord.objects.filter(asset_id=asset_id).first()
 
 
+# Who downloaded what is between the buyer, the rights holder and us: never public.
+PRIVATE_KIND_PREFIXES = ("download.",)
+PUBLIC_HISTORY_LIMIT = 200
+
+
+def public_history(asset_id: int) -> list[ProvenanceEvent]:
+    """The asset's public history, oldest first (the latest PUBLIC_HISTORY_LIMIT entries):
+    ingest, cloning, publication and moderation decisions, each with its audit-log seal
+    once sealed, so anyone can check it against the chain. Download events are private."""
+    events = ProvenanceEvent.objects.filter(asset_id=asset_id).select_related("seal")
+    for prefix in PRIVATE_KIND_PREFIXES:
+        events = events.exclude(kind__startswith=prefix)
+    latest = list(events.order_by("-id")[:PUBLIC_HISTORY_LIMIT])
+    return latest[::-1]
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     """The first entry of the audit log that does not verify."""
