@@ -1,9 +1,13 @@
-"""Catalog writes other apps call: the state of opt-in works as their owners offer them."""
+"""Catalog writes other apps call: the state of opt-in works as their owners offer them,
+and takedowns."""
 
 from django.db import transaction
 
 from catalog.models import Asset, AssetStatus
 from catalog.search_documents import search_documents_refresh
+from catalog.signals import asset_taken_down
+from provenance.models import EventKind, ProvenanceEvent
+from provenance.services import events_append
 
 # A moderator's takedown is never undone by an owner's offer.
 OWNER_SETTABLE = (AssetStatus.CANDIDATE, AssetStatus.PUBLISHED, AssetStatus.WITHDRAWN)
@@ -21,4 +25,58 @@ def opt_in_asset_offer(*, asset_id: int, status: str, price_micros: int | None) 
     asset.status, asset.price_micros = status, price_micros
     asset.save(update_fields=["status", "price_micros", "updated_at"])
     search_documents_refresh([asset.pk] if status == AssetStatus.PUBLISHED else [])
+    return True
+
+
+@transaction.atomic
+def asset_take_down(*, asset_id: int, actor: str, reason: str, note: str = "") -> bool:
+    """Take an asset down everywhere at once: search and detail stop showing it, new grants
+    are refused, download links stop working and manifests leave it out (they all read the
+    status). Returns False, changing nothing, when it was already down."""
+    asset = Asset.objects.select_for_update().get(pk=asset_id)
+    if asset.status == AssetStatus.TAKEN_DOWN:
+        return False
+    previous = asset.status
+    asset.status = AssetStatus.TAKEN_DOWN
+    asset.save(update_fields=["status", "updated_at"])
+    events_append(
+        [
+            ProvenanceEvent(
+                asset_id=asset_id,
+                kind=EventKind.TAKEN_DOWN,
+                reason=reason,
+                actor=actor,
+                data={"previous_status": previous, "note": note},
+            )
+        ]
+    )
+    transaction.on_commit(
+        lambda: asset_taken_down.send(sender=Asset, asset_id=asset_id, reason=reason)
+    )
+    return True
+
+
+@transaction.atomic
+def asset_restore(*, asset_id: int, actor: str, note: str = "") -> bool:
+    """Undo a takedown: the asset returns to the status it had. False if it was not down."""
+    asset = Asset.objects.select_for_update().get(pk=asset_id)
+    if asset.status != AssetStatus.TAKEN_DOWN:
+        return False
+    last = (
+        ProvenanceEvent.objects.filter(asset_id=asset_id, kind=EventKind.TAKEN_DOWN)
+        .order_by("-id")
+        .first()
+    )
+    asset.status = (last.data.get("previous_status") if last else "") or AssetStatus.PUBLISHED
+    asset.save(update_fields=["status", "updated_at"])
+    if asset.status == AssetStatus.PUBLISHED:
+        search_documents_refresh([asset.pk])
+    events_append(
+        [
+            ProvenanceEvent(
+                asset_id=asset_id, kind=EventKind.RESTORED, actor=actor,
+                data={"status": asset.status, "note": note},
+            )
+        ]
+    )  # fmt: skip
     return True

@@ -37,7 +37,7 @@ from catalog.images import DecodedImage, ImageRejected, decode_image, hamming, p
 from catalog.locks import CLONE_SETTLE, advisory_xact_lock
 from catalog.models import Asset, AssetStatus, CloneState, License
 from catalog.search_documents import parse_year, search_documents_refresh
-from provenance.models import ProvenanceEvent, ProvenanceRecord
+from provenance.models import EventKind, ProvenanceEvent, ProvenanceRecord
 from provenance.services import Decision, clones_record, events_append, records_upsert
 
 OPT_IN_SOURCE = "opt_in"
@@ -667,7 +667,7 @@ def opt_in_asset_create(
         [
             ProvenanceEvent(
                 asset_id=asset.pk,
-                kind="upload.stored",
+                kind=EventKind.UPLOAD_STORED,
                 actor=actor,
                 data={"sha256": image.sha256, "uploader_id": uploader_id, **evidence},
             )
@@ -693,7 +693,7 @@ def opt_in_asset_describe(*, asset_id: int, actor: str, **changes) -> Asset:
         [
             ProvenanceEvent(
                 asset_id=asset.pk,
-                kind="upload.described",
+                kind=EventKind.UPLOAD_DESCRIBED,
                 actor=actor,
                 data={"changed": sorted(changes)},
             )

@@ -16,3 +16,8 @@ class MarketplaceConfig(AppConfig):
         # After every migrate (when Django has created the permissions), not in a migration:
         # the permission rows do not exist yet while migrations run.
         post_migrate.connect(_sync_role_groups, dispatch_uid="marketplace.role_groups")
+        # The catalog announces takedowns; it may not call the marketplace itself.
+        from catalog.signals import asset_taken_down
+        from marketplace.notifications import on_asset_taken_down
+
+        asset_taken_down.connect(on_asset_taken_down, dispatch_uid="marketplace.takedowns")

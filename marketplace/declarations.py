@@ -19,7 +19,7 @@ from django.utils.text import get_valid_filename
 from marketplace.errors import DomainError
 from marketplace.models import OwnershipDeclaration, RightsHolderProfile, Work
 from marketplace.offers import work_of, work_refresh_status
-from provenance.models import ProvenanceEvent
+from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
 
 State = OwnershipDeclaration.State
@@ -85,9 +85,9 @@ def declaration_make(
                 decided_at=timezone.now() if trusted else None,
                 decision_note=AUTO_ACCEPT_NOTE if trusted else "",
             )
-            events = [_event(work, "ownership.declared", owner.username, declaration)]
+            events = [_event(work, EventKind.OWNERSHIP_DECLARED, owner.username, declaration)]
             if trusted:
-                events.append(_event(work, "ownership.accepted", "auto", declaration))
+                events.append(_event(work, EventKind.OWNERSHIP_ACCEPTED, "auto", declaration))
             events_append(events)
             if trusted:
                 work_refresh_status(work)
@@ -158,7 +158,7 @@ def declaration_decide(
     declaration.decided_by, declaration.decided_at = moderator, timezone.now()
     declaration.decision_note = note
     declaration.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
-    kind = "ownership.accepted" if accept else "ownership.rejected"
+    kind = EventKind.OWNERSHIP_ACCEPTED if accept else EventKind.OWNERSHIP_REJECTED
     events_append([_event(work, kind, moderator.username, declaration, note=note)])
     work_refresh_status(work)
     return declaration

@@ -19,10 +19,10 @@ from catalog.models import Asset, AssetStatus, License
 from marketplace.delivery import SERVABLE, Link, download_link
 from marketplace.errors import DomainError
 from marketplace.models import DownloadGrant, Offer, Purpose
-from provenance.models import ProvenanceEvent
+from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
 
-GRANTED, REPEATED = "download.granted", "download.repeated"
+GRANTED, REPEATED = EventKind.DOWNLOAD_GRANTED, EventKind.DOWNLOAD_REPEATED
 
 
 class DownloadRefused(DomainError):

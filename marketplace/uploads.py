@@ -45,7 +45,7 @@ from marketplace.models import (
 )
 from marketplace.models.works import HoldReason
 from marketplace.offers import work_of, work_refresh_status
-from provenance.models import ProvenanceEvent
+from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
 
 
@@ -167,7 +167,7 @@ def works_upload(
                         [
                             ProvenanceEvent(
                                 asset_id=asset.pk,
-                                kind="upload.held",
+                                kind=EventKind.UPLOAD_HELD,
                                 reason=hold,
                                 actor=owner.username,
                                 data=detail,
@@ -309,7 +309,7 @@ def work_hold_release(*, work_id: int, moderator, note: str = "") -> Work:
         [
             ProvenanceEvent(
                 asset_id=work.asset_id,
-                kind="upload.hold_released",
+                kind=EventKind.UPLOAD_HOLD_RELEASED,
                 reason=released,
                 actor=moderator.username,
                 data={"work_id": work.pk, "note": note[:500]},

@@ -8,9 +8,9 @@ from django.db.models.fields.json import KeyTextTransform
 
 from billing.selectors import earnings_by_work, payouts_of
 from marketplace.models import Work
-from provenance.models import ProvenanceEvent
+from provenance.models import EventKind, ProvenanceEvent
 
-DOWNLOAD_KINDS = ("download.granted", "download.repeated")
+DOWNLOAD_KINDS = (EventKind.DOWNLOAD_GRANTED, EventKind.DOWNLOAD_REPEATED)
 
 
 @dataclass
@@ -47,11 +47,11 @@ def usage_report(owner) -> UsageReport:
     for row in events.values("asset_id", "kind").annotate(n=Count("id")):
         work = usage[row["asset_id"]]
         work.downloads += row["n"]
-        if row["kind"] == "download.granted":
+        if row["kind"] == EventKind.DOWNLOAD_GRANTED:
             # A buyer is granted an asset once: grants are distinct buyers.
             work.grants = work.buyers = row["n"]
     purposes = (
-        events.filter(kind="download.granted")
+        events.filter(kind=EventKind.DOWNLOAD_GRANTED)
         .values("asset_id", purpose=KeyTextTransform("purpose", "data"))
         .annotate(n=Count("id"))
     )

@@ -56,6 +56,17 @@ class EventKind(models.TextChoices):
     CLONE_FAILED = "clone.failed", "Clone: failed"
     DEDUPE_LINKED = "dedupe.linked", "Dedupe: linked to canonical"
     PUBLISHED = "asset.published", "Published"
+    TAKEN_DOWN = "moderation.taken_down", "Moderation: taken down"
+    RESTORED = "moderation.restored", "Moderation: restored"
+    DOWNLOAD_GRANTED = "download.granted", "Download: licensed"
+    DOWNLOAD_REPEATED = "download.repeated", "Download: downloaded again"
+    UPLOAD_STORED = "upload.stored", "Upload: stored"
+    UPLOAD_DESCRIBED = "upload.described", "Upload: description changed"
+    UPLOAD_HELD = "upload.held", "Upload: held for review"
+    UPLOAD_HOLD_RELEASED = "upload.hold_released", "Upload: hold released"
+    OWNERSHIP_DECLARED = "ownership.declared", "Ownership: declared"
+    OWNERSHIP_ACCEPTED = "ownership.accepted", "Ownership: accepted"
+    OWNERSHIP_REJECTED = "ownership.rejected", "Ownership: rejected"
 
 
 class ProvenanceEvent(models.Model):

@@ -6,6 +6,7 @@ from marketplace.api import (
     collections,
     downloads,
     manifests,
+    notifications,
     rights_holders,
 )
 
@@ -14,6 +15,12 @@ urlpatterns = [
     path("auth/token/", accounts.TokenObtainView.as_view(), name="token-obtain"),
     path("auth/token/rotate/", accounts.TokenRotateView.as_view(), name="token-rotate"),
     path("me/", accounts.MeView.as_view(), name="me"),
+    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications.NotificationReadView.as_view(),
+        name="notification-read",
+    ),
     path("billing/wallet/", billing.WalletView.as_view(), name="billing-wallet"),
     path("billing/top-ups/", billing.TopUpListCreateView.as_view(), name="billing-top-ups"),
     path(

@@ -9,6 +9,7 @@ from marketplace.models.buying import (
     ManifestExport,
     Purpose,
 )
+from marketplace.models.notifications import Notification
 from marketplace.models.uploads import DirectUpload
 from marketplace.models.works import (
     Offer,
@@ -25,6 +26,7 @@ __all__ = [
     "DirectUpload",
     "DownloadGrant",
     "ManifestExport",
+    "Notification",
     "Offer",
     "OwnershipDeclaration",
     "Purpose",

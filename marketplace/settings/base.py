@@ -307,3 +307,11 @@ PLAN_CURATION_PRICE_MICROS = micros_from_usd(env.str("PLAN_CURATION_PRICE_USD", 
 # minimum waits for the next run.
 PAYOUT_HOLD_DAYS = env.int("PAYOUT_HOLD_DAYS", default=14)
 PAYOUT_MINIMUM_MICROS = micros_from_usd(env.str("PAYOUT_MINIMUM_USD", default="1"))
+
+# Moderation classifiers (moderation).
+# Nudity score (0-1) at or above which an asset is marked for a moderator's review.
+MODERATION_HOLD_NSFW = env.float("MODERATION_HOLD_NSFW", default=0.8)
+# Assets scored per `moderation.score_assets` task and per batch of `score_assets`.
+MODERATION_BATCH_SIZE = env.int("MODERATION_BATCH_SIZE", default=64)
+# onnxruntime threads per worker process for the nudity model (0: one per core).
+MODERATION_ONNX_THREADS = env.int("MODERATION_ONNX_THREADS", default=0)
