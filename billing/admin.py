@@ -17,19 +17,7 @@ from billing.models import (
 from billing.money import usd
 from billing.payouts import payout_send
 from billing.webhooks import event_process
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money is moved by services only; the admin shows what happened."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from provenance.admin import ReadOnlyAdmin  # written by services only, shown here
 
 
 @admin.display(description="balance (USD)", ordering="balance_micros")

@@ -4,7 +4,7 @@ from provenance.models import AuditSeal, ProvenanceEvent, ProvenanceRecord
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Provenance is written by the system only; the admin shows it."""
+    """For records the system writes and people only read (provenance, the ledger)."""
 
     def has_add_permission(self, request) -> bool:
         return False
