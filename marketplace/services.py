@@ -78,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "marketplace.change_work",
         "marketplace.view_ownershipdeclaration",
         "marketplace.change_ownershipdeclaration",
+        "moderation.view_classifierscore",
     ],
 }
 

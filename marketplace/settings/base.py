@@ -146,6 +146,11 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"limit": 200000},
         "options": {"expires": 50},  # a backlog waits for the next run, not in a queue
     },
+    "score-new-assets": {  # classifiers for newly stored images (catalog may not call them)
+        "task": "moderation.score_backlog",
+        "schedule": crontab(minute="*/10"),
+        "kwargs": {"limit": 5000},
+    },
     "run-payouts": {
         "task": "billing.run_payouts",
         "schedule": crontab(hour=env.int("PAYOUT_HOUR_UTC", default=6), minute=0),
@@ -313,5 +318,5 @@ PAYOUT_MINIMUM_MICROS = micros_from_usd(env.str("PAYOUT_MINIMUM_USD", default="1
 MODERATION_HOLD_NSFW = env.float("MODERATION_HOLD_NSFW", default=0.8)
 # Assets scored per `moderation.score_assets` task and per batch of `score_assets`.
 MODERATION_BATCH_SIZE = env.int("MODERATION_BATCH_SIZE", default=64)
-# onnxruntime threads per worker process for the nudity model (0: one per core).
-MODERATION_ONNX_THREADS = env.int("MODERATION_ONNX_THREADS", default=0)
+# onnxruntime threads per process, nudity model (1: a worker process per core; 0: all cores).
+MODERATION_ONNX_THREADS = env.int("MODERATION_ONNX_THREADS", default=1)

@@ -1,0 +1,93 @@
+from django.db import models
+from django.db.models import F, Q
+
+
+class Classifier(models.TextChoices):
+    NUDITY = "nudity", "Nudity"
+    FACES = "faces", "Faces (personal data)"
+    TEXT_PII = "text_pii", "Personal data in text"
+
+
+class ClassifierScore(models.Model):
+    """One classifier's result for one asset, from one model version.
+
+    A row per (asset, classifier, model version): scoring again with the same model
+    overwrites it (tasks are safe to repeat), a new model version adds a row beside the old
+    one, so every figure can be traced to the model that produced it. The latest scores are
+    copied onto the asset (`catalog.Asset.nsfw_score`, `face_count`, `has_pii`), where search
+    filters on them."""
+
+    asset = models.ForeignKey(
+        "catalog.Asset",
+        on_delete=models.CASCADE,
+        related_name="classifier_scores",
+        db_index=False,  # the unique constraint below starts with the asset
+        help_text="The asset scored.",
+    )
+    classifier = models.CharField(
+        max_length=16,
+        choices=Classifier.choices,
+        help_text="What was looked for: nudity, faces, or personal data in the text fields.",
+    )
+    model_name = models.CharField(
+        max_length=100, help_text="The model or rule set that produced the score."
+    )
+    model_version = models.CharField(
+        max_length=100,
+        help_text="Its version: package version and weights checksum, or rule-set version, "
+        "with any detection parameters.",
+    )
+    score = models.FloatField(
+        help_text="Nudity: probability from 0 to 1. Faces: the number detected. "
+        "Text: 1 if personal data was found, else 0."
+    )
+    details = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the classifier saw: face boxes in the scored image, kinds of personal "
+        "data and the fields they are in (never the data itself), the image scored.",
+    )
+    threshold = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The platform's auto-hold threshold in force when scored, for classifiers "
+        "that have one (nudity: MODERATION_HOLD_NSFW).",
+    )
+    over_threshold = models.BooleanField(
+        default=False,
+        help_text="Whether the score was at or above the auto-hold threshold: the asset "
+        "awaits a moderator's review.",
+    )
+    scored_at = models.DateTimeField(help_text="When this score was computed.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "classifier", "model_version"],
+                name="classifierscore_asset_classifier_version_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(classifier__in=Classifier.values),
+                name="classifierscore_classifier_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & (Q(classifier=Classifier.FACES) | Q(score__lte=1)),
+                name="classifierscore_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(over_threshold=False)
+                | Q(threshold__isnull=False, score__gte=F("threshold")),
+                name="classifierscore_over_threshold_consistent",
+            ),
+        ]
+        indexes = [
+            # The review queue: the few held scores, newest first.
+            models.Index(
+                fields=["-scored_at"],
+                condition=Q(over_threshold=True),
+                name="classifierscore_held_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_classifier_display()} {self.score:g} for asset {self.asset_id}"
