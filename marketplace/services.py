@@ -79,6 +79,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "marketplace.view_ownershipdeclaration",
         "marketplace.change_ownershipdeclaration",
         "moderation.view_classifierscore",
+        "moderation.view_flag",
+        "moderation.change_flag",
     ],
 }
 

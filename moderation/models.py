@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -91,3 +92,56 @@ class ClassifierScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_classifier_display()} {self.score:g} for asset {self.asset_id}"
+
+
+class FlagReason(models.TextChoices):
+    OBJECTIONABLE = "objectionable", "Objectionable content"
+    INFRINGING = "infringing", "Infringes someone's rights"
+    WRONG_LICENSE = "wrong_license", "Wrong license"
+    PRIVACY = "privacy", "Privacy: shows or names a person"
+    OPT_OUT_REQUEST = "opt_out_request", "The creator asks to opt out"
+    OTHER = "other", "Other (described)"
+
+
+class Flag(models.Model):
+    """Someone's report that an asset should be looked at. One open flag per person and
+    asset: flagging again changes nothing."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Waiting for review"
+        DISMISSED = "dismissed", "Dismissed"
+        ACTIONED = "actioned", "Acted on (taken down)"
+
+    asset = models.ForeignKey(
+        "catalog.Asset", on_delete=models.CASCADE, related_name="flags", help_text="The asset."
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="flags",
+        help_text="Who flagged it.",
+    )
+    reason = models.CharField(max_length=32, choices=FlagReason.choices, help_text="Why.")
+    description = models.TextField(
+        blank=True, max_length=2000, help_text="The reporter's words (required for `other`)."
+    )
+    state = models.CharField(
+        max_length=16, choices=State.choices, default=State.OPEN, help_text="Review state."
+    )
+    decided_by = models.CharField(
+        max_length=150, blank=True, help_text="The moderator who decided."
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, help_text="When it was decided.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "reporter"],
+                condition=Q(state="open"),
+                name="flag_one_open_per_reporter_and_asset",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} on asset {self.asset_id}"

@@ -67,6 +67,8 @@ class EventKind(models.TextChoices):
     OWNERSHIP_DECLARED = "ownership.declared", "Ownership: declared"
     OWNERSHIP_ACCEPTED = "ownership.accepted", "Ownership: accepted"
     OWNERSHIP_REJECTED = "ownership.rejected", "Ownership: rejected"
+    FLAG_RAISED = "flag.raised", "Flag: raised"
+    FLAG_DISMISSED = "flag.dismissed", "Flag: dismissed"
 
 
 class ProvenanceEvent(models.Model):

@@ -9,6 +9,7 @@ from marketplace.api import (
     notifications,
     rights_holders,
 )
+from moderation.views import FlagCreateView
 
 urlpatterns = [
     path("auth/register/", accounts.RegisterView.as_view(), name="register"),
@@ -60,6 +61,7 @@ urlpatterns = [
         collections.CollectionItemsView.as_view(),
         name="collection-items",
     ),
+    path("flags/", FlagCreateView.as_view(), name="flags"),
     path("", include("marketplace.api.works_urls")),
     path("", include("billing.urls")),
     path("", include("catalog.urls")),

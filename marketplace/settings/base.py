@@ -177,6 +177,7 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
         "auth": env.str("API_THROTTLE_AUTH", default="20/min"),
+        "flags": env.str("API_THROTTLE_FLAGS", default="30/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.errors.api_exception_handler",

@@ -96,6 +96,8 @@ MATRIX = [
      [401, 403, 403, 409, 404, 403]),
     ("delete", "/api/v1/works/{work}/offer/", None, [401, 403, 403, 200, 404, 403]),
     ("get", "/api/v1/terms/current/", None, [401, 200, 200, 200, 200, 200]),
+    ("post", "/api/v1/flags/", {"asset": "{asset}", "reason": "privacy"},
+     [401, 201, 201, 201, 201, 201]),
     ("delete", "/api/v1/collections/{shared}/", None, [401, 204, 404, 403, 403, 403]),
 ]  # fmt: skip
 

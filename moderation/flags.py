@@ -1,0 +1,85 @@
+"""Flags from people and moderators' decisions on them.
+
+Decisions go through the catalog's takedown services, so a takedown hides the asset
+everywhere at once and its buyers are told; every decision is an audit-log event."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.models import Asset, AssetStatus
+from catalog.services import asset_restore, asset_take_down
+from marketplace.errors import DomainError, NotFound
+from moderation.models import Flag, FlagReason
+from provenance.models import EventKind, ProvenanceEvent
+from provenance.services import events_append
+
+FLAGGABLE = (AssetStatus.PUBLISHED, AssetStatus.WITHDRAWN)
+
+
+def flag_create(
+    *, reporter, asset_id: int, reason: str, description: str = ""
+) -> tuple[Flag, bool]:
+    """Flag an asset. Returns the flag and whether it is new: the same person flagging the
+    same asset again while their flag is open changes nothing."""
+    description = description.strip()
+    if reason == FlagReason.OTHER and not description:
+        raise DomainError(
+            "Say what is wrong when the reason is `other`.",
+            code="invalid",
+            fields={"description": ["Required for `other`."]},
+        )
+    if not Asset.objects.filter(pk=asset_id, status__in=FLAGGABLE).exists():
+        raise NotFound("No published asset has this id.", fields={"asset": ["Not found."]})
+    open_flag = Flag.objects.filter(asset_id=asset_id, reporter=reporter, state=Flag.State.OPEN)
+    if existing := open_flag.first():
+        return existing, False
+    try:
+        with transaction.atomic():
+            flag = Flag.objects.create(asset_id=asset_id, reporter=reporter, reason=reason,
+                                       description=description)  # fmt: skip
+    except IntegrityError:  # the same person, twice at once
+        return open_flag.get(), False
+    events_append(
+        [ProvenanceEvent(asset_id=asset_id, kind=EventKind.FLAG_RAISED, reason=reason,
+                         actor=reporter.get_username(), data={"flag_id": flag.pk})]
+    )  # fmt: skip
+    return flag, True
+
+
+@transaction.atomic
+def flags_decide(*, flag_ids: list[int], action: str, moderator) -> dict[str, int]:
+    """`dismiss` the flags, or `take_down` their assets (which closes every open flag on
+    them). Flags already decided are left as they are. Returns counts for the moderator."""
+    flags = list(
+        Flag.objects.select_for_update().filter(pk__in=flag_ids, state=Flag.State.OPEN)
+        .order_by("pk")
+    )  # fmt: skip
+    now, name = timezone.now(), moderator.get_username()
+    counts = {"decided": 0, "taken_down": 0, "already_down": 0}
+    if action == "dismiss":
+        for flag in flags:
+            flag.state, flag.decided_by, flag.decided_at = Flag.State.DISMISSED, name, now
+        Flag.objects.bulk_update(flags, ["state", "decided_by", "decided_at"])
+        events_append(
+            ProvenanceEvent(asset_id=f.asset_id, kind=EventKind.FLAG_DISMISSED, reason=f.reason,
+                            actor=name, data={"flag_id": f.pk})
+            for f in flags
+        )  # fmt: skip
+        counts["decided"] = len(flags)
+        return counts
+    if action != "take_down":
+        raise ValueError(f"unknown action {action!r}")
+    for asset_id in sorted({f.asset_id for f in flags}):
+        reason = next(f.reason for f in flags if f.asset_id == asset_id)
+        done = asset_take_down(asset_id=asset_id, actor=name, reason=reason)
+        counts["taken_down" if done else "already_down"] += 1
+    counts["decided"] = Flag.objects.filter(
+        asset_id__in={f.asset_id for f in flags}, state=Flag.State.OPEN
+    ).update(state=Flag.State.ACTIONED, decided_by=name, decided_at=now)
+    return counts
+
+
+def assets_restore(*, asset_ids: list[int], moderator, note: str = "") -> int:
+    """Undo takedowns; returns how many assets came back."""
+    name = moderator.get_username()
+    return sum(asset_restore(asset_id=i, actor=name, note=note) for i in sorted(asset_ids))
