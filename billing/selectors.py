@@ -42,8 +42,13 @@ def earnings_by_work(rights_holder, *, since=None, until=None) -> list[dict]:
     return list(rows)
 
 
-def payouts_of(rights_holder) -> QuerySet:
-    return Payout.objects.filter(rights_holder=rights_holder).order_by("-created_at", "-id")
+def payouts_of(rights_holder, *, since=None, until=None) -> QuerySet:
+    payouts = Payout.objects.filter(rights_holder=rights_holder)
+    if since:
+        payouts = payouts.filter(created_at__gte=since)
+    if until:
+        payouts = payouts.filter(created_at__lt=until)
+    return payouts.order_by("-created_at", "-id")
 
 
 def payable_balance(rights_holder) -> int:

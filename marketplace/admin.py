@@ -4,6 +4,7 @@ from django.db import transaction
 
 from marketplace import admin_works  # noqa: F401 - registers the works' admin
 from marketplace.models import DownloadGrant, TermsVersion, User
+from provenance.admin import ReadOnlyAdmin
 
 admin.site.site_header = "Opt-in media marketplace"
 admin.site.site_title = "Marketplace admin"
@@ -49,19 +50,10 @@ class TermsVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(DownloadGrant)
-class DownloadGrantAdmin(admin.ModelAdmin):
+class DownloadGrantAdmin(ReadOnlyAdmin):
     list_display = ["id", "created_at", "buyer", "asset_id", "license", "price_micros",
                     "purpose"]  # fmt: skip
     list_filter = ["license", "purpose"]
     search_fields = ["=asset__id", "buyer__username"]
     list_select_related = ["buyer"]
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -49,8 +49,18 @@ def _thumbnail(key: str, width: int):
     return format_html('<img src="{}" width="{}" alt="">', storages["default"].url(key), width)
 
 
+class ReviewAdmin(admin.ModelAdmin):
+    """Rights holders create these; moderators review them but never add or delete one."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Work)
-class WorkAdmin(admin.ModelAdmin):
+class WorkAdmin(ReviewAdmin):
     list_display = ["id", "thumbnail", "title", "owner", "status", "hold", "created_at"]
     list_filter = ["hold", "asset__status"]
     list_select_related = ["asset", "owner"]
@@ -71,12 +81,6 @@ class WorkAdmin(admin.ModelAdmin):
         "created_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="thumbnail")
     def thumbnail(self, work: Work):
@@ -148,7 +152,7 @@ class WorkAdmin(admin.ModelAdmin):
 
 
 @admin.register(OwnershipDeclaration)
-class OwnershipDeclarationAdmin(admin.ModelAdmin):
+class OwnershipDeclarationAdmin(ReviewAdmin):
     list_display = [
         "id",
         "work_link",
@@ -178,12 +182,6 @@ class OwnershipDeclarationAdmin(admin.ModelAdmin):
         "created_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.evidence_view)

@@ -36,6 +36,12 @@ def collection_for_owner(*, owner, collection_id: int, lock: bool = False) -> Co
     return collection
 
 
+def collection_asset_ids(*, owner, collection_id: int) -> list[int]:
+    """The assets of the owner's collection, in the order they were added."""
+    collection = collection_for_owner(owner=owner, collection_id=collection_id)
+    return list(collection.items.order_by("pk").values_list("asset_id", flat=True))
+
+
 def collection_visible(*, viewer, collection_id: int) -> Collection:
     """A collection the viewer may read: their own, or another buyer's non-private one."""
     visible = Q(private=False) | Q(owner_id=getattr(viewer, "pk", None))

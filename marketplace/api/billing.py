@@ -290,9 +290,5 @@ class EarningsStatementView(APIView):
         window = StatementQuerySerializer(data=request.query_params)
         window.is_valid(raise_exception=True)
         works = selectors.earnings_by_work(request.user, **window.validated_data)
-        payouts = selectors.payouts_of(request.user)
-        if since := window.validated_data.get("since"):
-            payouts = payouts.filter(created_at__gte=since)
-        if until := window.validated_data.get("until"):
-            payouts = payouts.filter(created_at__lt=until)
+        payouts = selectors.payouts_of(request.user, **window.validated_data)
         return Response(EarningsSerializer({"works": works, "payouts": payouts}).data)

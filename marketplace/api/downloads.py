@@ -17,7 +17,7 @@ from billing.quota import quota_status
 from marketplace.api import docs
 from marketplace.api.billing import PlanSerializer, UsdField
 from marketplace.api.permissions import IsBuyer
-from marketplace.collections import collection_for_owner
+from marketplace.collections import collection_asset_ids
 from marketplace.delivery import file_for_token
 from marketplace.downloads import downloads_grant
 from marketplace.models import DownloadGrant, Purpose
@@ -175,10 +175,9 @@ class DownloadsView(ListAPIView):
         form = DownloadRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        ids = data.get("asset_ids")
-        if not ids:
-            collection = collection_for_owner(owner=request.user, collection_id=data["collection"])
-            ids = list(collection.items.order_by("pk").values_list("asset_id", flat=True))
+        ids = data.get("asset_ids") or collection_asset_ids(
+            owner=request.user, collection_id=data["collection"]
+        )
         result = downloads_grant(
             buyer=request.user,
             asset_ids=ids,

@@ -10,30 +10,9 @@ from provenance.models import AuditSeal, ProvenanceEvent
 from provenance.selectors import audit_log_verify
 from provenance.services import events_seal
 from tests.provenance.conftest import append
+from tests.threads import in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def in_threads(count: int, work) -> list:
-    """Run work(i) in `count` threads started together; each uses its own connection."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # reported to the test, not lost in the thread
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_concurrent_sealers_and_writers_build_one_unbroken_chain():
