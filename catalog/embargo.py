@@ -17,14 +17,16 @@ LOOKUP_BATCH = 50  # MediaWiki answers at most 50 page ids per query
 
 
 def release_embargoed(*, fetcher: Fetcher | None = None, actor: str = "release_embargoed",
-                      limit: int | None = None) -> RunReport:  # fmt: skip
+                      limit: int | None = None,
+                      asset_ids: list[int] | None = None) -> RunReport:  # fmt: skip
+    """Re-check the embargoed assets whose embargo has ended (only these `asset_ids`, when
+    a moderator asks for some)."""
     report = RunReport(kind="release_embargoed")
     report.save()
-    due = (
-        Asset.objects.filter(status=AssetStatus.EMBARGOED, embargo_until__lte=timezone.now())
-        .order_by("pk")
-        .values_list("source", "source_record_id")
-    )
+    due = Asset.objects.filter(status=AssetStatus.EMBARGOED, embargo_until__lte=timezone.now())
+    if asset_ids is not None:
+        due = due.filter(pk__in=asset_ids)
+    due = due.order_by("pk").values_list("source", "source_record_id")
     if limit is not None:
         due = due[:limit]
     by_source: dict[str, list[str]] = {}

@@ -16,6 +16,7 @@ class AssetStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     EMBARGOED = "embargoed", "Embargoed"
     PUBLISHED = "published", "Published"
+    HELD = "held", "Held for review"
     TAKEN_DOWN = "taken_down", "Taken down"
     WITHDRAWN = "withdrawn", "Withdrawn"
 
@@ -126,7 +127,9 @@ class Asset(models.Model):
         choices=AssetStatus.choices,
         default=AssetStatus.CANDIDATE,
         help_text="Lifecycle: candidate, then rejected, embargoed or published; "
-        "later taken down or withdrawn. Only published assets are shown to buyers.",
+        "later taken down or withdrawn. Held: a classifier score reached the platform's "
+        "auto-hold threshold and a moderator has not decided yet. Only published assets are "
+        "shown to buyers.",
     )
     rejection_reason = models.CharField(
         max_length=64,
@@ -172,6 +175,18 @@ class Asset(models.Model):
         null=True,
         blank=True,
         help_text="Whether the text fields hold personal data (emails, phone numbers, addresses).",
+    )
+    sensitive = models.BooleanField(
+        db_default=False,  # bulk imports insert rows with SQL of their own
+        help_text="A moderator looked at it and found it sensitive but acceptable (nudity in "
+        "a painting, say): it stays published and buyers can leave it out with "
+        "`exclude_sensitive`.",
+    )
+    hold_cleared_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a moderator reviewed a classifier hold and let the asset publish: "
+        "later scores do not hold it again.",
     )
     search_document = SearchVectorField(
         null=True,

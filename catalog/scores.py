@@ -15,9 +15,9 @@ SCORE_FIELDS = ("nsfw_score", "face_count", "has_pii")
 
 # Assets buyers see or may soon see, with an image in our storage. Rejected, taken-down and
 # withdrawn assets are not scored: nobody searches them.
-SCORABLE = Q(status__in=[AssetStatus.PUBLISHED, AssetStatus.CANDIDATE, AssetStatus.EMBARGOED]) & (
-    ~Q(thumbnail_key="") | ~Q(original_key="")
-)
+SCORED_STATUSES = (AssetStatus.PUBLISHED, AssetStatus.CANDIDATE, AssetStatus.EMBARGOED,
+                   AssetStatus.HELD)  # fmt: skip
+SCORABLE = Q(status__in=SCORED_STATUSES) & (~Q(thumbnail_key="") | ~Q(original_key=""))
 UNSCORED = Q(nsfw_score__isnull=True) | Q(face_count__isnull=True) | Q(has_pii__isnull=True)
 
 

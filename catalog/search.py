@@ -69,6 +69,15 @@ SCORE_FILTERS = (
         ),
         lambda qs, value: qs.filter(has_pii=False) if value else qs,
     ),
+    ScoreFilter(
+        "exclude_sensitive",
+        lambda: serializers.BooleanField(
+            required=False, default=None, allow_null=True,
+            help_text="true: leave out assets a moderator marked sensitive (reviewed and "
+            "kept, such as nudity in a painting).",
+        ),
+        lambda qs, value: qs.filter(sensitive=False) if value else qs,
+    ),
 )  # fmt: skip
 
 

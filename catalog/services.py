@@ -16,11 +16,12 @@ OWNER_SETTABLE = (AssetStatus.CANDIDATE, AssetStatus.PUBLISHED, AssetStatus.WITH
 @transaction.atomic
 def opt_in_asset_offer(*, asset_id: int, status: str, price_micros: int | None) -> bool:
     """Set an opt-in asset's status and price as its current offer says, and keep search in
-    step. Returns False (and changes nothing) when the asset was taken down."""
+    step. Returns False (and changes nothing) when the asset was taken down or is held for
+    review: a moderator's decision comes first, and clearing a hold refreshes the offer."""
     if status not in OWNER_SETTABLE:
         raise ValueError(f"an owner cannot set status {status!r}")
     asset = Asset.objects.select_for_update().get(pk=asset_id)
-    if asset.status == AssetStatus.TAKEN_DOWN:
+    if asset.status in (AssetStatus.TAKEN_DOWN, AssetStatus.HELD):
         return False
     asset.status, asset.price_micros = status, price_micros
     asset.save(update_fields=["status", "price_micros", "updated_at"])

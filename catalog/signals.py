@@ -4,3 +4,7 @@ from django.dispatch import Signal
 
 # Sent after the transaction that took an asset down commits: asset_id, reason.
 asset_taken_down = Signal()
+
+# Sent inside the transaction that cleared a classifier hold: asset_id. Receivers may change
+# the asset's status again (an opt-in work's offer decides whether it is published).
+asset_hold_cleared = Signal()

@@ -16,8 +16,10 @@ class MarketplaceConfig(AppConfig):
         # After every migrate (when Django has created the permissions), not in a migration:
         # the permission rows do not exist yet while migrations run.
         post_migrate.connect(_sync_role_groups, dispatch_uid="marketplace.role_groups")
-        # The catalog announces takedowns; it may not call the marketplace itself.
-        from catalog.signals import asset_taken_down
+        # The catalog announces takedowns and cleared holds; it may not call the marketplace.
+        from catalog.signals import asset_hold_cleared, asset_taken_down
         from marketplace.notifications import on_asset_taken_down
+        from marketplace.offers import on_asset_hold_cleared
 
         asset_taken_down.connect(on_asset_taken_down, dispatch_uid="marketplace.takedowns")
+        asset_hold_cleared.connect(on_asset_hold_cleared, dispatch_uid="marketplace.holds")

@@ -52,6 +52,8 @@ def _reason(asset: Asset | None, *, granted: bool) -> str:
         return "not_found"
     if asset.status == AssetStatus.TAKEN_DOWN:
         return "taken_down"
+    if asset.status == AssetStatus.HELD:
+        return "under_review"
     if granted and asset.status in SERVABLE:
         return "" if asset.original_key else "not_stored"
     if asset.status == AssetStatus.WITHDRAWN:

@@ -120,3 +120,11 @@ def offer_withdraw(*, owner, work_id: int) -> Work:
     _end_current(work, withdrawn=True)
     work_refresh_status(work)
     return work
+
+
+def on_asset_hold_cleared(sender, *, asset_id: int, **kwargs) -> None:
+    """A moderator cleared a classifier hold: an opt-in work is published or not as its
+    offer, declaration and upload hold say now (they may have changed while it was held)."""
+    work = Work.objects.select_related("asset").filter(asset_id=asset_id).first()
+    if work is not None:
+        work_refresh_status(work)

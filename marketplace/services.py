@@ -81,6 +81,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "moderation.view_classifierscore",
         "moderation.view_flag",
         "moderation.change_flag",
+        # The review queue: every decision is an action on it.
+        "moderation.view_reviewitem",
+        "moderation.change_reviewitem",
     ],
 }
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.core.files.storage import default_storage
 from django.utils.html import format_html
 
+from moderation import admin_review  # noqa: F401  (registers the review queue)
 from moderation.flags import assets_restore, flags_decide
 from moderation.models import ClassifierScore, Flag
 

@@ -50,21 +50,15 @@ def flag_create(
 def flags_decide(*, flag_ids: list[int], action: str, moderator) -> dict[str, int]:
     """`dismiss` the flags, or `take_down` their assets (which closes every open flag on
     them). Flags already decided are left as they are. Returns counts for the moderator."""
-    flags = list(
-        Flag.objects.select_for_update().filter(pk__in=flag_ids, state=Flag.State.OPEN)
-        .order_by("pk")
-    )  # fmt: skip
+    # Assets first, then flags: the lock order of every decision (moderation.decisions).
+    open_flags = Flag.objects.filter(pk__in=flag_ids, state=Flag.State.OPEN)
+    asset_ids = sorted(set(open_flags.values_list("asset_id", flat=True)))
+    list(Asset.objects.select_for_update().filter(pk__in=asset_ids).order_by("pk").values("pk"))
+    flags = list(open_flags.select_for_update().order_by("pk"))
     now, name = timezone.now(), moderator.get_username()
     counts = {"decided": 0, "taken_down": 0, "already_down": 0}
     if action == "dismiss":
-        for flag in flags:
-            flag.state, flag.decided_by, flag.decided_at = Flag.State.DISMISSED, name, now
-        Flag.objects.bulk_update(flags, ["state", "decided_by", "decided_at"])
-        events_append(
-            ProvenanceEvent(asset_id=f.asset_id, kind=EventKind.FLAG_DISMISSED, reason=f.reason,
-                            actor=name, data={"flag_id": f.pk})
-            for f in flags
-        )  # fmt: skip
+        flags_close(flags, state=Flag.State.DISMISSED, actor=name)
         counts["decided"] = len(flags)
         return counts
     if action != "take_down":
@@ -77,6 +71,21 @@ def flags_decide(*, flag_ids: list[int], action: str, moderator) -> dict[str, in
         asset_id__in={f.asset_id for f in flags}, state=Flag.State.OPEN
     ).update(state=Flag.State.ACTIONED, decided_by=name, decided_at=now)
     return counts
+
+
+def flags_close(flags: list[Flag], *, state: str, actor: str) -> None:
+    """Close these (locked, open) flags. Dismissals are audit-log events; flags acted on are
+    closed by the decision's own event (a takedown, a sensitive mark)."""
+    now = timezone.now()
+    for flag in flags:
+        flag.state, flag.decided_by, flag.decided_at = state, actor, now
+    Flag.objects.bulk_update(flags, ["state", "decided_by", "decided_at"])
+    if state == Flag.State.DISMISSED:
+        events_append(
+            ProvenanceEvent(asset_id=f.asset_id, kind=EventKind.FLAG_DISMISSED, reason=f.reason,
+                            actor=actor, data={"flag_id": f.pk})
+            for f in flags
+        )  # fmt: skip
 
 
 def assets_restore(*, asset_ids: list[int], moderator, note: str = "") -> int:

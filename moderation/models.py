@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from catalog.models import Asset
+
 
 class Classifier(models.TextChoices):
     NUDITY = "nudity", "Nudity"
@@ -110,7 +112,7 @@ class Flag(models.Model):
     class State(models.TextChoices):
         OPEN = "open", "Waiting for review"
         DISMISSED = "dismissed", "Dismissed"
-        ACTIONED = "actioned", "Acted on (taken down)"
+        ACTIONED = "actioned", "Acted on (taken down or marked sensitive)"
 
     asset = models.ForeignKey(
         "catalog.Asset", on_delete=models.CASCADE, related_name="flags", help_text="The asset."
@@ -145,3 +147,13 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} on asset {self.asset_id}"
+
+
+class ReviewItem(Asset):
+    """An asset as the review queue shows it (moderation.review): a view on the catalog's
+    assets for the admin, with no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "review queue item"
+        verbose_name_plural = "review queue"

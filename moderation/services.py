@@ -1,7 +1,8 @@
 """Scoring assets with the classifiers and recording the results: each score as a
 `ClassifierScore` with its model's name and version, and the latest ones on the asset through
-`catalog.scores` (search filters on them there). Nudity at or above MODERATION_HOLD_NSFW is
-marked for a moderator's review; nothing else about the asset changes here."""
+`catalog.scores` (search filters on them there). Nudity at or above MODERATION_HOLD_NSFW
+holds the asset for a moderator's review (`catalog.holds`): it leaves search and downloads
+until someone decides, unless a moderator already cleared it."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from catalog.holds import assets_hold
 from catalog.scores import (
     AssetScores,
     ScoringSubject,
@@ -31,12 +33,14 @@ class ScoringOutcome:
 
     scored: list[int] = field(default_factory=list)  # at least one score recorded
     held: list[int] = field(default_factory=list)  # nudity at or above the hold threshold
+    newly_held: list[int] = field(default_factory=list)  # of those, taken out of circulation
     unreadable: dict[int, str] = field(default_factory=dict)  # image not scored: why
     skipped: list[int] = field(default_factory=list)  # gone, rejected, or nothing stored
 
     def merge(self, other: "ScoringOutcome") -> None:
         self.scored += other.scored
         self.held += other.held
+        self.newly_held += other.newly_held
         self.unreadable.update(other.unreadable)
         self.skipped += other.skipped
 
@@ -44,6 +48,7 @@ class ScoringOutcome:
         return {
             "scored": len(self.scored),
             "held": self.held,
+            "newly_held": self.newly_held,
             "unreadable": {str(pk): reason for pk, reason in self.unreadable.items()},
             "skipped": len(self.skipped),
         }
@@ -98,8 +103,12 @@ def assets_score(*, asset_ids: Iterable[int]) -> ScoringOutcome:
             unique_fields=["asset", "classifier", "model_version"],
             update_fields=UPDATED_FIELDS,
         )
+        over = {r.asset_id: r.score for r in rows if r.over_threshold}
+        outcome.newly_held = assets_hold(
+            asset_ids=sorted(over), actor="classifier", scores=over, threshold=hold
+        )
     outcome.scored = sorted(recorded)
-    outcome.held = sorted(r.asset_id for r in rows if r.over_threshold)
+    outcome.held = sorted(over)
     outcome.skipped = sorted({*outcome.skipped, *(s.asset_id for s in subjects)} - recorded)
     return outcome
 

@@ -166,8 +166,8 @@ class DownloadsView(ListAPIView):
             402: docs.error("`insufficient_funds`: `fields.needed_micros` says how much more."),
             403: docs.error("Not a buyer, or the wallet is frozen."),
             409: docs.error("`unavailable`: `fields` maps each asset id to its reason "
-                            "(`not_found`, `withdrawn`, `taken_down`, `use_not_allowed`, "
-                            "`not_stored`)."),
+                            "(`not_found`, `withdrawn`, `taken_down`, `under_review`, "
+                            "`use_not_allowed`, `not_stored`)."),
             429: docs.error("`quota_exceeded`: `fields.resets_at` says when the quota resets."),
         },
     )  # fmt: skip

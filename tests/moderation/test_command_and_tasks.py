@@ -110,7 +110,7 @@ def test_bad_options_are_refused(args, message):
 def test_the_task_scores_a_batch(stored_asset):
     asset = stored_asset(jpeg(60), description="Call 212-555-0123")
     result = score_assets_task.delay([asset.pk, asset.pk + 1000]).get()
-    assert result == {"scored": 1, "held": [], "unreadable": {}, "skipped": 1}
+    assert result == {"scored": 1, "held": [], "newly_held": [], "unreadable": {}, "skipped": 1}
     asset.refresh_from_db()
     assert asset.has_pii is True and asset.face_count == 0 and asset.nsfw_score is not None
 

@@ -11,6 +11,7 @@ from catalog.scores import asset_scoring_backlog
 from moderation.classifiers import ModelInfo, faces, nudity, text_pii
 from moderation.models import ClassifierScore
 from moderation.services import assets_score, assets_score_later
+from provenance.models import ProvenanceEvent
 from tests.catalog.images import jpeg
 from tests.moderation.images import faces_picture, thumbnail_jpeg
 
@@ -88,7 +89,7 @@ def test_scoring_again_overwrites_and_a_new_model_version_adds_a_row(stored_asse
     assert versions == {first.model_version, "0.2.0"}
 
 
-def test_nudity_at_or_above_the_hold_threshold_is_marked_for_review(stored_asset, settings):
+def test_nudity_at_or_above_the_hold_threshold_holds_the_asset_for_review(stored_asset, settings):
     asset = stored_asset(jpeg(4, (384, 288)))
     other = stored_asset(jpeg(5, (384, 288)))
     assets_score(asset_ids=[asset.pk, other.pk])
@@ -97,19 +98,26 @@ def test_nudity_at_or_above_the_hold_threshold_is_marked_for_review(stored_asset
     assert asset.nsfw_score != other.nsfw_score
 
     settings.MODERATION_HOLD_NSFW = max(asset.nsfw_score, other.nsfw_score)
-    held_one = asset if asset.nsfw_score > other.nsfw_score else other
+    held_one, kept = (asset, other) if asset.nsfw_score > other.nsfw_score else (other, asset)
     outcome = assets_score(asset_ids=[asset.pk, other.pk])
-    assert outcome.held == [held_one.pk]
+    assert outcome.held == outcome.newly_held == [held_one.pk]
     held_rows = ClassifierScore.objects.filter(over_threshold=True)
     assert [(r.asset_id, r.threshold) for r in held_rows] == [
         (held_one.pk, settings.MODERATION_HOLD_NSFW)
     ]
     held_one.refresh_from_db()
-    assert held_one.status == AssetStatus.PUBLISHED  # the review decides, not the score
+    kept.refresh_from_db()
+    assert (held_one.status, kept.status) == (AssetStatus.HELD, AssetStatus.PUBLISHED)
+    event = ProvenanceEvent.objects.get(asset_id=held_one.pk, kind="moderation.held")
+    assert event.data["previous_status"] == "published"
+    assert event.data["score"] == pytest.approx(held_one.nsfw_score)
 
+    # A lower threshold later changes the marks, not the hold: a moderator decides that.
     settings.MODERATION_HOLD_NSFW = 1.0
     assert assets_score(asset_ids=[asset.pk, other.pk]).held == []
     assert not ClassifierScore.objects.filter(over_threshold=True).exists()
+    held_one.refresh_from_db()
+    assert held_one.status == AssetStatus.HELD
 
 
 def test_an_asset_without_a_thumbnail_is_scored_from_its_original(stored_asset):
