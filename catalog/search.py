@@ -214,7 +214,10 @@ def effective_ordering(params: dict) -> str:
 
 
 def query_key(params: dict) -> str:
-    """A short stable digest of what the query selects (not how it is paged)."""
+    """A short stable digest of what the query selects (not how it is paged). It keys
+    cursors and cached facets; `params` hold the effective classifier thresholds (a buyer's
+    saved defaults already merged in: marketplace.search_defaults), so neither is shared
+    across different thresholds."""
     selecting = {
         k: v for k, v in params.items()
         if k not in ("cursor", "page_size", "facets") and v not in (None, "", [])

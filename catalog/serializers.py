@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.conf import settings
@@ -114,6 +115,11 @@ class AssetSearchParamsSerializer(serializers.Serializer):
         required=False, default=False,
         help_text="true: add counts by source and by license for this query.",
     )  # fmt: skip
+    use_saved_thresholds = serializers.BooleanField(
+        required=False, default=True,
+        help_text="false: leave out your saved default thresholds (/api/v1/me/thresholds/) "
+        "for this search. A threshold given here always wins over a saved one.",
+    )  # fmt: skip
 
     def get_fields(self):
         fields = super().get_fields()
@@ -132,6 +138,34 @@ class AssetSearchParamsSerializer(serializers.Serializer):
         attrs["min_price_micros"] = attrs.pop("min_price", None)
         attrs["max_price_micros"] = attrs.pop("max_price", None)
         return attrs
+
+
+class ThresholdsSerializer(serializers.Serializer):
+    """Classifier thresholds, named and checked as the search parameters are; null: no
+    threshold. Unknown names are refused."""
+
+    # One field per SCORE_FILTERS entry, that entry's own: a new score needs nothing here.
+    def get_fields(self):
+        fields = {}
+        for score in SCORE_FILTERS:
+            field = score.field()
+            field.allow_null = True  # null: no threshold (and, when saving, clears one)
+            fields[score.param] = field
+        return fields
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []
+        errors = {
+            name: [f"Unknown threshold; the thresholds are {', '.join(self.fields)}."]
+            for name in unknown
+        }
+        try:
+            values = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**errors, **exc.detail}) from exc
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
 
 
 class AssetSerializer(serializers.ModelSerializer):
@@ -272,3 +306,11 @@ class AssetPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
     results = AssetSerializer(many=True)
     facets = FacetsSerializer(required=False, help_text="With facets=true.")
+    applied_thresholds = ThresholdsSerializer(
+        help_text="The classifier thresholds this search applied, each from the request or "
+        "else from your saved defaults; null where none applied."
+    )
+    thresholds_from_saved = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The thresholds that came from your saved defaults (not from the request).",
+    )

@@ -16,6 +16,7 @@ from catalog.serializers import (
     AssetSerializer,
 )
 from marketplace.api import docs
+from marketplace.search_defaults import search_thresholds
 from provenance.selectors import provenance_record, public_history
 
 EXAMPLE_PAGE = {
@@ -33,6 +34,10 @@ EXAMPLE_PAGE = {
         "total": 212, "source": {"cleveland_museum": 180, "europeana": 32},
         "license": {"cc0-1.0": 212},
     },
+    "applied_thresholds": {
+        "max_nsfw": 0.2, "max_faces": None, "exclude_pii": True, "exclude_sensitive": None,
+    },
+    "thresholds_from_saved": ["exclude_pii"],
 }  # fmt: skip
 
 
@@ -79,13 +84,18 @@ class AssetViewSet(viewsets.GenericViewSet):
         summary="Search and browse published assets",
         description="Full-text search, filters (license, source, creator, dates, size, "
         "aspect, type, price, classifier thresholds), keyset pages of up to 500 that stay "
-        "stable while assets are added, and optional facet counts.",
+        "stable while assets are added, and optional facet counts. A signed-in buyer's saved "
+        "default thresholds (/api/v1/me/thresholds/) apply wherever the search gives none; "
+        "`applied_thresholds` says which applied.",
         parameters=[AssetSearchParamsSerializer],
         responses={200: AssetPageSerializer, 400: docs.BAD_REQUEST, 429: docs.THROTTLED},
         examples=[OpenApiExample("A page", value=EXAMPLE_PAGE, response_only=True)],
     )
     def list(self, request):
-        params = search_params(request.query_params)
+        thresholds = search_thresholds(
+            user=request.user, params=search_params(request.query_params)
+        )
+        params = thresholds.params
         page_size = params.get("page_size") or settings.REST_FRAMEWORK["PAGE_SIZE"]
         page = search_page(params, page_size=page_size)
         body = {
@@ -96,6 +106,8 @@ class AssetViewSet(viewsets.GenericViewSet):
         }
         if page.facets is not None:
             body["facets"] = page.facets
+        body["applied_thresholds"] = thresholds.applied
+        body["thresholds_from_saved"] = thresholds.from_saved
         return Response(body)
 
     @extend_schema(

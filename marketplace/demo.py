@@ -26,6 +26,8 @@ from marketplace.models import RightsHolderProfile, Role, User, Work
 from marketplace.offers import current_terms, offer_set
 from marketplace.services import role_group
 from marketplace.uploads import IncomingFile, works_upload
+from moderation.flags import flag_create
+from moderation.models import FlagReason
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
 
@@ -92,10 +94,11 @@ def demo_load(*, base_set_file: Path = BASE_SET_FILE) -> DemoLoadResult:
     )
     unpublished.update(status=AssetStatus.PUBLISHED, embargo_until=None)
     search_documents_refresh(ids)
-    _demo_marketplace(
-        artist=User.objects.get(username="demo-artist"),
-        buyer=User.objects.get(username="demo-buyer"),
-    )
+    buyer = User.objects.get(username="demo-buyer")
+    _demo_marketplace(artist=User.objects.get(username="demo-artist"), buyer=buyer)
+    if ids:  # something in the moderators' review queue
+        flag_create(reporter=buyer, asset_id=min(ids), reason=FlagReason.OTHER,
+                    description="Demo flag: is the date in this record right?")  # fmt: skip
     return DemoLoadResult(DEMO_USERS, report.created, len(records) - report.created)
 
 

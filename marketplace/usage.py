@@ -1,13 +1,18 @@
 """What rights holders see of how their works are used: downloads, distinct buyers and
-declared purposes from the audit trail, earnings and payouts from the ledger."""
+declared purposes from the audit trail, earnings and payouts from the ledger; and the full
+history of their works in the audit trail."""
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models import BigIntegerField, Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.fields.json import KT, KeyTextTransform
+from django.db.models.functions import Cast
+from django.utils import timezone
 
 from billing.selectors import earnings_by_work, payouts_of
 from marketplace.models import Work
+from marketplace.offers import work_of
 from provenance.models import EventKind, ProvenanceEvent
 
 DOWNLOAD_KINDS = (EventKind.DOWNLOAD_GRANTED, EventKind.DOWNLOAD_REPEATED)
@@ -64,3 +69,45 @@ def usage_report(owner) -> UsageReport:
     paid = sum(p.amount_micros - p.reversed_micros for p in payouts_of(owner)
                if p.state in ("sent", "reversed"))  # fmt: skip
     return UsageReport(list(usage.values()), paid)
+
+
+def usage_history(
+    *,
+    owner,
+    work_id: int | None = None,
+    kind: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet:
+    """Every audit-log event on the assets of the owner's works, newest first, as rows of
+    what the owner may see. Buyers are private: of a download, the row keeps the declared
+    purpose, the price paid to the owner and the terms version, never who the buyer is
+    (the event's `actor` and `data` stay here). `work_id` not the owner's: NotFound."""
+    works = Work.objects.filter(owner=owner)
+    if work_id is not None:
+        works = works.filter(pk=work_of(owner=owner, work_id=work_id).pk)
+    events = ProvenanceEvent.objects.filter(asset_id__in=works.values("asset_id"))
+    if kind:
+        events = events.filter(kind=kind)
+    if since:
+        events = events.filter(created_at__gte=_day_start(since))
+    if until:  # the whole day of `until`
+        events = events.filter(created_at__lt=_day_start(until + timedelta(days=1)))
+    download = Q(kind__in=DOWNLOAD_KINDS)
+    return events.order_by("-created_at", "-id").values(
+        "id",
+        "created_at",
+        "kind",
+        "asset_id",
+        "reason",
+        work_id=Subquery(Work.objects.filter(asset_id=OuterRef("asset_id")).values("pk")[:1]),
+        purpose=Case(When(download, then=KT("data__purpose"))),
+        price_micros=Case(When(download, then=Cast(KT("data__price_micros"), BigIntegerField()))),
+        terms_version=Case(When(download, then=KT("data__terms"))),
+        seal_seq=F("seal__seq"),
+        seal_hash=F("seal__hash"),
+    )
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())

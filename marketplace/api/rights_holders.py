@@ -1,11 +1,13 @@
-"""Rights holders: their profile (with payout status) and the usage report of their works."""
+"""Rights holders: their profile (with payout status), and the usage report and full usage
+history of their works."""
 
 import csv
 import io
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,7 +16,8 @@ from marketplace.api import docs
 from marketplace.api.billing import UsdField
 from marketplace.api.permissions import IsRightsHolder
 from marketplace.models import RightsHolderProfile
-from marketplace.usage import usage_report
+from marketplace.usage import usage_history, usage_report
+from provenance.models import EventKind
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -128,3 +131,102 @@ class UsageExportView(APIView):
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="usage.csv"'
         return response
+
+
+class UsageHistoryParamsSerializer(serializers.Serializer):
+    work = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Only this work's history (one of yours; another id is a 404).",
+    )
+    kind = serializers.ChoiceField(
+        choices=EventKind.choices, required=False, help_text="Only events of this kind."
+    )
+    since = serializers.DateField(required=False, help_text="From this day on (YYYY-MM-DD).")
+    until = serializers.DateField(required=False, help_text="Up to this day, included.")
+
+    def validate(self, attrs):
+        if attrs.get("since") and attrs.get("until") and attrs["since"] > attrs["until"]:
+            raise serializers.ValidationError({"since": ["Must not be after until."]})
+        return attrs
+
+
+class UsageEventSerializer(serializers.Serializer):
+    """One audit-log event on one of your works. Who bought or downloaded is never shown."""
+
+    id = serializers.IntegerField(help_text="The audit-log event's id.")
+    at = serializers.DateTimeField(source="created_at", help_text="When it happened.")
+    kind = serializers.CharField(help_text="What happened, e.g. `download.granted`.")
+    kind_label = serializers.SerializerMethodField(help_text="The kind in words.")
+    work_id = serializers.IntegerField(help_text="Your work.")
+    asset_id = serializers.IntegerField(help_text="Its catalog asset.")
+    reason = serializers.CharField(
+        help_text="Reason code of a rejection, hold, flag or takedown; empty otherwise."
+    )
+    purpose = serializers.CharField(
+        allow_null=True, help_text="Downloads: the use the buyer declared (research, commercial)."
+    )
+    price_usd = UsdField(
+        source="price_micros",
+        allow_null=True,
+        help_text="Downloads: what the buyer paid you for the license (0 for a download of a "
+        "license already bought). Null when not recorded or not a download.",
+    )
+    terms_version = serializers.CharField(
+        allow_null=True, help_text="Downloads: the license terms version it was granted under."
+    )
+    seal_seq = serializers.IntegerField(
+        allow_null=True, help_text="Position in the audit log's hash chain; null until sealed."
+    )
+    seal_hash = serializers.CharField(
+        allow_null=True, help_text="The audit log's hash for this entry; null until sealed."
+    )
+
+    def get_kind_label(self, row) -> str:
+        return EventKind(row["kind"]).label if row["kind"] in EventKind.values else row["kind"]
+
+
+EXAMPLE_USAGE_EVENT = {
+    "id": 90211, "at": "2026-11-21T12:00:00Z", "kind": "download.granted",
+    "kind_label": "Download: licensed", "work_id": 17, "asset_id": 1042, "reason": "",
+    "purpose": "commercial", "price_usd": "0.050000", "terms_version": "2026-11",
+    "seal_seq": 88410, "seal_hash": "3f1c...e9",
+}  # fmt: skip
+
+
+@extend_schema(tags=["rights holders"])
+class UsageHistoryView(ListAPIView):
+    permission_classes = [IsRightsHolder]
+    serializer_class = UsageEventSerializer
+
+    def get_queryset(self):
+        form = UsageHistoryParamsSerializer(data=self.request.query_params)
+        form.is_valid(raise_exception=True)
+        filters = form.validated_data
+        return usage_history(
+            owner=self.request.user,
+            work_id=filters.get("work"),
+            kind=filters.get("kind"),
+            since=filters.get("since"),
+            until=filters.get("until"),
+        )
+
+    @extend_schema(
+        summary="The full history of your works in the audit log, newest first",
+        description="Every event on your works: upload, description changes, ownership "
+        "decisions, review holds, flags, takedowns and every download, with the purpose "
+        "declared and the price paid to you. Buyers stay private: no buyer's name, email or "
+        "id appears (the number of distinct buyers is in /api/v1/usage/).",
+        parameters=[UsageHistoryParamsSerializer],
+        responses={
+            200: UsageEventSerializer(many=True),
+            400: docs.BAD_REQUEST,
+            401: docs.UNAUTHENTICATED,
+            403: docs.FORBIDDEN,
+            404: docs.error("The work is not one of yours, or there is no such page."),
+        },
+        examples=[OpenApiExample("A download", value=EXAMPLE_USAGE_EVENT, response_only=True)],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -8,6 +8,7 @@ from marketplace.api import (
     manifests,
     notifications,
     rights_holders,
+    thresholds,
 )
 from moderation.views import FlagCreateView
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("auth/token/", accounts.TokenObtainView.as_view(), name="token-obtain"),
     path("auth/token/rotate/", accounts.TokenRotateView.as_view(), name="token-rotate"),
     path("me/", accounts.MeView.as_view(), name="me"),
+    path("me/thresholds/", thresholds.SavedThresholdsView.as_view(), name="me-thresholds"),
     path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
     path(
         "notifications/<int:pk>/read/",
@@ -45,6 +47,7 @@ urlpatterns = [
     path("profile/", rights_holders.ProfileView.as_view(), name="profile"),
     path("usage/", rights_holders.UsageView.as_view(), name="usage"),
     path("usage/export/", rights_holders.UsageExportView.as_view(), name="usage-export"),
+    path("usage/history/", rights_holders.UsageHistoryView.as_view(), name="usage-history"),
     path("downloads/", downloads.DownloadsView.as_view(), name="downloads"),
     path("files/<str:token>/", downloads.FileView.as_view(), name="download-file"),
     path("quota/", downloads.QuotaView.as_view(), name="quota"),

@@ -8,6 +8,7 @@ from marketplace.models.buying import (
     DownloadGrant,
     ManifestExport,
     Purpose,
+    SavedThresholds,
 )
 from marketplace.models.notifications import Notification
 from marketplace.models.uploads import DirectUpload
@@ -32,6 +33,7 @@ __all__ = [
     "Purpose",
     "RightsHolderProfile",
     "Role",
+    "SavedThresholds",
     "TermsVersion",
     "User",
     "Work",

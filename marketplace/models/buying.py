@@ -160,3 +160,29 @@ class ManifestExport(models.Model):
 
     def __str__(self) -> str:
         return f"manifest {self.pk} ({self.state})"
+
+
+class SavedThresholds(models.Model):
+    """A buyer's default classifier thresholds for search, applied to every search that
+    does not give its own value. Keys are `catalog.search.SCORE_FILTERS` parameters, values
+    checked by those filters' own fields (`marketplace.search_defaults`)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_thresholds",
+        help_text="The buyer whose defaults these are (one row per buyer).",
+    )
+    thresholds = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Search parameter to value, e.g. {"max_nsfw": 0.2, "exclude_pii": true}; '
+        "a parameter left out is not applied.",
+    )
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last change.")
+
+    class Meta:
+        verbose_name_plural = "saved thresholds"
+
+    def __str__(self) -> str:
+        return f"thresholds of {self.user}"
