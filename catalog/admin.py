@@ -1,11 +1,14 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.utils.html import format_html, format_html_join
 
 from catalog.models import Asset, IngestRun, OptOut
 from catalog.optouts import InvalidOptOut, normalize_value
+from catalog.releases import InvalidReleaseFilters, release_filters_clean, release_queue
 from catalog.search_documents import search_documents_refresh
+from marketplace.errors import DomainError
+from provenance.models import DatasetRelease
 
 
 @admin.register(Asset)
@@ -101,3 +104,88 @@ class OptOutAdmin(admin.ModelAdmin):
     list_display = ["kind", "value", "note", "created_at"]
     list_filter = ["kind"]
     search_fields = ["value", "note"]
+
+
+class DatasetReleaseForm(forms.ModelForm):
+    class Meta:
+        model = DatasetRelease
+        fields = ["name", "version", "description", "filters"]
+        help_texts = {"filters": 'e.g. {"license": "cc0-1.0", "max_nsfw": 0.2}; {} for all.'}
+
+    def clean_filters(self):
+        try:
+            return release_filters_clean(self.cleaned_data.get("filters"))
+        except InvalidReleaseFilters as error:
+            raise forms.ValidationError(
+                [f"{name}: {m}" for name, found in error.fields.items() for m in found]
+            ) from error
+
+
+RELEASE_RESULTS = ["state", "error", "counts_table", "file_key", "sha256", "created_by",
+                   "created_at", "built_at"]  # fmt: skip
+
+
+@admin.register(DatasetRelease)
+class DatasetReleaseAdmin(admin.ModelAdmin):
+    """Dataset releases: adding one queues its build on a worker; the action queues builds
+    again (after a failure, say). Read-only while building and once built (frozen)."""
+
+    form = DatasetReleaseForm
+    list_display = ["name", "version", "state", "total", "built_at", "created_by", "created_at"]
+    list_filter = ["state"]
+    search_fields = ["name", "version"]
+    actions = ["build"]
+
+    def get_fields(self, request, obj=None):
+        return [*DatasetReleaseForm.Meta.fields, *(RELEASE_RESULTS if obj else [])]
+
+    def get_readonly_fields(self, request, obj=None):
+        return RELEASE_RESULTS if obj else []
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.state in (obj.State.BUILDING, obj.State.DONE):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.state == obj.State.DONE:
+            return False  # people may cite it: built releases stay
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user.get_username()
+        super().save_model(request, obj, form, change)
+        if not change:
+            release_queue(release_id=obj.pk)
+
+    @admin.display(description="assets")
+    def total(self, release: DatasetRelease) -> str:
+        total = release.counts.get("total")
+        return "-" if total is None else f"{total:,}"
+
+    @admin.display(description="counts")
+    def counts_table(self, release: DatasetRelease) -> str:
+        counts = release.counts
+        if not counts:
+            return "-"
+        rows = [("all", f"{counts['total']:,}")]
+        for group in ("by_source", "by_license"):
+            rows += [(f"{group[3:]} {key}", f"{n:,}") for key, n in counts[group].items()]
+        return format_html(
+            "<table>{}</table>", format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows)
+        )
+
+    @admin.action(description="Build the selected releases", permissions=["change"])
+    def build(self, request, queryset) -> None:
+        queued, refused = [], []
+        for release in queryset.order_by("pk"):
+            try:
+                release_queue(release_id=release.pk)
+                queued.append(str(release))
+            except DomainError as error:
+                refused.append(error.message)
+        if queued:
+            self.message_user(request, f"Build queued: {', '.join(queued)}.")
+        for message in refused:
+            self.message_user(request, message, level=messages.WARNING)

@@ -27,6 +27,7 @@ from catalog.models import Asset, AssetStatus, CloneState
 from catalog.optouts import OPT_OUT, opted_out
 from catalog.reports import RunReport
 from catalog.search_documents import search_documents_refresh
+from catalog.signals import assets_stored
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import clones_record, events_append
 
@@ -199,6 +200,8 @@ def settle(results: list[Fetched], *, report: RunReport, actor: str) -> None:
         search_documents_refresh(
             a.pk for a in assets.values() if a.status == AssetStatus.PUBLISHED and a.pk in cloned
         )
+        if cloned:
+            assets_stored.send(sender=Asset, asset_ids=sorted(cloned))
 
 
 def _apply_image(asset: Asset, result: Fetched) -> None:

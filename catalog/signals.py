@@ -8,3 +8,7 @@ asset_taken_down = Signal()
 # Sent inside the transaction that cleared a classifier hold: asset_id. Receivers may change
 # the asset's status again (an opt-in work's offer decides whether it is published).
 asset_hold_cleared = Signal()
+
+# Sent inside the transaction that stored assets' files (cloning, uploads): asset_ids. The
+# classifiers score them once it commits.
+assets_stored = Signal()

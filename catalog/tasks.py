@@ -7,6 +7,7 @@ from celery import shared_task
 from catalog.cloning import clone_pending
 from catalog.embargo import release_embargoed
 from catalog.ingest import ingest_source
+from catalog.releases import release_build
 
 
 @shared_task(name="catalog.ingest_source")
@@ -30,3 +31,12 @@ def clone_pending_task(limit: int | None = None) -> dict:
 def release_embargoed_task() -> dict:
     report = release_embargoed(actor="task release_embargoed")
     return {"run": report.run.pk, "summary": report.summary()}
+
+
+@shared_task(name="catalog.build_release", autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=3)  # fmt: skip
+def build_release_task(release_id: int) -> dict:
+    """Build a queued dataset release (a built one is left as it is: frozen). Storage errors
+    are retried; any other failure leaves the release `failed` with its error."""
+    release = release_build(release_id)
+    return {"release": release.pk, "state": release.state, "total": release.counts.get("total")}

@@ -37,6 +37,7 @@ from catalog.images import DecodedImage, ImageRejected, decode_image, hamming, p
 from catalog.locks import CLONE_SETTLE, advisory_xact_lock
 from catalog.models import Asset, AssetStatus, CloneState, License
 from catalog.search_documents import parse_year, search_documents_refresh
+from catalog.signals import assets_stored
 from provenance.models import EventKind, ProvenanceEvent, ProvenanceRecord
 from provenance.services import Decision, clones_record, events_append, records_upsert
 
@@ -673,6 +674,7 @@ def opt_in_asset_create(
             )
         ]
     )
+    assets_stored.send(sender=Asset, asset_ids=[asset.pk])
     return asset
 
 

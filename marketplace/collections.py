@@ -3,12 +3,15 @@ its owner may change it, and none is ever listed to others) unless it is private
 collections, for the Curation plan, are seen by their owner only."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from billing.plans import plan_for
 from catalog.models import Asset, AssetStatus
+from catalog.releases import license_counts
 from marketplace.errors import AlreadyExists, DomainError, NotFound
 from marketplace.models import Collection, CollectionItem
+from provenance.datasheets import Datasheet, audit_log_head, source_counts, tally
 
 MAX_ITEMS_PER_CALL = 10_000
 
@@ -123,3 +126,31 @@ def items_remove(*, owner, collection_id: int, asset_ids: list[int]) -> int:
     removed, _ = collection.items.filter(asset_id__in=_check_batch(asset_ids)).delete()
     collection.save(update_fields=["updated_at"])
     return removed
+
+
+def collection_datasheet(collection: Collection) -> Datasheet:
+    """A collection's datasheet: its available assets counted by source, institution and
+    license (one grouped query); those no longer published are only counted, as removed."""
+    items = CollectionItem.objects.filter(collection=collection)
+    available = (
+        items.filter(asset__status=AssetStatus.PUBLISHED)
+        .values_list("asset__source", "asset__license", "asset__institution")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = tally(available)
+    return Datasheet(
+        kind="collection",
+        name=collection.name,
+        collection_id=collection.pk,
+        description="",
+        created_at=collection.created_at,
+        updated_at=collection.updated_at,
+        generated_at=timezone.now(),
+        total=counts["total"],
+        by_status={"available": counts["total"], "removed": items.count() - counts["total"]},
+        by_source=source_counts(counts),
+        by_license=license_counts(counts["by_license"]),
+        filters=None,
+        audit_log=audit_log_head(),
+    )

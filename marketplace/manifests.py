@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.money import usd
+from catalog.pd12m.files import caption
 from marketplace.collections import collection_for_owner
 from marketplace.delivery import SERVABLE, Link, download_link, signed_link
 from marketplace.errors import DomainError, NotFound
@@ -99,8 +100,7 @@ def manifest_rows(manifest: ManifestExport) -> list[dict]:
             {
                 "id": asset.pk,
                 "url": link.url,
-                "caption": asset.title if not asset.description else
-                           f"{asset.title}. {asset.description}"[:2000],
+                "caption": caption(asset.title, asset.description),
                 "width": asset.width,
                 "height": asset.height,
                 "mime_type": asset.mime_type,

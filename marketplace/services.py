@@ -84,6 +84,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         # The review queue: every decision is an action on it.
         "moderation.view_reviewitem",
         "moderation.change_reviewitem",
+        # Dataset releases: see them, add one (its build is queued), build a failed one again.
+        "provenance.view_datasetrelease",
+        "provenance.add_datasetrelease",
+        "provenance.change_datasetrelease",
     ],
 }
 

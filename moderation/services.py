@@ -133,6 +133,12 @@ def assets_score_later(asset_ids: Iterable[int]) -> int:
     return len(chunks)
 
 
+def on_assets_stored(sender, *, asset_ids: list[int], **kwargs) -> None:
+    """Cloning or an upload stored these assets' files: score them as soon as it commits, so
+    a score over the hold threshold takes them out of circulation within one task."""
+    assets_score_later(asset_ids)
+
+
 def backlog_score(
     *,
     batch_size: int,

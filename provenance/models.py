@@ -146,3 +146,85 @@ class AuditSeal(models.Model):
 
     def __str__(self) -> str:
         return f"seal {self.seq} of event {self.event_id}"
+
+
+class DatasetRelease(models.Model):
+    """A named, versioned snapshot of the published catalog, chosen by search filters: a
+    file in the PD12M layout plus its counts. Built once; from then on frozen (a database
+    trigger refuses changes to a built release), so a takedown reaches the next release,
+    never a published one."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        BUILDING = "building", "Building"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    name = models.CharField(
+        max_length=200, help_text="What the release is called, e.g. `base-set-cc0`."
+    )
+    version = models.CharField(
+        max_length=50, help_text="Its version, unique per name, e.g. `2026.11`."
+    )
+    description = models.TextField(blank=True, help_text="What it is for, for its readers.")
+    filters = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The search parameters that chose its assets, as GET /api/v1/assets/ takes "
+        "them (e.g. `license`, `source`, `max_nsfw`); empty: every published asset.",
+    )
+    state = models.CharField(
+        max_length=16,
+        choices=State.choices,
+        default=State.QUEUED,
+        help_text="queued, then building, then done (frozen) or failed (can be built again).",
+    )
+    error = models.CharField(
+        max_length=500, blank=True, help_text="Why the last build failed, for operators."
+    )
+    counts = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Assets listed: `total`, `by_source`, `by_license`, and `institutions` "
+        "(the most frequent per source).",
+    )
+    file_key = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Storage key of the release file (Parquet in the PD12M layout).",
+    )
+    sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the release file, lowercase hex."
+    )
+    created_by = models.CharField(
+        max_length=150, blank=True, help_text="Who asked for it: a username or a command."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was asked for.")
+    built_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its build finished; frozen from then on."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "version"], name="datasetrelease_name_version_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["queued", "building", "done", "failed"]),
+                name="datasetrelease_state_known",
+            ),
+            # A done release always has its file, its checksum and its build time.
+            models.CheckConstraint(
+                condition=~models.Q(state="done")
+                | (
+                    models.Q(built_at__isnull=False)
+                    & ~models.Q(file_key="")
+                    & Exact(Length("sha256"), 64)
+                ),
+                name="datasetrelease_done_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"

@@ -21,6 +21,12 @@ INTEGER_COLUMNS = ("width", "height")
 SCHEMA = pa.schema([(c, pa.int64() if c in INTEGER_COLUMNS else pa.string()) for c in COLUMNS])
 FORMATS = {".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 MAX_INT = 2**31 - 1  # width and height are PostgreSQL integers
+CAPTION_MAX = 2000
+
+
+def caption(title: str, description: str) -> str:
+    """The `caption` of a row we write (manifests, releases): the title and description."""
+    return title if not description else f"{title}. {description}"[:CAPTION_MAX]
 
 
 class Pd12mFileError(ValueError):
