@@ -278,3 +278,32 @@ def test_release_embargo_rechecks_at_the_source_only_once_the_embargo_is_over(
     }
     due.refresh_from_db()
     assert due.status == AssetStatus.CANDIDATE  # then cloned and published the usual way
+
+
+def test_an_upload_is_scored_once_stored_and_held_before_its_owner_can_publish_it(
+    api_client, make_user, settings, django_capture_on_commit_callbacks, moderator
+):
+    from tests.catalog.images import jpeg
+    from tests.marketplace.works_helpers import artist, upload
+
+    settings.MODERATION_HOLD_NSFW = 0.0  # every score is at or above it
+    owner = artist(make_user, "ada")
+    api_client.force_authenticate(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            upload(api_client, jpeg(9, size=(400, 300)), "dawn.jpg", title="Dawn").status_code
+            == 201
+        )
+    work = Work.objects.get(owner=owner)
+    work.asset.refresh_from_db()
+    assert work.asset.nsfw_score is not None
+    assert work.asset.status == AssetStatus.HELD
+
+    OwnershipDeclaration.objects.create(work=work, statement="Mine.", state="accepted")
+    offer_set(owner=owner, work_id=work.pk, price_micros=1_000, allow_research=True,
+              allow_commercial=True, terms_version=current_terms().version)  # fmt: skip
+    work.asset.refresh_from_db()
+    assert work.asset.status == AssetStatus.HELD
+    decide(Decision.DISMISS, [work.asset], moderator)
+    work.asset.refresh_from_db()
+    assert work.asset.status == AssetStatus.PUBLISHED
