@@ -13,6 +13,8 @@ from catalog.services import opt_in_asset_offer
 from marketplace.errors import DomainError, NotFound
 from marketplace.models import Offer, OwnershipDeclaration, TermsVersion, Work
 from marketplace.terms_text import FIRST_TEXT, FIRST_TITLE, FIRST_VERSION
+from provenance.models import EventKind, ProvenanceEvent
+from provenance.services import events_append
 
 
 class TermsOutdated(DomainError):
@@ -107,6 +109,9 @@ def offer_set(
         allow_commercial=allow_commercial,
         terms=terms,
     )
+    _event(work, EventKind.OFFER_SET, owner, price_micros=price_micros,
+           allow_research=allow_research, allow_commercial=allow_commercial,
+           terms=terms.version)  # fmt: skip
     work_refresh_status(work)
     return offer
 
@@ -118,8 +123,17 @@ def offer_withdraw(*, owner, work_id: int) -> Work:
     if current_offer(work) is None:
         raise DomainError("The work is not on offer.", code="not_offered", fields={})
     _end_current(work, withdrawn=True)
+    _event(work, EventKind.OFFER_WITHDRAWN, owner)
     work_refresh_status(work)
     return work
+
+
+def _event(work: Work, kind: str, owner, **data) -> None:
+    """Offers are part of a work's history: its owner's usage history shows them."""
+    events_append(
+        [ProvenanceEvent(asset_id=work.asset_id, kind=kind, actor=owner.get_username(),
+                         data={"work_id": work.pk, **data})]
+    )  # fmt: skip
 
 
 def on_asset_hold_cleared(sender, *, asset_id: int, **kwargs) -> None:

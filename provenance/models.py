@@ -70,6 +70,8 @@ class EventKind(models.TextChoices):
     OWNERSHIP_DECLARED = "ownership.declared", "Ownership: declared"
     OWNERSHIP_ACCEPTED = "ownership.accepted", "Ownership: accepted"
     OWNERSHIP_REJECTED = "ownership.rejected", "Ownership: rejected"
+    OFFER_SET = "offer.set", "Offer: price and uses set"
+    OFFER_WITHDRAWN = "offer.withdrawn", "Offer: withdrawn"
     FLAG_RAISED = "flag.raised", "Flag: raised"
     FLAG_DISMISSED = "flag.dismissed", "Flag: dismissed"
 

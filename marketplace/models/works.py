@@ -53,7 +53,6 @@ class HoldReason(models.TextChoices):
     NONE = "", "No hold"
     MATCHES_BASE_SET = "matches_base_set", "Matches a public-domain or CC0 item"
     MATCHES_OTHER_OWNER = "matches_other_owner", "Matches another rights holder's work"
-    CLASSIFIER = "classifier", "Classifier score above the platform threshold"
 
 
 class Work(models.Model):

@@ -81,7 +81,7 @@ def test_uploads_offers_and_downloads_appear_newest_first(make_user, buyer):
     assert kinds(body)[:2] == [EventKind.DOWNLOAD_REPEATED, EventKind.DOWNLOAD_GRANTED]
     assert kinds(body)[-1] == EventKind.UPLOAD_STORED
     assert {EventKind.UPLOAD_DESCRIBED, EventKind.OWNERSHIP_DECLARED,
-            EventKind.OWNERSHIP_ACCEPTED} <= set(kinds(body))  # fmt: skip
+            EventKind.OWNERSHIP_ACCEPTED, EventKind.OFFER_SET} <= set(kinds(body))  # fmt: skip
     assert body["count"] == len(body["results"]) == ProvenanceEvent.objects.count()
     repeated, granted = body["results"][:2]
     assert granted["purpose"] == "commercial" and granted["price_usd"] == "0.050000"
@@ -109,7 +109,9 @@ def test_buyers_never_appear_in_the_history(artist, buyer):
     response = signed_in(artist).get(HISTORY)
     assert response.status_code == 200
     text = response.content.decode()
-    assert kinds(response.json()) == ["flag.raised", "download.repeated", "download.granted"]
+    assert kinds(response.json()) == [
+        "flag.raised", "download.repeated", "download.granted", "offer.set"
+    ]  # fmt: skip
     for private in ("quokka", "buyers.example", "987654321", "buyer_id", "actor", "grant_id"):
         assert private not in text, private
     granted = response.json()["results"][2]
@@ -127,10 +129,11 @@ def test_another_owners_events_never_appear(artist, buyer, make_user):
 
     client = signed_in(artist)
     body = history(client)
+    # The download and the offer.
     assert [(row["work_id"], row["asset_id"]) for row in body["results"]] == [
         (mine.pk, mine.asset_id)
-    ]
-    assert history(signed_in(other_owner))["count"] == 2
+    ] * 2
+    assert history(signed_in(other_owner))["count"] == 3
     for work in (theirs.pk, 10**12):
         response = client.get(HISTORY, {"work": work})
         assert response.status_code == 404
@@ -149,15 +152,17 @@ def test_filters_by_work_kind_and_days(artist, buyer, monkeypatch):
                                        reason="offensive", actor="someone")  # fmt: skip
     client = signed_in(artist)
 
-    assert kinds(history(client, work=first.pk)) == ["download.repeated", "download.granted"]
+    assert kinds(history(client, work=first.pk)) == [
+        "download.repeated", "download.granted", "offer.set"
+    ]  # fmt: skip
     granted = history(client, kind="download.granted")
     assert {row["work_id"] for row in granted["results"]} == {first.pk, second.pk}
     assert set(kinds(granted)) == {"download.granted"}
 
     today = timezone.localdate()
-    assert history(client, since=today.isoformat())["count"] == 3
+    assert history(client, since=today.isoformat())["count"] == 5  # 3 downloads, 2 offers
     assert history(client, until="2025-03-10")["count"] == 1  # the whole of that day
-    assert history(client, since="2025-03-11", until=today.isoformat())["count"] == 3
+    assert history(client, since="2025-03-11", until=today.isoformat())["count"] == 5
     assert history(client, since="2025-03-10", until="2025-03-10")["results"][0]["reason"] == (
         "offensive"
     )
@@ -189,7 +194,8 @@ def test_pages(artist, buyer):
     download(signed_in(buyer), [w.asset_id for w in works])
     client = signed_in(artist)
     first = history(client, page_size=2)
-    assert first["count"] == 5 and len(first["results"]) == 2 and first["previous"] is None
+    # 5 offers and 5 downloads
+    assert first["count"] == 10 and len(first["results"]) == 2 and first["previous"] is None
     seen = [row["id"] for row in first["results"]]
     page = first
     while page["next"]:
