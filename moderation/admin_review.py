@@ -16,7 +16,14 @@ from marketplace.admin_works import NoteActionForm
 from marketplace.models import Work
 from moderation.decisions import Decision, assets_decide
 from moderation.models import ClassifierScore, Flag, ReviewItem
-from moderation.review import FAR_FUTURE, WAITING, Reason, reason_condition, review_queue
+from moderation.review import (
+    FAR_FUTURE,
+    WAITING,
+    Reason,
+    reason_condition,
+    review_queue,
+    waiting_longer_than,
+)
 from provenance.selectors import provenance_record, public_history
 
 
@@ -56,8 +63,7 @@ class AgeFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in self.DAYS:
-            since = timezone.now() - timezone.timedelta(days=self.DAYS[self.value()])
-            return queryset.filter(waiting_since__lte=since)
+            return waiting_longer_than(queryset, self.DAYS[self.value()])
         return queryset
 
 
