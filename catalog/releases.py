@@ -36,7 +36,7 @@ from catalog.pd12m.files import SCHEMA as PD12M_SCHEMA
 from catalog.pd12m.files import caption
 from catalog.search import SCORE_FILTERS, asset_search
 from catalog.serializers import LICENSE_URLS, AssetSearchParamsSerializer, usd
-from marketplace.errors import AlreadyExists, DomainError
+from marketplace.errors import AlreadyExists, DomainError, NotFound
 from provenance.datasheets import (
     Datasheet,
     LicenseCount,
@@ -389,3 +389,11 @@ def release_datasheet(release: DatasetRelease) -> Datasheet:
 def released() -> QuerySet[DatasetRelease]:
     """Built releases, newest first: the ones anyone may read."""
     return DatasetRelease.objects.filter(state=State.DONE).order_by("-built_at", "-pk")
+
+
+def released_get(pk: int) -> DatasetRelease:
+    """A built release, or NotFound (queued and failed ones do not exist for readers)."""
+    release = released().filter(pk=pk).first()
+    if release is None:
+        raise NotFound("No built release has this id.")
+    return release

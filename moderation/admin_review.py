@@ -180,9 +180,15 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             ),
         )  # fmt: skip
 
+    def _record(self, asset):
+        # Two fields show the record: read it once per page.
+        if not hasattr(asset, "_provenance_record"):
+            asset._provenance_record = provenance_record(asset.pk)
+        return asset._provenance_record
+
     @admin.display(description="provenance")
     def provenance(self, asset):
-        record = provenance_record(asset.pk)
+        record = self._record(asset)
         if record is None:
             return "no provenance record"
         return format_html(
@@ -195,7 +201,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="license evidence (as the source gave it)")
     def evidence(self, asset):
-        record = provenance_record(asset.pk)
+        record = self._record(asset)
         return _pre(record.evidence) if record else "-"
 
     @admin.display(description="flags")

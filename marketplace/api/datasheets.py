@@ -31,11 +31,11 @@ from catalog.releases import (
     MIME_TYPE,
     release_datasheet,
     released,
+    released_get,
 )
 from marketplace.api import docs
 from marketplace.collections import collection_datasheet, collection_visible
 from marketplace.delivery import signed_link
-from marketplace.errors import NotFound
 from provenance.datasheets import (
     Datasheet,
     datasheet_json,
@@ -303,13 +303,6 @@ class DatasheetView(APIView):
         return response
 
 
-def _released(pk: int) -> DatasetRelease:
-    release = released().filter(pk=pk).first()
-    if release is None:
-        raise NotFound("No built release has this id.")
-    return release
-
-
 @extend_schema(tags=["releases"])
 class ReleaseListView(ListAPIView):
     permission_classes = [AllowAny]
@@ -344,14 +337,14 @@ class ReleaseDetailView(APIView):
                                  response_only=True)],
     )  # fmt: skip
     def get(self, request, pk: int):
-        release = _released(pk)
+        release = released_get(pk)
         return Response(ReleaseDetailSerializer(release, context={"request": request}).data)
 
 
 @extend_schema(tags=["releases"])
 class ReleaseDatasheetView(DatasheetView):
     def datasheet(self, request, pk: int) -> Datasheet:
-        return release_datasheet(_released(pk))
+        return release_datasheet(released_get(pk))
 
     @extend_schema(
         summary="A release's datasheet, as JSON or Markdown",
