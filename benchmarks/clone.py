@@ -130,14 +130,14 @@ def main() -> None:
         with context.Pool(args.workers) as pool:
             reports = pool.map(clone_worker, range(args.workers))
         elapsed = time.perf_counter() - started
-        published = Asset.objects.filter(status=AssetStatus.PUBLISHED).count()
+        stored = Asset.objects.filter(status=AssetStatus.CANDIDATE, clone_state="done").count()
         duplicates = sum(r[0] for r in reports)
         errors = sum(r[1] for r in reports)
 
     server.terminate()
     print(f"bare download (baseline): {args.images / bare:8.0f} images/s")
     print(f"clone pipeline:           {args.images / elapsed:8.0f} images/s "
-          f"({published} published, {duplicates} duplicates, {errors} errors, "
+          f"({stored} stored for scoring, {duplicates} duplicates, {errors} errors, "
           f"{args.workers} worker processes)")  # fmt: skip
     print(f"pipeline / bare download: {bare / elapsed:8.1%}   target: 300 images/s")
 

@@ -1,8 +1,10 @@
-"""Cloning: copy each accepted original once into our storage, then dedupe and publish.
+"""Cloning: copy each accepted original once into our storage, then dedupe it.
 
 Workers claim assets in batches (SKIP LOCKED, so several workers never take the same one),
 download and decode in a thread pool, store under content-addressed keys, then settle the
-batch in one short transaction: opt-out by content hash, exact and near duplicates, publish.
+batch in one short transaction: opt-out by content hash, exact and near duplicates. A stored
+canonical asset is scored by the classifiers next, and published only then
+(`catalog.publishing`): a score over the hold threshold sends it to review first.
 State lives on each asset (`clone_state`), so a crashed run resumes where it stopped and a
 finished asset is never downloaded again."""
 
@@ -23,10 +25,9 @@ from django.utils import timezone
 from catalog.connectors.base import Fetcher, TooLarge, borrowed_fetcher
 from catalog.images import DecodedImage, ImageRejected, decode_image, hamming, phash_bands
 from catalog.locks import CLONE_SETTLE, advisory_xact_lock
-from catalog.models import Asset, AssetStatus, CloneState
+from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, CloneState
 from catalog.optouts import OPT_OUT, opted_out
 from catalog.reports import RunReport
-from catalog.search_documents import search_documents_refresh
 from catalog.signals import assets_stored
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import clones_record, events_append
@@ -38,6 +39,12 @@ ORIGINAL_GONE = "original_gone"
 DUPLICATE = "duplicate"
 TOO_LARGE = "file_too_large"
 
+# What a new copy is a duplicate of: a stored asset buyers see, were shown, or soon may be
+# (a base-set asset waiting for its scores or held for review). Uploads waiting for their
+# owner's offer are not: an upload matching the base set is the suspect one.
+CANONICAL_STATUS = Q(status__in=[AssetStatus.PUBLISHED, AssetStatus.TAKEN_DOWN]) | (
+    Q(status__in=[AssetStatus.CANDIDATE, AssetStatus.HELD]) & ~Q(source=OPT_IN_SOURCE)
+)
 
 SETTLED_FIELDS = [
     "status", "rejection_reason", "clone_state", "clone_attempts", "clone_error", "canonical",
@@ -134,8 +141,10 @@ def claim_batch(size: int, *, run_started: datetime) -> list[tuple[int, str]]:
 
 
 def settle(results: list[Fetched], *, report: RunReport, actor: str) -> None:
-    """Record a batch's outcomes: publish the new originals that are neither opted out nor
-    duplicates, link duplicates to their canonical asset, count failures for retry."""
+    """Record a batch's outcomes: keep the new originals that are neither opted out nor
+    duplicates (they stay candidates until the classifiers score them, see
+    `catalog.publishing`), link duplicates to their canonical asset, count failures for
+    retry."""
     now = timezone.now()
     with transaction.atomic():
         advisory_xact_lock(CLONE_SETTLE)  # two copies must never both become canonical
@@ -170,9 +179,7 @@ def settle(results: list[Fetched], *, report: RunReport, actor: str) -> None:
                     events.append(_event(asset, EventKind.DEDUPE_LINKED, actor, DUPLICATE,
                                          canonical=canonical))  # fmt: skip
                 else:
-                    asset.status = AssetStatus.PUBLISHED
                     report.accept(str(asset.pk))
-                    events.append(_event(asset, EventKind.PUBLISHED, actor))
             elif result.rejected:
                 asset.clone_state = CloneState.DONE
                 asset.clone_error = result.failed
@@ -197,9 +204,6 @@ def settle(results: list[Fetched], *, report: RunReport, actor: str) -> None:
         )
         clones_record(cloned_at=now, sha256_by_asset=cloned)
         events_append(events)
-        search_documents_refresh(
-            a.pk for a in assets.values() if a.status == AssetStatus.PUBLISHED and a.pk in cloned
-        )
         if cloned:
             assets_stored.send(sender=Asset, asset_ids=sorted(cloned))
 
@@ -241,7 +245,7 @@ def _canonicals(stored: list[Fetched], assets: dict[int, Asset]) -> dict[int, in
     known = list(
         Asset.objects.filter(condition, canonical__isnull=True, clone_state=CloneState.DONE)
         .exclude(pk__in=[r.asset_id for r in stored])
-        .filter(status__in=[AssetStatus.PUBLISHED, AssetStatus.TAKEN_DOWN])
+        .filter(CANONICAL_STATUS)
         .values_list("pk", "sha256", "perceptual_hash")
     )
     limit = settings.DEDUPE_PHASH_MAX_DISTANCE

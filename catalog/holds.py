@@ -3,7 +3,8 @@ found, applied to the catalog.
 
 A nudity score at or above the platform's threshold (MODERATION_HOLD_NSFW) holds the asset:
 it leaves search and downloads until a moderator decides. A moderator then clears the hold
-(it returns to the status it had, and later scores do not hold it again), marks it
+(it returns to the status it had, a base-set asset held before it was
+published is published, and later scores do not hold it again), marks it
 sensitive (cleared, and buyers can leave it out with `exclude_sensitive`), or takes it down.
 Every change locks the asset row first, so two moderators deciding at once cannot both
 act: the second sees the first one's result."""
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Asset, AssetStatus
+from catalog.publishing import assets_publish_checked
 from catalog.search_documents import search_documents_refresh
 from catalog.signals import asset_hold_cleared
 from provenance.models import EventKind, ProvenanceEvent
@@ -84,6 +86,8 @@ def asset_hold_clear(*, asset_id: int, actor: str, sensitive: bool = False,
     )  # fmt: skip
     # An opt-in work's offer may have changed while it was held: its owner's app decides.
     asset_hold_cleared.send(sender=Asset, asset_id=asset_id)
+    # A base-set asset held before it was ever published is published now.
+    assets_publish_checked(asset_ids=[asset_id], actor=actor)
     asset.refresh_from_db(fields=["status"])
     if asset.status == AssetStatus.PUBLISHED:
         search_documents_refresh([asset_id])

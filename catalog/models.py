@@ -11,6 +11,10 @@ class License(models.TextChoices):
     OPT_IN = "opt-in", "Opt-in training license"
 
 
+# The `source` of rights holders' uploads; every other source is part of the base set.
+OPT_IN_SOURCE = "opt_in"
+
+
 class AssetStatus(models.TextChoices):
     CANDIDATE = "candidate", "Candidate"
     REJECTED = "rejected", "Rejected"

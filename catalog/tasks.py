@@ -24,7 +24,7 @@ def ingest_source_task(source: str, since: str | None = None, limit: int | None 
 @shared_task(name="catalog.clone_pending")
 def clone_pending_task(limit: int | None = None) -> dict:
     report = clone_pending(limit=limit, actor="task clone")
-    return {"run": report.run.pk, "seen": report.seen, "published": report.accepted}
+    return {"run": report.run.pk, "seen": report.seen, "stored": report.accepted}
 
 
 @shared_task(name="catalog.release_embargoed")

@@ -35,13 +35,12 @@ from PIL import Image, UnidentifiedImageError
 from catalog.cloning import storage_key
 from catalog.images import DecodedImage, ImageRejected, decode_image, hamming, phash_bands
 from catalog.locks import CLONE_SETTLE, advisory_xact_lock
-from catalog.models import Asset, AssetStatus, CloneState, License
+from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, CloneState, License
 from catalog.search_documents import parse_year, search_documents_refresh
 from catalog.signals import assets_stored
 from provenance.models import EventKind, ProvenanceEvent, ProvenanceRecord
 from provenance.services import Decision, clones_record, events_append, records_upsert
 
-OPT_IN_SOURCE = "opt_in"
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF")
 FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "TIFF": "TIFF"}
 FORMAT_BY_EXTENSION = {

@@ -20,8 +20,8 @@ from django.utils import timezone
 from storages.backends.s3 import S3Storage
 
 from catalog.images import MIME_BY_FORMAT, ImageRejected
+from catalog.models import OPT_IN_SOURCE
 from catalog.uploads import (
-    OPT_IN_SOURCE,
     UploadMatch,
     VerifiedImage,
     WorkText,

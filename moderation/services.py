@@ -2,7 +2,8 @@
 `ClassifierScore` with its model's name and version, and the latest ones on the asset through
 `catalog.scores` (search filters on them there). Nudity at or above MODERATION_HOLD_NSFW
 holds the asset for a moderator's review (`catalog.holds`): it leaves search and downloads
-until someone decides, unless a moderator already cleared it."""
+until someone decides, unless a moderator already cleared it. A base-set asset waiting for
+its scores is published once they are under that threshold (`catalog.publishing`)."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from catalog.holds import assets_hold
+from catalog.publishing import assets_publish_checked
 from catalog.scores import (
     AssetScores,
     ScoringSubject,
@@ -34,6 +36,7 @@ class ScoringOutcome:
     scored: list[int] = field(default_factory=list)  # at least one score recorded
     held: list[int] = field(default_factory=list)  # nudity at or above the hold threshold
     newly_held: list[int] = field(default_factory=list)  # of those, taken out of circulation
+    published: list[int] = field(default_factory=list)  # base-set assets cleared to publish
     unreadable: dict[int, str] = field(default_factory=dict)  # image not scored: why
     skipped: list[int] = field(default_factory=list)  # gone, rejected, or nothing stored
 
@@ -41,6 +44,7 @@ class ScoringOutcome:
         self.scored += other.scored
         self.held += other.held
         self.newly_held += other.newly_held
+        self.published += other.published
         self.unreadable.update(other.unreadable)
         self.skipped += other.skipped
 
@@ -49,6 +53,7 @@ class ScoringOutcome:
             "scored": len(self.scored),
             "held": self.held,
             "newly_held": self.newly_held,
+            "published": len(self.published),
             "unreadable": {str(pk): reason for pk, reason in self.unreadable.items()},
             "skipped": len(self.skipped),
         }
@@ -107,6 +112,7 @@ def assets_score(*, asset_ids: Iterable[int]) -> ScoringOutcome:
         outcome.newly_held = assets_hold(
             asset_ids=sorted(over), actor="classifier", scores=over, threshold=hold
         )
+        outcome.published = assets_publish_checked(asset_ids=recorded, actor="classifier")
     outcome.scored = sorted(recorded)
     outcome.held = sorted(over)
     outcome.skipped = sorted({*outcome.skipped, *(s.asset_id for s in subjects)} - recorded)

@@ -1,5 +1,6 @@
-"""Cloning against a real HTTP server on loopback: each original stored once, checked,
-deduplicated and published, or refused with its reason."""
+"""Cloning against a real HTTP server on loopback: each original stored once, checked and
+deduplicated, or refused with its reason. A stored asset waits for the classifiers' scores;
+they publish it, or hold it for review when nudity is over the hold threshold."""
 
 import hashlib
 import io
@@ -20,6 +21,8 @@ from provenance.services import Decision, decisions_record
 from tests.catalog.images import encode, jpeg, picture, png_bomb
 
 pytestmark = pytest.mark.django_db
+
+STORED = (AssetStatus.CANDIDATE, CloneState.DONE)  # waiting for the classifiers
 
 
 @pytest.fixture(autouse=True)
@@ -48,12 +51,12 @@ def clone(**kwargs):
         return cloning.clone_pending(fetcher=fetcher, **kwargs)
 
 
-def test_an_image_is_stored_described_and_published(local_server):
+def test_an_image_is_stored_and_described(local_server):
     data = jpeg(1, size=(640, 480))
     asset = candidate_asset(local_server.add("/a.jpg", body=data))
     report = clone()
     asset.refresh_from_db()
-    assert (asset.status, asset.clone_state) == (AssetStatus.PUBLISHED, CloneState.DONE)
+    assert (asset.status, asset.clone_state) == STORED
     assert (asset.width, asset.height, asset.mime_type, asset.byte_size) == (
         640,
         480,
@@ -156,14 +159,14 @@ def test_server_errors_are_retried_on_a_later_run_then_given_up(local_server, se
     assert ProvenanceEvent.objects.filter(kind="clone.failed").count() == 2
 
 
-def test_a_failure_then_success_publishes(local_server):
+def test_a_failure_then_success_stores(local_server):
     asset = candidate_asset(local_server.add("/later.jpg", body=jpeg(6), failures=[503, 503]))
     clone()
     asset.refresh_from_db()
     assert asset.clone_state == "failed"
     clone()
     asset.refresh_from_db()
-    assert asset.status == "published"
+    assert (asset.status, asset.clone_state) == STORED
 
 
 def test_exact_duplicates_link_to_the_first_and_store_one_file(local_server):
@@ -174,7 +177,7 @@ def test_exact_duplicates_link_to_the_first_and_store_one_file(local_server):
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status, second.rejection_reason) == (
-        "published",
+        "candidate",
         "rejected",
         "duplicate",
     )
@@ -183,7 +186,7 @@ def test_exact_duplicates_link_to_the_first_and_store_one_file(local_server):
     assert report.duplicates == 1
 
 
-def test_near_duplicates_link_to_the_published_one(local_server):
+def test_near_duplicates_link_to_the_first_one_stored(local_server):
     original = picture(8, size=(800, 600))
     first = candidate_asset(local_server.add("/big.jpg", body=encode(original, "JPEG")))
     clone()
@@ -194,7 +197,7 @@ def test_near_duplicates_link_to_the_published_one(local_server):
     copy.refresh_from_db()
     other.refresh_from_db()
     assert (copy.status, copy.canonical_id) == ("rejected", first.pk)
-    assert (other.status, other.canonical_id) == ("published", None)
+    assert (other.status, other.clone_state, other.canonical_id) == (*STORED, None)
 
 
 def test_an_opted_out_hash_never_publishes(local_server):
@@ -230,7 +233,7 @@ def test_a_crashed_run_is_resumed(local_server, settings):
     )
     clone()
     asset.refresh_from_db()
-    assert asset.status == "published"
+    assert (asset.status, asset.clone_state) == STORED
 
 
 def test_limit_stops_the_run(local_server):
@@ -238,7 +241,7 @@ def test_limit_stops_the_run(local_server):
         candidate_asset(local_server.add(f"/{i}.jpg", body=jpeg(20 + i)))
     report = clone(limit=3)
     assert report.seen == 3
-    assert Asset.objects.filter(status="published").count() == 3
+    assert Asset.objects.filter(clone_state=CloneState.DONE).count() == 3
 
 
 def test_thumbnails_carry_no_location_or_other_metadata(local_server):
@@ -287,8 +290,8 @@ def test_the_celery_task_clones_too(local_server, settings, monkeypatch):
     asset = candidate_asset(local_server.add("/task.jpg", body=jpeg(40)))
     result = clone_pending_task.delay().get()
     asset.refresh_from_db()
-    assert asset.status == "published"
-    assert result["published"] == 1
+    assert (asset.status, asset.clone_state) == STORED
+    assert result["stored"] == 1
 
 
 def test_the_command_prints_a_summary(local_server, monkeypatch, capsys):
@@ -298,6 +301,78 @@ def test_the_command_prints_a_summary(local_server, monkeypatch, capsys):
     candidate_asset(local_server.add("/ok.jpg", body=jpeg(50)))
     candidate_asset(local_server.add("/bad.jpg", body=b"not an image"))
     call_command("clone_assets")
-    assert "clone: tried 2, published 1, duplicates 0, rejected 1 (not_an_image 1)" in (
-        capsys.readouterr().out
+    assert (
+        "clone: tried 2, stored 1 (published once scored), duplicates 0, "
+        "rejected 1 (not_an_image 1)"
+    ) in capsys.readouterr().out
+
+
+def clone_and_score(django_capture_on_commit_callbacks):
+    """Clone as a worker does: the classifiers' task runs once the batch commits."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return clone()
+
+
+def test_a_stored_asset_is_published_once_the_classifiers_score_it(local_server, client):
+    from moderation.services import assets_score
+
+    asset = candidate_asset(local_server.add("/a.jpg", body=jpeg(40)))
+    clone()  # stored; the classifiers have not run yet
+    assert client.get(f"/api/v1/assets/{asset.pk}/").status_code == 404
+
+    assert assets_score(asset_ids=[asset.pk]).published == [asset.pk]
+    asset.refresh_from_db()
+    assert asset.status == AssetStatus.PUBLISHED and asset.nsfw_score is not None
+    assert client.get(f"/api/v1/assets/{asset.pk}/").status_code == 200
+    published = ProvenanceEvent.objects.get(asset_id=asset.pk, kind="asset.published")
+    assert (published.actor, published.data) == ("classifier", {"nsfw_score": asset.nsfw_score})
+    assert assets_score(asset_ids=[asset.pk]).published == []  # scoring again changes nothing
+    assert ProvenanceEvent.objects.filter(asset_id=asset.pk, kind="asset.published").count() == 1
+
+
+def test_a_high_score_holds_an_asset_before_it_is_ever_published(
+    local_server, client, settings, django_capture_on_commit_callbacks
+):
+    from catalog.holds import asset_hold_clear
+
+    settings.MODERATION_HOLD_NSFW = 0.0  # every score is over it
+    asset = candidate_asset(local_server.add("/a.jpg", body=jpeg(42)))
+    clone_and_score(django_capture_on_commit_callbacks)
+    asset.refresh_from_db()
+    assert asset.status == AssetStatus.HELD
+    assert client.get(f"/api/v1/assets/{asset.pk}/").status_code == 404
+    assert not ProvenanceEvent.objects.filter(asset_id=asset.pk, kind="asset.published").exists()
+    held = ProvenanceEvent.objects.get(asset_id=asset.pk, kind="moderation.held")
+    assert held.data["previous_status"] == "candidate"
+
+    asset_hold_clear(asset_id=asset.pk, actor="moderator")  # a moderator looked: it is fine
+    asset.refresh_from_db()
+    assert asset.status == AssetStatus.PUBLISHED
+    assert client.get(f"/api/v1/assets/{asset.pk}/").status_code == 200
+    assert (
+        ProvenanceEvent.objects.get(asset_id=asset.pk, kind="asset.published").actor == "moderator"
     )
+
+
+def test_copies_of_assets_waiting_for_scores_or_held_are_duplicates(local_server):
+    waiting = candidate_asset(local_server.add("/w.jpg", body=jpeg(43)))
+    held = candidate_asset(local_server.add("/h.jpg", body=jpeg(44)))
+    clone()
+    Asset.objects.filter(pk=held.pk).update(status=AssetStatus.HELD)
+    copies = [candidate_asset(local_server.add(f"/copy-{name}.jpg", body=jpeg(seed)))
+              for name, seed in (("w", 43), ("h", 44))]  # fmt: skip
+    clone()
+    for copy, canonical in zip(copies, (waiting, held), strict=True):
+        copy.refresh_from_db()
+        assert (copy.status, copy.canonical_id) == ("rejected", canonical.pk)
+
+
+def test_an_upload_waiting_for_its_offer_is_not_the_canonical_copy(local_server):
+    data = jpeg(45)
+    upload = candidate_asset(local_server.add("/u.jpg", body=data))
+    clone()
+    Asset.objects.filter(pk=upload.pk).update(source="opt_in", license="opt-in")
+    base = candidate_asset(local_server.add("/base.jpg", body=data))
+    clone()
+    base.refresh_from_db()
+    assert (base.status, base.clone_state, base.canonical_id) == (*STORED, None)

@@ -32,9 +32,9 @@ def stored_asset(db, nudity_model):
             fields["original_key"] = default_storage.save(f"originals/{n}.jpg",
                                                           ContentFile(original))  # fmt: skip
         fields.setdefault("title", f"Picture {n}")
+        fields = {"source": "cleveland_museum", "license": "cc0-1.0", **fields}
         return Asset.objects.create(
-            source="cleveland_museum", source_record_id=str(n), license="cc0-1.0",
-            status=status, clone_state=CloneState.DONE,
+            source_record_id=str(n), status=status, clone_state=CloneState.DONE,
             original_url=f"https://images.example.org/{n}.jpg", **fields,
         )  # fmt: skip
 

@@ -31,7 +31,8 @@ def scored_ids() -> list[int]:
 def test_the_command_scores_the_backlog_in_batches_with_a_progress_bar(
     stored_asset, monkeypatch, capsys
 ):
-    waiting = [stored_asset(jpeg(20 + i)) for i in range(3)]
+    waiting = [stored_asset(jpeg(20 + i)) for i in range(2)]
+    waiting.append(stored_asset(jpeg(22), status=AssetStatus.CANDIDATE))  # cloned, unscored
     stored_asset(jpeg(30), status=AssetStatus.REJECTED)
     monkeypatch.setattr(sys, "stderr", Terminal())
 
@@ -40,8 +41,8 @@ def test_the_command_scores_the_backlog_in_batches_with_a_progress_bar(
     assert scored_ids() == [a.pk for a in waiting]
     assert ClassifierScore.objects.count() == 9
     assert capsys.readouterr().out == (
-        "score: scored 3, held for review 0 (nudity at or above 0.8), image unreadable 0, "
-        "skipped 0\n"
+        "score: scored 3, published 1, held for review 0 (nudity at or above 0.8), "
+        "image unreadable 0, skipped 0\n"
     )
     bar = sys.stderr.getvalue()
     assert "score: 100%" in bar and "3/3" in bar and "assets" in bar
@@ -110,7 +111,8 @@ def test_bad_options_are_refused(args, message):
 def test_the_task_scores_a_batch(stored_asset):
     asset = stored_asset(jpeg(60), description="Call 212-555-0123")
     result = score_assets_task.delay([asset.pk, asset.pk + 1000]).get()
-    assert result == {"scored": 1, "held": [], "newly_held": [], "unreadable": {}, "skipped": 1}
+    assert result == {"scored": 1, "held": [], "newly_held": [], "published": 0, "unreadable": {},
+                      "skipped": 1}  # fmt: skip
     asset.refresh_from_db()
     assert asset.has_pii is True and asset.face_count == 0 and asset.nsfw_score is not None
 

@@ -182,3 +182,29 @@ def test_scoring_later_queues_batches_once_the_transaction_commits(
     assert Asset.objects.filter(nsfw_score__isnull=False).count() == 3
     assert ClassifierScore.objects.count() == 9
     assert assets_score_later([]) == 0
+
+
+def test_only_stored_canonical_base_set_candidates_are_published_by_their_scores(stored_asset):
+    ready = stored_asset(jpeg(30), status=AssetStatus.CANDIDATE)
+    unreadable = stored_asset(b"not a jpeg", status=AssetStatus.CANDIDATE)
+    upload = stored_asset(jpeg(31), status=AssetStatus.CANDIDATE, source="opt_in",
+                          license="opt-in")  # fmt: skip
+    embargoed = stored_asset(jpeg(32), status=AssetStatus.EMBARGOED)
+
+    outcome = assets_score(asset_ids=[ready.pk, unreadable.pk, upload.pk, embargoed.pk])
+
+    assert outcome.published == [ready.pk]
+    statuses = dict(Asset.objects.values_list("pk", "status"))
+    assert statuses == {
+        ready.pk: "published",
+        unreadable.pk: "candidate",  # scored again from the backlog, published then
+        upload.pk: "candidate",  # its owner's offer publishes it
+        embargoed.pk: "embargoed",
+    }
+    assert ready.pk in [r["id"] for r in _search()]
+
+
+def _search() -> list[dict]:
+    from rest_framework.test import APIClient
+
+    return APIClient().get(ASSETS).json()["results"]

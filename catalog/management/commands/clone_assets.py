@@ -7,7 +7,8 @@ from catalog.progress import progress_bar
 
 class Command(BaseCommand):
     help = (
-        "Copy accepted originals into storage (once each), dedupe them and publish them. "
+        "Copy accepted originals into storage (once each) and dedupe them; the classifiers "
+        "score the stored ones next and publish those under the hold threshold. "
         "Resumable: run it again after a crash and it continues where it stopped."
     )
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             report = clone_pending(limit=limit, progress=bar.update)
         self.stdout.write(
             self.style.SUCCESS(
-                f"clone: tried {report.seen}, published {report.accepted}, "
+                f"clone: tried {report.seen}, stored {report.accepted} (published once scored), "
                 f"duplicates {report.duplicates}, "
                 f"rejected {sum(report.rejected.values())}{_reasons(report.rejected)}, "
                 f"failed (will retry) {report.errors}"

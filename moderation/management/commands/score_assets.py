@@ -55,7 +55,8 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"score: scored {len(outcome.scored)}, held for review {len(outcome.held)} "
+                f"score: scored {len(outcome.scored)}, published {len(outcome.published)}, "
+                f"held for review {len(outcome.held)} "
                 f"(nudity at or above {settings.MODERATION_HOLD_NSFW:g}), "
                 f"image unreadable {len(outcome.unreadable)}, skipped {len(outcome.skipped)}"
             )
