@@ -12,11 +12,12 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, Case, F, Q, Value, When
-from django.db.models.functions import Cast
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
 from billing.errors import IdempotencyConflict, InsufficientFunds
 from billing.models import Account, AccountKind, LedgerTransaction, Posting
@@ -36,21 +37,47 @@ class UnbalancedTransaction(ValueError):
     """A programming error: postings must sum to zero and none may be zero."""
 
 
-def accounts_for(wanted: Iterable[tuple[str, int | None]]) -> dict[tuple[str, int | None], Account]:
-    """The accounts of these (kind, owner id) pairs, opened on first use, in two queries at
-    most (plus one to open missing ones). Not locked: `transaction_post` locks."""
+ACCOUNTS_SQL = """
+WITH people AS (
+    SELECT a.* FROM billing_account a
+    JOIN unnest(%s::text[], %s::bigint[]) AS wanted(kind, owner_id) USING (kind, owner_id)
+    ORDER BY a.id {lock}
+)
+SELECT * FROM people
+UNION ALL
+SELECT * FROM billing_account WHERE owner_id IS NULL AND kind = ANY(%s::text[])
+"""
+
+
+def accounts_for(
+    wanted: Iterable[tuple[str, int | None]], *, lock_people: bool = False
+) -> dict[tuple[str, int | None], Account]:
+    """The accounts of these (kind, owner id) pairs, opened on first use, in one query (plus
+    two to open missing ones). With `lock_people`, people's accounts are locked in primary-key
+    order as `accounts_lock` does, and can be passed to `transaction_post` as `locked`; the
+    platform's are only read (they are updated last, see above)."""
     wanted = set(wanted)
-    match = Q(pk__in=[])
-    for kind, owner_id in wanted:
-        match |= Q(kind=kind, owner_id=owner_id) if owner_id else Q(kind=kind, owner__isnull=True)
-    found = {(a.kind, a.owner_id): a for a in Account.objects.filter(match)}
+    people = [(kind, owner_id) for kind, owner_id in wanted if owner_id]
+    platform_kinds = [kind for kind, owner_id in wanted if not owner_id]
+    sql = ACCOUNTS_SQL.format(lock="FOR UPDATE OF a" if lock_people else "")
+    params = [[k for k, _ in people], [o for _, o in people], platform_kinds]
+
+    def read() -> dict[tuple[str, int | None], Account]:
+        if connection.vendor != "postgresql":  # the demo's SQLite: one writer at a time anyway
+            match = Q(pk__in=[])
+            for kind, owner_id in wanted:
+                match |= Q(kind=kind, owner_id=owner_id or None)
+            return {(a.kind, a.owner_id): a for a in Account.objects.filter(match)}
+        return {(a.kind, a.owner_id): a for a in Account.objects.raw(sql, params)}
+
+    found = read()
     if missing := wanted - found.keys():
         # ignore_conflicts: an account opened concurrently by another request is fine.
         Account.objects.bulk_create(
             [Account(kind=kind, owner_id=owner_id) for kind, owner_id in missing],
             ignore_conflicts=True,
         )
-        found = {(a.kind, a.owner_id): a for a in Account.objects.filter(match)}
+        found = read()
     return found
 
 
@@ -111,8 +138,11 @@ def transaction_post(
     lines: Iterable[Line],
     memo: str = "",
     reverses: LedgerTransaction | None = None,
+    locked: dict[int, Account] | None = None,
 ) -> LedgerTransaction:
     """Write one balanced transaction, or return the one already written under this key.
+    `locked`: people's accounts the caller already locked in this database transaction
+    (`accounts_for(..., lock_people=True)`), by primary key; they are not read again.
 
     Raises `IdempotencyConflict` when the key was used for other postings and
     `InsufficientFunds` when a wallet would go below zero."""
@@ -122,67 +152,126 @@ def transaction_post(
     deltas: dict[int, int] = defaultdict(int)
     for line in lines:
         deltas[line.account.pk] += line.amount_micros
-    try:
-        with transaction.atomic():
-            owned = {line.account.pk for line in lines if line.account.owner_id is not None}
+    owned = {line.account.pk for line in lines if line.account.owner_id is not None}
+    # Nothing is written until every check has passed, and a key written before is answered
+    # by ON CONFLICT rather than by catching an error: no savepoint is needed.
+    with in_transaction():
+        if locked is None:
             locked = accounts_lock(owned)
-            for account_id, account in locked.items():
-                delta = deltas[account_id]
-                if account.kind == AccountKind.WALLET and account.balance_micros + delta < 0:
-                    # Not refused yet if this key was already written: that is a retry.
-                    if found := _existing(idempotency_key, content_hash):
-                        return found
-                    raise InsufficientFunds(
-                        f"The wallet holds USD {usd(account.balance_micros)}; this needs "
-                        f"USD {usd(-delta)}. Top up at least "
-                        f"USD {usd(-delta - account.balance_micros)} more.",
-                        fields={"needed_micros": [str(-delta - account.balance_micros)]},
-                    )
-            # A key written before fails this insert and is answered below.
-            entry = LedgerTransaction.objects.create(
-                kind=kind,
-                idempotency_key=idempotency_key,
-                content_hash=content_hash,
-                memo=memo[:300],
-                reverses=reverses,
-            )
-            Posting.objects.bulk_create(
-                Posting(
-                    transaction=entry,
-                    account_id=line.account.pk,
-                    amount_micros=line.amount_micros,
-                    reference=line.reference,
-                )
-                for line in lines
-            )
+        elif not (owned <= locked.keys() and connection.in_atomic_block):
+            raise ValueError("every person's account must be locked, in this transaction")
+        locked = {pk: locked[pk] for pk in owned}
+        overdrawn = next(
+            (account for pk, account in locked.items()
+             if account.kind == AccountKind.WALLET and account.balance_micros + deltas[pk] < 0),
+            None,
+        )  # fmt: skip
+        entry = None
+        if overdrawn is None:
+            entry = _entry_insert(LedgerTransaction(
+                kind=kind, idempotency_key=idempotency_key, content_hash=content_hash,
+                memo=memo[:300], reverses=reverses, created_at=timezone.now(),
+            ), lines)  # fmt: skip
+        if entry is not None:
             _balances_update(deltas, owned)
             entry.balances_after = {
                 pk: account.balance_micros + deltas[pk] for pk, account in locked.items()
             }
             return entry
-    except IntegrityError:
-        # The key was written before (a retry), or concurrently and committed meanwhile.
-        if found := _existing(idempotency_key, content_hash):
-            return found
-        raise
+    # The key was written before (a retry, or a concurrent request that committed first):
+    # that transaction is the answer, even when the wallet could not pay for it again.
+    if found := _existing(idempotency_key, content_hash):
+        return found
+    if overdrawn is None:
+        raise LookupError(f"ledger transaction {idempotency_key!r} conflicted but is missing")
+    delta = deltas[overdrawn.pk]
+    raise InsufficientFunds(
+        f"The wallet holds USD {usd(overdrawn.balance_micros)}; this needs "
+        f"USD {usd(-delta)}. Top up at least "
+        f"USD {usd(-delta - overdrawn.balance_micros)} more.",
+        fields={"needed_micros": [str(-delta - overdrawn.balance_micros)]},
+    )
+
+
+def in_transaction():
+    """The caller's transaction, or a new one when there is none. Unlike a nested atomic
+    block it adds no savepoint (two statements per posting), and unlike
+    `atomic(savepoint=False)` a refusal raised inside leaves the caller's transaction usable:
+    the ledger refuses before it writes anything."""
+    return nullcontext() if connection.in_atomic_block else transaction.atomic()
+
+
+ENTRY_COLUMNS = ("kind", "idempotency_key", "content_hash", "memo", "reverses_id", "created_at")
+ENTRY_SQL = """
+WITH entry AS (
+    INSERT INTO billing_ledgertransaction
+        (kind, idempotency_key, content_hash, memo, reverses_id, created_at)
+    VALUES (%s, %s, %s, %s, %s, %s)
+    ON CONFLICT (idempotency_key) DO NOTHING RETURNING id
+), postings AS (
+    INSERT INTO billing_posting (transaction_id, account_id, amount_micros, reference)
+    SELECT entry.id, line.account_id, line.amount_micros, line.reference
+    FROM entry, unnest(%s::bigint[], %s::bigint[], %s::text[])
+        AS line(account_id, amount_micros, reference)
+)
+SELECT id FROM entry
+"""
+
+
+def _entry_insert(entry: LedgerTransaction, lines: list[Line]) -> LedgerTransaction | None:
+    """Insert the transaction row and its postings in one statement, unless the idempotency
+    key exists (then nothing is written and this returns None). Waits for a concurrent
+    insert of the same key to commit or roll back, as the unique index does."""
+    if connection.vendor != "postgresql":  # the demo's SQLite
+        if LedgerTransaction.objects.filter(idempotency_key=entry.idempotency_key).exists():
+            return None
+        entry.save()
+        Posting.objects.bulk_create(
+            Posting(transaction=entry, account_id=line.account.pk,
+                    amount_micros=line.amount_micros, reference=line.reference)
+            for line in lines
+        )  # fmt: skip
+        return entry
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ENTRY_SQL,
+            [getattr(entry, name) for name in ENTRY_COLUMNS]
+            + [[line.account.pk for line in lines], [line.amount_micros for line in lines],
+               [line.reference for line in lines]],
+        )  # fmt: skip
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    entry.pk = entry.id = row[0]
+    entry._state.adding, entry._state.db = False, "default"
+    return entry
 
 
 def _balances_update(deltas: dict[int, int], owned: set[int]) -> None:
     """People's accounts (already locked) in one statement; then the platform's, one at a
     time in pk order, each row locked only from here to the commit."""
     people = {pk: delta for pk, delta in deltas.items() if pk in owned and delta}
-    if people:
-        Account.objects.filter(pk__in=people).update(
-            balance_micros=F("balance_micros")
-            + Case(
-                *(When(pk=pk, then=Cast(Value(d), BigIntegerField())) for pk, d in people.items()),
-                default=Value(0),
-                output_field=BigIntegerField(),
+    if connection.vendor != "postgresql":  # the demo's SQLite
+        for pk in [*people, *sorted(set(deltas) - owned)]:
+            if deltas[pk]:
+                Account.objects.filter(pk=pk).update(
+                    balance_micros=F("balance_micros") + deltas[pk]
+                )
+        return
+    with connection.cursor() as cursor:
+        if people:
+            cursor.execute(
+                "UPDATE billing_account AS a SET balance_micros = a.balance_micros + d.delta "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, delta) WHERE a.id = d.id",
+                [list(people), list(people.values())],
             )
-        )
-    for pk in sorted(set(deltas) - owned):
-        if deltas[pk]:
-            Account.objects.filter(pk=pk).update(balance_micros=F("balance_micros") + deltas[pk])
+        for pk in sorted(set(deltas) - owned):
+            if deltas[pk]:
+                cursor.execute(
+                    "UPDATE billing_account SET balance_micros = balance_micros + %s::bigint "
+                    "WHERE id = %s",
+                    [deltas[pk], pk],
+                )
 
 
 def transaction_reverse(

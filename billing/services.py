@@ -12,6 +12,7 @@ from billing.errors import WalletFrozen
 from billing.ledger import (
     Line,
     accounts_for,
+    in_transaction,
     payable_of,
     platform,
     transaction_post,
@@ -81,23 +82,26 @@ def charge_downloads(
     fee_each = platform_fee_micros()
     if not items or (fee_each == 0 and not any(item.price_micros for item in items)):
         return None
-    accounts = accounts_for(
-        [(AccountKind.WALLET, buyer.pk), (AccountKind.PLATFORM_REVENUE, None)]
-        + [(AccountKind.PAYABLE, item.payee.pk) for item in items if item.price_micros]
-    )
-    wallet = accounts[(AccountKind.WALLET, buyer.pk)]
-    if wallet.frozen:
-        raise WalletFrozen(
-            "This wallet is frozen after a card refund or dispute; contact support to "
-            f"lift it. ({wallet.frozen_reason})"
+    with in_transaction():  # the locks must last until the postings
+        accounts = accounts_for(
+            [(AccountKind.WALLET, buyer.pk), (AccountKind.PLATFORM_REVENUE, None)]
+            + [(AccountKind.PAYABLE, item.payee.pk) for item in items if item.price_micros],
+            lock_people=True,  # transaction_post need not read them again
         )
-    count = len(items)
-    entry = transaction_post(
-        kind=TransactionKind.DOWNLOAD,
-        idempotency_key=idempotency_key,
-        lines=_charge_lines(wallet, accounts, items, fee_each),
-        memo=f"{count} paid download{'s' if count != 1 else ''}",
-    )
+        wallet = accounts[(AccountKind.WALLET, buyer.pk)]
+        if wallet.frozen:
+            raise WalletFrozen(
+                "This wallet is frozen after a card refund or dispute; contact support to "
+                f"lift it. ({wallet.frozen_reason})"
+            )
+        count = len(items)
+        entry = transaction_post(
+            kind=TransactionKind.DOWNLOAD,
+            idempotency_key=idempotency_key,
+            lines=_charge_lines(wallet, accounts, items, fee_each),
+            memo=f"{count} paid download{'s' if count != 1 else ''}",
+            locked={a.pk: a for a in accounts.values() if a.owner_id is not None},
+        )
     # Saves the caller a query; None when the key was written before (a replay).
     entry.wallet_micros = getattr(entry, "balances_after", {}).get(wallet.pk)
     return entry

@@ -102,29 +102,38 @@ EVENT_TYPES = ("bigint", "text", "text", "text", "jsonb", "timestamptz")
 def events_append(events: Iterable[ProvenanceEvent]) -> None:
     """Append events to the log. They are sealed later, by `events_seal`.
 
-    On PostgreSQL a large batch goes in as one INSERT over arrays: a bulk download appends
-    10,000 events, and building that statement row by row costs more than running it."""
+    On PostgreSQL events go in as one INSERT over arrays: a bulk download appends 10,000
+    events, and building that statement row by row costs more than running it (for a single
+    download, the ORM's statement building is a good part of its time too)."""
     events = list(events)
-    if connection.vendor != "postgresql" or len(events) < 100:
+    if not events:
+        return
+    if connection.vendor != "postgresql":
         ProvenanceEvent.objects.bulk_create(events)
         return
     now = timezone.now()
+    for event in events:
+        event.created_at = event.created_at or now
     values = [
         [e.asset_id for e in events],
         [e.kind for e in events],
         [e.reason for e in events],
         [e.actor for e in events],
         [json.dumps(e.data) for e in events],
-        [e.created_at or now for e in events],
+        [e.created_at for e in events],
     ]
     columns = ", ".join(EVENT_COLUMNS)
     arrays = ", ".join(f"%s::{kind}[]" for kind in EVENT_TYPES)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {ProvenanceEvent._meta.db_table} ({columns}) "  # noqa: S608 - constants
-            f"SELECT * FROM unnest({arrays})",
+            f"SELECT * FROM unnest({arrays}) RETURNING id",
             values,
         )
+        # Rows come back in the order unnest gave them, as bulk_create also relies on.
+        for event, (pk,) in zip(events, cursor.fetchall(), strict=True):
+            event.pk = event.id = pk
+            event._state.adding, event._state.db = False, "default"
 
 
 def events_seal(

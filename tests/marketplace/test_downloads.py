@@ -50,6 +50,9 @@ def test_a_base_set_download_is_free_counts_once_and_its_link_serves_the_file(ap
     assert (item["asset_id"], item["new"], item["license"]) == (asset.pk, True, "cc0-1.0")
     assert (item["price_usd"], item["fee_usd"], body["charged_usd"]) == ("0.000000",) * 3
     assert body["quota"]["used"] == 1 and body["quota"]["remaining"] == 999
+    quota_page = client.get("/api/v1/quota/").json()  # the same quota, as its own endpoint shows
+    assert body["quota"] == {k: v for k, v in quota_page.items() if k in body["quota"]}
+    assert set(body["quota"]) == {"plan", "used", "limit", "remaining", "resets_at"}
     assert item["url"].startswith("http://testserver/api/v1/files/")
     api_client.credentials()
     served = api_client.get(item["url"])
