@@ -248,30 +248,30 @@ def _entry_insert(entry: LedgerTransaction, lines: list[Line]) -> LedgerTransact
 
 
 def _balances_update(deltas: dict[int, int], owned: set[int]) -> None:
-    """People's accounts (already locked) in one statement; then the platform's, one at a
-    time in pk order, each row locked only from here to the commit."""
-    people = {pk: delta for pk, delta in deltas.items() if pk in owned and delta}
+    """People's accounts (already locked) in one statement, with the platform's account when
+    there is one: this statement is where its row is locked, until the commit. Several
+    platform accounts are updated one at a time in pk order, so two transactions never take
+    them in different orders."""
+    people = [pk for pk in deltas if pk in owned and deltas[pk]]
+    platform = sorted(pk for pk in deltas if pk not in owned and deltas[pk])
     if connection.vendor != "postgresql":  # the demo's SQLite
-        for pk in [*people, *sorted(set(deltas) - owned)]:
-            if deltas[pk]:
-                Account.objects.filter(pk=pk).update(
-                    balance_micros=F("balance_micros") + deltas[pk]
-                )
+        for pk in [*people, *platform]:
+            Account.objects.filter(pk=pk).update(balance_micros=F("balance_micros") + deltas[pk])
         return
+    together, alone = (people + platform, []) if len(platform) <= 1 else (people, platform)
     with connection.cursor() as cursor:
-        if people:
+        if together:
             cursor.execute(
                 "UPDATE billing_account AS a SET balance_micros = a.balance_micros + d.delta "
                 "FROM unnest(%s::bigint[], %s::bigint[]) AS d(id, delta) WHERE a.id = d.id",
-                [list(people), list(people.values())],
+                [together, [deltas[pk] for pk in together]],
             )
-        for pk in sorted(set(deltas) - owned):
-            if deltas[pk]:
-                cursor.execute(
-                    "UPDATE billing_account SET balance_micros = balance_micros + %s::bigint "
-                    "WHERE id = %s",
-                    [deltas[pk], pk],
-                )
+        for pk in alone:
+            cursor.execute(
+                "UPDATE billing_account SET balance_micros = balance_micros + %s::bigint "
+                "WHERE id = %s",
+                [deltas[pk], pk],
+            )
 
 
 def transaction_reverse(

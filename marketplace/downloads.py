@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from billing.quota import QuotaStatus, quota_consume, quota_lock
@@ -140,9 +141,14 @@ def downloads_grant(
             fields={"asset_ids": [f"{len(ids)} given."]},
         )
     usage, period = quota_lock(buyer)
-    assets = Asset.objects.only(*ASSET_FIELDS).in_bulk(ids)
-    earlier = DownloadGrant.objects.filter(buyer=buyer, asset_id__in=ids).select_related("terms")
-    existing = {g.asset_id: g for g in earlier}
+    # Whether each asset was granted before comes with it; the earlier grants themselves are
+    # read only when there are some (re-downloads).
+    earlier = DownloadGrant.objects.filter(buyer=buyer, asset_id=OuterRef("pk"))
+    assets = Asset.objects.only(*ASSET_FIELDS).annotate(granted=Exists(earlier)).in_bulk(ids)
+    existing = {}
+    if any(asset.granted for asset in assets.values()):
+        grants = DownloadGrant.objects.filter(buyer=buyer, asset_id__in=ids)
+        existing = {g.asset_id: g for g in grants.select_related("terms")}
     refused = {i: reason for i in ids if (reason := _reason(assets.get(i), granted=i in existing))}
     new_opt_in = [
         i for i in ids if i not in refused and i not in existing
