@@ -1,7 +1,9 @@
 """Cloning throughput: serve generated JPEGs from a local HTTP server (another process) and
 clone them through the real pipeline (download, header checks, decode, hashes, thumbnail,
-storage, dedupe, publish on PostgreSQL). Baseline in the same run: bare downloads of the
-same files with the same HTTP client and concurrency.
+storage, dedupe on PostgreSQL). The classifiers' tasks that cloning queues go to a Redis
+queue, as they would to other workers, and are dropped at the end: scoring has its own
+benchmark (classify.py). Baseline in the same run: bare downloads of the same files with
+the same HTTP client and concurrency.
 
     .venv/bin/python benchmarks/clone.py [--images 2000] [--size 640x480]
 
@@ -85,6 +87,7 @@ def main() -> None:
     os.environ["MEDIA_ROOT"] = str(work / "media")
     os.environ["CLONE_RATE_PER_HOST"] = "0"  # one local host: the politeness limit is not measured
     os.environ.setdefault("CLONE_CONCURRENCY", "16")
+    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")  # nobody consumes
     files = work / "files"
     files.mkdir()
     started = time.perf_counter()
@@ -133,6 +136,9 @@ def main() -> None:
         stored = Asset.objects.filter(status=AssetStatus.CANDIDATE, clone_state="done").count()
         duplicates = sum(r[0] for r in reports)
         errors = sum(r[1] for r in reports)
+        from marketplace.celery import app
+
+        app.control.purge()  # the scoring tasks cloning queued
 
     server.terminate()
     print(f"bare download (baseline): {args.images / bare:8.0f} images/s")
