@@ -47,6 +47,18 @@ class DecodedImage:
         return EXTENSION_BY_MIME[self.mime_type]
 
 
+ORIENTATION = 0x0112  # EXIF tag: how the stored pixels must be turned to stand upright
+TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 def phash_bands(perceptual_hash: str) -> tuple[int, int, int, int]:
     """The 64-bit hash as four 16-bit integers (see Asset.phash_band0)."""
     value = int(perceptual_hash, 16)
@@ -74,11 +86,15 @@ def decode_image(
                 )
             probe.verify()
         with Image.open(io.BytesIO(data), formats=formats) as image:
+            orientation = image.getexif().get(ORIENTATION)
             # JPEGs decode at a reduced scale (all data is still read, so truncation shows).
             image.draft("RGB", (thumbnail_size, thumbnail_size))
             image.load()
             small = _reduced(image, thumbnail_size)
-            thumbnail = _jpeg(small)
+            # The thumbnail is shown upright, as a camera's orientation tag asks; the hash
+            # and the dimensions describe the stored pixels, as they always have.
+            thumbnail = _jpeg(small.transpose(TRANSPOSE[orientation])
+                              if orientation in TRANSPOSE else small)  # fmt: skip
             # phash looks at 32x32 grey pixels: reduced here with a box filter, much cheaper
             # than imagehash's own Lanczos pass over the image, and as stable.
             grey = small.convert("L").resize((32, 32), Image.Resampling.BOX)

@@ -12,7 +12,6 @@ block with nothing else). Never GPS, EXIF, XMP, IPTC, comments or text chunks.
 
 The catalog knows nothing of owners or works: the marketplace passes plain values."""
 
-import dataclasses
 import hashlib
 import io
 import re
@@ -33,7 +32,14 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from catalog.cloning import storage_key
-from catalog.images import DecodedImage, ImageRejected, decode_image, hamming, phash_bands
+from catalog.images import (
+    ORIENTATION,
+    DecodedImage,
+    ImageRejected,
+    decode_image,
+    hamming,
+    phash_bands,
+)
 from catalog.locks import CLONE_SETTLE, advisory_xact_lock
 from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, CloneState, License
 from catalog.search_documents import parse_year, search_documents_refresh
@@ -53,7 +59,6 @@ FORMAT_BY_EXTENSION = {
     "tif": "TIFF",
     "tiff": "TIFF",
 }
-ORIENTATION = 0x0112
 GPS_IFD = 0x8825
 MAX_TAGS, MAX_TAG_LENGTH = 20, 50
 MAX_CREATION_DATE_LENGTH = 100
@@ -190,8 +195,6 @@ def upload_verify(data: bytes, *, filename: str, max_pixels: int) -> VerifiedIma
     image = decode_image(
         cleaned, max_pixels=max_pixels, thumbnail_size=settings.THUMBNAIL_SIZE, formats=(fmt,)
     )
-    if orientation and orientation != 1:
-        image = dataclasses.replace(image, thumbnail=_oriented(image.thumbnail, orientation))
     content = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by VerifiedImage.close
     content.write(cleaned)
     content.seek(0)
@@ -513,27 +516,6 @@ def _clean_tiff(data: bytes, orientation: int | None, removed: set[str]) -> byte
 
 
 _CLEANERS = {"JPEG": _clean_jpeg, "PNG": _clean_png, "WEBP": _clean_webp, "TIFF": _clean_tiff}
-
-_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-
-
-def _oriented(thumbnail: bytes, orientation: int) -> bytes:
-    """The thumbnail turned the way the EXIF orientation says, still without metadata."""
-    if orientation not in _TRANSPOSE:
-        return thumbnail
-    with Image.open(io.BytesIO(thumbnail)) as image:
-        turned = image.transpose(_TRANSPOSE[orientation])
-    out = io.BytesIO()
-    turned.save(out, "JPEG", quality=85)
-    return out.getvalue()
 
 
 def _sha256(data: bytes) -> str:

@@ -376,3 +376,19 @@ def test_an_upload_waiting_for_its_offer_is_not_the_canonical_copy(local_server)
     clone()
     base.refresh_from_db()
     assert (base.status, base.clone_state, base.canonical_id) == (*STORED, None)
+
+
+def test_a_camera_rotated_original_gets_an_upright_thumbnail_and_is_stored_as_it_came(
+    local_server,
+):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera was turned: show the stored pixels rotated 90° clockwise
+    data = encode(picture(31, size=(640, 480)), "JPEG", exif=exif.tobytes())
+    asset = candidate_asset(local_server.add("/turned.jpg", body=data))
+    clone()
+    asset.refresh_from_db()
+    assert (asset.width, asset.height) == (640, 480)  # the file's own pixels
+    assert default_storage.open(asset.original_key).read() == data
+    with Image.open(default_storage.open(asset.thumbnail_key)) as thumb:
+        assert thumb.size == (288, 384)  # upright
+        assert not thumb.getexif()
