@@ -8,6 +8,14 @@ def clear_expired_sessions() -> None:
     call_command("clearsessions")
 
 
+@shared_task(name="marketplace.clear_direct_uploads")
+def clear_direct_uploads() -> int:
+    """Hourly: delete direct uploads never confirmed, and their files, a day after expiry."""
+    from marketplace.uploads import direct_uploads_clear
+
+    return direct_uploads_clear()
+
+
 @shared_task(name="marketplace.build_manifest", autoretry_for=(OSError,), retry_backoff=True,
              max_retries=3)  # fmt: skip
 def build_manifest(manifest_id: int) -> int:

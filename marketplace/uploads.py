@@ -421,6 +421,26 @@ def direct_upload_confirm(*, owner, upload_id, text: WorkText) -> Work:
     return work
 
 
+# A rights holder told "expired" can still be told so, rather than "not found", for a day.
+ABANDONED_AFTER = timedelta(days=1)
+
+
+def direct_uploads_clear(*, now=None) -> int:
+    """Delete the files posted for direct uploads that were never confirmed, and the uploads,
+    a day after their forms expired: nobody can confirm them any more. Returns how many."""
+    stale = DirectUpload.objects.filter(
+        confirmed_at__isnull=True, expires_at__lt=(now or timezone.now()) - ABANDONED_AFTER
+    )
+    storage = storages["default"]
+    cleared = 0
+    for upload in stale.only("pk", "key").iterator():
+        if isinstance(storage, S3Storage):  # nothing was posted when storage is local
+            storage.delete(upload.key)  # S3 answers a missing key (never posted) with success
+        upload.delete()
+        cleared += 1
+    return cleared
+
+
 def _incoming(storage: S3Storage, upload: DirectUpload):
     client, key = storage.connection.meta.client, _s3_key(storage, upload.key)
     try:

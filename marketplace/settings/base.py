@@ -131,6 +131,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "clear-abandoned-direct-uploads": {
+        "task": "marketplace.clear_direct_uploads",
+        "schedule": crontab(minute=41),  # hourly
+    },
     "release-embargoed-assets": {
         "task": "catalog.release_embargoed",
         "schedule": crontab(minute=5),  # hourly

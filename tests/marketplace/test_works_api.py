@@ -381,3 +381,34 @@ def test_the_schema_documents_the_works_endpoints(client):
     assert list(create["requestBody"]["content"]) == ["multipart/form-data"]
     assert "all or nothing" in create["description"]
     assert {"400", "409", "413"} <= set(create["responses"])
+
+
+def test_uploads_never_confirmed_are_cleared_a_day_after_they_expire(
+    api_client, ada, s3, django_capture_on_commit_callbacks
+):
+    from marketplace.tasks import clear_direct_uploads
+
+    endpoint, bucket = s3
+    forms = {}
+    for name, seed in (("posted", 55), ("never-posted", 56), ("recent", 57), ("confirmed", 58)):
+        data = jpeg(seed)
+        forms[name] = start(api_client, data, name=f"{name}.jpg").json()
+        if name != "never-posted":
+            post_form(forms[name], data, name=f"{name}.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert confirm(api_client, forms["confirmed"]["id"]).status_code == 201
+    DirectUpload.objects.exclude(pk=forms["recent"]["id"]).update(
+        expires_at=timezone.now() - timedelta(days=1, minutes=1)
+    )
+    DirectUpload.objects.filter(pk=forms["recent"]["id"]).update(
+        expires_at=timezone.now() - timedelta(hours=2)  # expired, not yet abandoned
+    )
+
+    assert clear_direct_uploads.delay().get() == 2
+    left = set(DirectUpload.objects.values_list("pk", flat=True))
+    assert {str(pk) for pk in left} == {forms["recent"]["id"], forms["confirmed"]["id"]}
+    incoming = [key for key in bucket_keys(endpoint, bucket) if key.startswith("incoming/")]
+    assert incoming == [f"incoming/{forms['recent']['id']}"]
+    late = confirm(api_client, forms["recent"]["id"])
+    assert late.json()["error"]["code"] == "upload_expired"  # still told why, for a day
+    assert Work.objects.count() == 1
