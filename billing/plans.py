@@ -58,8 +58,12 @@ def _calendar_month(now: datetime) -> tuple[datetime, datetime]:
 def plan_for(buyer, *, now: datetime | None = None) -> PlanPeriod:
     """Curation while Stripe says the subscription is active and its period runs; otherwise
     Free, counted per calendar month (UTC)."""
-    now = now or timezone.now()
     subscription = Subscription.objects.filter(buyer=buyer).first()
+    return plan_period(subscription, now=now or timezone.now())
+
+
+def plan_period(subscription: Subscription | None, *, now: datetime) -> PlanPeriod:
+    """`plan_for`, for a subscription the caller has read (None: the buyer has none)."""
     if (
         subscription
         and subscription.status in ACTIVE_STATUSES

@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from billing.models import QuotaUsage
-from billing.plans import PlanPeriod, plan_for
+from billing.plans import PlanPeriod, plan_for, plan_period
 from marketplace.errors import DomainError
 
 
@@ -41,7 +43,27 @@ def quota_status(buyer, *, now: datetime | None = None) -> QuotaStatus:
 
 def quota_lock(buyer, *, now: datetime | None = None) -> tuple[QuotaUsage, PlanPeriod]:
     """Lock the buyer's usage row for the current period. Every download of a buyer takes
-    this lock first, so their downloads are decided one after another."""
+    this lock first, so their downloads are decided one after another.
+
+    One statement in the usual case: the buyer's latest usage row is locked and read with
+    the subscription that says which period is current; only the first download of a
+    period looks further."""
+    now = now or timezone.now()
+    latest = (
+        QuotaUsage.objects.select_for_update(of=("self",))
+        .select_related("buyer__subscription")
+        .filter(buyer=buyer)
+        .order_by("-period_start")
+        .first()
+    )
+    if latest is not None:
+        try:
+            subscription = latest.buyer.subscription
+        except ObjectDoesNotExist:
+            subscription = None
+        period = plan_period(subscription, now=now)
+        if latest.period_start == period.period_start:
+            return latest, period
     period = plan_for(buyer, now=now)
     lookup = {"buyer": buyer, "period_start": period.period_start}
     usage = QuotaUsage.objects.select_for_update().filter(**lookup).first()
