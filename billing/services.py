@@ -13,7 +13,6 @@ from billing.ledger import (
     Line,
     accounts_for,
     in_transaction,
-    payable_of,
     platform,
     transaction_post,
     wallet_of,
@@ -24,11 +23,11 @@ from billing.money import usd
 
 @dataclass(frozen=True)
 class ChargeItem:
-    """One paid download: `reference` names it (e.g. `grant:42`), `payee` is the rights
-    holder credited `price_micros`; the platform fee comes on top."""
+    """One paid download: `reference` names it (e.g. `grant:42`), `payee_id` is the rights
+    holder (user id) credited `price_micros`; the platform fee comes on top."""
 
     reference: str
-    payee: object
+    payee_id: int
     price_micros: int
 
 
@@ -59,7 +58,7 @@ def _charge_lines(wallet, accounts, items: list[ChargeItem], fee_each: int) -> l
     total = sum(item.price_micros for item in items) + fee_each * len(items)
     lines = [Line(wallet, -total)]
     lines += [
-        Line(accounts[(AccountKind.PAYABLE, item.payee.pk)], item.price_micros, item.reference)
+        Line(accounts[(AccountKind.PAYABLE, item.payee_id)], item.price_micros, item.reference)
         for item in items
         if item.price_micros
     ]
@@ -85,7 +84,7 @@ def charge_downloads(
     with in_transaction():  # the locks must last until the postings
         accounts = accounts_for(
             [(AccountKind.WALLET, buyer.pk), (AccountKind.PLATFORM_REVENUE, None)]
-            + [(AccountKind.PAYABLE, item.payee.pk) for item in items if item.price_micros],
+            + [(AccountKind.PAYABLE, item.payee_id) for item in items if item.price_micros],
             lock_people=True,  # transaction_post need not read them again
         )
         wallet = accounts[(AccountKind.WALLET, buyer.pk)]
@@ -115,7 +114,8 @@ def refund_grant(
     the wallet. `fee_micros` is the fee recorded when it was bought."""
     lines = [Line(wallet_of(buyer), item.price_micros + fee_micros, item.reference)]
     if item.price_micros:
-        lines.append(Line(payable_of(item.payee), -item.price_micros, item.reference))
+        key = (AccountKind.PAYABLE, item.payee_id)
+        lines.append(Line(accounts_for([key])[key], -item.price_micros, item.reference))
     if fee_micros:
         lines.append(Line(platform(AccountKind.PLATFORM_REVENUE), -fee_micros, item.reference))
     return transaction_post(

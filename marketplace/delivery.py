@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from catalog.images import EXTENSION_BY_MIME
-from catalog.models import Asset, AssetStatus
+from catalog.models import AssetStatus
 from marketplace.errors import DomainError
 from marketplace.models import DownloadGrant
 
@@ -60,14 +60,14 @@ def _grant_signature(grant_id: int, expires: int) -> str:
     return salted_hmac(SALT, f"{grant_id}.{expires}", algorithm="sha256").hexdigest()[:32]
 
 
-def download_link(*, grant_id: int, asset: Asset, seconds: int | None = None) -> Link:
-    """A link to a granted asset's file. Locally it names only the grant and its expiry,
-    signed (one HMAC: cheap enough for 10,000 links in one response); the file is looked up
-    from the grant when served."""
+def download_link(*, grant_id: int, original_key: str, seconds: int | None = None) -> Link:
+    """A link to a granted asset's file (stored under `original_key`). Locally it names only
+    the grant and its expiry, signed (one HMAC: cheap enough for 10,000 links in one
+    response); the file is looked up from the grant when served."""
     seconds = seconds or settings.DOWNLOAD_URL_SECONDS
     expires_at = timezone.now() + timedelta(seconds=seconds)
     if _on_s3():
-        return Link(default_storage.url(asset.original_key, expire=seconds), expires_at)
+        return Link(default_storage.url(original_key, expire=seconds), expires_at)
     expires = int(expires_at.timestamp())
     token = f"g{grant_id}.{expires}.{_grant_signature(grant_id, expires)}"
     return Link(_files_prefix() + token + "/", expires_at)

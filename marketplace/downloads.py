@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 
 from billing.quota import QuotaStatus, quota_consume, quota_lock
@@ -19,7 +19,7 @@ from billing.services import ChargeItem, charge_downloads, platform_fee_micros
 from catalog.models import Asset, AssetStatus, License
 from marketplace.delivery import SERVABLE, Link, download_link
 from marketplace.errors import DomainError
-from marketplace.models import DownloadGrant, Offer, Purpose
+from marketplace.models import DownloadGrant, Purpose
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
 
@@ -36,6 +36,7 @@ class Delivered:
     grant: DownloadGrant
     new: bool
     link: Link
+    terms_version: str  # of the grant's license terms; "" for the base set
 
 
 @dataclass
@@ -47,7 +48,55 @@ class DownloadResult:
     wallet_micros: int = 0
 
 
-def _reason(asset: Asset | None, *, granted: bool) -> str:
+@dataclass(frozen=True)
+class CurrentOffer:
+    """What licensing reads of a work's current offer."""
+
+    offer_id: int
+    price_micros: int
+    allow_research: bool
+    allow_commercial: bool
+    terms_id: int
+    terms_version: str
+    owner_id: int
+
+    def allows(self, purpose: str) -> bool:
+        return self.allow_commercial if purpose == Purpose.COMMERCIAL else self.allow_research
+
+
+@dataclass(frozen=True)
+class Licensable:
+    """What licensing reads of a requested asset: its state and file, whether this buyer was
+    granted it before, and its work's current offer (None: base set, or not offered now)."""
+
+    id: int
+    status: str
+    license: str
+    original_key: str
+    mime_type: str
+    granted: bool
+    offer: CurrentOffer | None
+
+
+def _licensables(buyer, asset_ids: list[int]) -> dict[int, Licensable]:
+    """The requested assets with their earlier grant and current offer, in one query."""
+    current = FilteredRelation("work__offers", condition=Q(work__offers__ended_at__isnull=True))
+    earlier = DownloadGrant.objects.filter(buyer=buyer, asset_id=OuterRef("pk"))
+    rows = (
+        Asset.objects.filter(pk__in=asset_ids)
+        .annotate(current=current, granted=Exists(earlier))
+        .values_list("pk", "status", "license", "original_key", "mime_type", "granted",
+                     "current__id", "current__price_micros", "current__allow_research",
+                     "current__allow_commercial", "current__terms_id",
+                     "current__terms__version", "work__owner_id")
+    )  # fmt: skip
+    return {
+        row[0]: Licensable(*row[:6], offer=CurrentOffer(*row[6:]) if row[6] else None)
+        for row in rows
+    }
+
+
+def _reason(asset: Licensable | None, *, granted: bool) -> str:
     """Why this asset cannot be downloaded now, or "" if it can."""
     if asset is None:
         return "not_found"
@@ -66,21 +115,6 @@ def _reason(asset: Asset | None, *, granted: bool) -> str:
     return ""
 
 
-def _offers_by_asset(asset_ids: list[int]) -> dict[int, Offer]:
-    offers = (
-        Offer.objects.filter(work__asset_id__in=asset_ids, ended_at__isnull=True)
-        .select_related("work__owner", "terms")
-        # Only what licensing reads: not the terms' full text, nor the owner's account.
-        .only("price_micros", "allow_research", "allow_commercial", "work__asset_id",
-              "work__owner__id", "terms__version")
-    )  # fmt: skip
-    return {o.work.asset_id: o for o in offers}
-
-
-def _allows(offer: Offer, purpose: str) -> bool:
-    return offer.allow_commercial if purpose == Purpose.COMMERCIAL else offer.allow_research
-
-
 def _refusal_message(refused: dict[int, str]) -> str:
     counts = Counter(refused.values())
     parts = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(counts.items()))
@@ -90,8 +124,6 @@ def _refusal_message(refused: dict[int, str]) -> str:
     )
 
 
-# What licensing reads of an asset (not its search document or texts).
-ASSET_FIELDS = ("id", "status", "license", "original_key", "mime_type")
 GRANT_COLUMNS = ("buyer_id", "asset_id", "offer_id", "terms_id", "license", "price_micros",
                  "fee_micros", "purpose", "purpose_note", "charge_key", "created_at")  # fmt: skip
 GRANT_TYPES = ("bigint", "bigint", "bigint", "bigint", "text", "bigint", "bigint", "text", "text",
@@ -141,12 +173,9 @@ def downloads_grant(
             fields={"asset_ids": [f"{len(ids)} given."]},
         )
     usage, period = quota_lock(buyer)
-    # Whether each asset was granted before comes with it; the earlier grants themselves are
-    # read only when there are some (re-downloads).
-    earlier = DownloadGrant.objects.filter(buyer=buyer, asset_id=OuterRef("pk"))
-    assets = Asset.objects.only(*ASSET_FIELDS).annotate(granted=Exists(earlier)).in_bulk(ids)
+    assets = _licensables(buyer, ids)
     existing = {}
-    if any(asset.granted for asset in assets.values()):
+    if any(asset.granted for asset in assets.values()):  # re-downloads: their earlier grants
         grants = DownloadGrant.objects.filter(buyer=buyer, asset_id__in=ids)
         existing = {g.asset_id: g for g in grants.select_related("terms")}
     refused = {i: reason for i in ids if (reason := _reason(assets.get(i), granted=i in existing))}
@@ -154,14 +183,11 @@ def downloads_grant(
         i for i in ids if i not in refused and i not in existing
         and assets[i].license == License.OPT_IN
     ]  # fmt: skip
-    offers = _offers_by_asset(new_opt_in)
+    offers = {i: assets[i].offer for i in new_opt_in if assets[i].offer}
     for i in new_opt_in:
-        offer = offers.get(i)
-        if offer is None:
+        if i not in offers:
             refused[i] = "withdrawn"
-        elif not (
-            offer.allow_commercial if purpose == Purpose.COMMERCIAL else offer.allow_research
-        ):
+        elif not offers[i].allows(purpose):
             refused[i] = "use_not_allowed"
     if refused and not skip_unavailable:
         raise DownloadRefused(
@@ -181,8 +207,8 @@ def downloads_grant(
             DownloadGrant(
                 buyer=buyer,
                 asset_id=i,
-                offer=offers.get(i),
-                terms=offers[i].terms if i in offers else None,
+                offer_id=offers[i].offer_id if i in offers else None,
+                terms_id=offers[i].terms_id if i in offers else None,
                 license=assets[i].license,
                 price_micros=offers[i].price_micros if i in offers else 0,
                 fee_micros=fee if i in offers else 0,
@@ -195,6 +221,8 @@ def downloads_grant(
         ]
     )
     by_asset = {**existing, **{g.asset_id: g for g in grants}}
+    terms = {i: offers[i].terms_version if i in offers else "" for i in new_ids}
+    terms.update((i, g.terms.version if g.terms_id else "") for i, g in existing.items())
     events_append(
         ProvenanceEvent(
             asset_id=i,
@@ -206,7 +234,7 @@ def downloads_grant(
                 "purpose": purpose,
                 "price_micros": by_asset[i].price_micros if i not in existing else 0,
                 "fee_micros": by_asset[i].fee_micros if i not in existing else 0,
-                "terms": by_asset[i].terms.version if by_asset[i].terms else "",
+                "terms": terms[i],
             },
         )
         for i in wanted
@@ -216,13 +244,14 @@ def downloads_grant(
     paid = [g for g in grants if g.offer_id]
     charge = charge_downloads(
         buyer=buyer,
-        items=[ChargeItem(f"asset:{g.asset_id}", offers[g.asset_id].work.owner, g.price_micros)
+        items=[ChargeItem(f"asset:{g.asset_id}", offers[g.asset_id].owner_id, g.price_micros)
                for g in paid],
         idempotency_key=charge_key,
     )  # fmt: skip
     delivered = [
         Delivered(by_asset[i], i not in existing,
-                  download_link(grant_id=by_asset[i].pk, asset=assets[i]))
+                  download_link(grant_id=by_asset[i].pk, original_key=assets[i].original_key),
+                  terms[i])
         for i in wanted
     ]  # fmt: skip
     charged = sum(g.price_micros + g.fee_micros for g in grants)

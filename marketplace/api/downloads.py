@@ -103,7 +103,7 @@ def _result_body(result, request) -> dict:
                 "grant_id": grant.pk,
                 "new": item.new,
                 "license": grant.license,
-                "terms_version": grant.terms.version if grant.terms_id else "",
+                "terms_version": item.terms_version,
                 "price_usd": dollars(grant.price_micros),
                 "fee_usd": dollars(grant.fee_micros),
                 "url": absolute + link.url if link.url.startswith("/") else link.url,

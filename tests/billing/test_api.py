@@ -152,10 +152,10 @@ def test_statements_show_each_side_only_their_own_money(
     other_buyer = make_user("other", role=Role.BUYER)
     fund(buyer, 1_000_000)
     fund(other_buyer, 1_000_000, key="other")
-    charge_downloads(buyer=buyer, items=[ChargeItem("asset:7", artist, 250_000)],
+    charge_downloads(buyer=buyer, items=[ChargeItem("asset:7", artist.pk, 250_000)],
                      idempotency_key="k1")  # fmt: skip
-    charge_downloads(buyer=buyer, items=[ChargeItem("asset:7", artist, 250_000),
-                                         ChargeItem("asset:8", artist, 100_000)],
+    charge_downloads(buyer=buyer, items=[ChargeItem("asset:7", artist.pk, 250_000),
+                                         ChargeItem("asset:8", artist.pk, 100_000)],
                      idempotency_key="k2")  # fmt: skip
     lines = as_user(api_client, buyer).get("/api/v1/billing/statement/").json()["results"]
     assert [line["amount_usd"] for line in lines] == ["-0.352000", "-0.251000", "1.000000"]

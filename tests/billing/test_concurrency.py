@@ -22,7 +22,7 @@ def test_fifty_concurrent_charges_succeed_exactly_as_far_as_the_wallet_covers(ma
 
     def buy(i):
         # Several artists per charge, so each transaction locks several accounts.
-        item = ChargeItem(f"asset:{i}", artists[i % 3], price)
+        item = ChargeItem(f"asset:{i}", artists[i % 3].pk, price)
         return charge_downloads(buyer=buyer, items=[item], idempotency_key=f"race-{i}")
 
     results = in_threads(50, buy)
@@ -42,7 +42,7 @@ def test_fifty_concurrent_charges_succeed_exactly_as_far_as_the_wallet_covers(ma
 def test_the_same_charge_sent_concurrently_is_written_once(make_user):
     buyer, artist = make_user("twice"), make_user("paid", role=Role.RIGHTS_HOLDER)
     fund(buyer, 1_000_000)
-    item = ChargeItem("asset:1", artist, 10_000)
+    item = ChargeItem("asset:1", artist.pk, 10_000)
 
     results = in_threads(
         8, lambda i: charge_downloads(buyer=buyer, items=[item], idempotency_key="one-click")

@@ -35,10 +35,10 @@ def ledger_sum() -> int:
 
 def test_a_paid_download_credits_the_artist_the_price_and_the_platform_the_fee(buyer, artist):
     fund(buyer, 5_000_000)
-    quote = quote_download(buyer=buyer, items=[ChargeItem("asset:1", artist, 250_000)])
+    quote = quote_download(buyer=buyer, items=[ChargeItem("asset:1", artist.pk, 250_000)])
     assert (quote.price_micros, quote.fee_micros, quote.total_micros) == (250_000, 1000, 251_000)
     charge_downloads(
-        buyer=buyer, items=[ChargeItem("asset:1", artist, 250_000)], idempotency_key="dl-1"
+        buyer=buyer, items=[ChargeItem("asset:1", artist.pk, 250_000)], idempotency_key="dl-1"
     )
     assert wallet_of(buyer).balance_micros == 5_000_000 - 251_000
     assert payable_of(artist).balance_micros == 250_000
@@ -48,14 +48,14 @@ def test_a_paid_download_credits_the_artist_the_price_and_the_platform_the_fee(b
 
 def test_a_free_opt_in_work_still_costs_the_platform_fee(buyer, artist):
     fund(buyer, 10_000)
-    charge_downloads(buyer=buyer, items=[ChargeItem("asset:2", artist, 0)], idempotency_key="k")
+    charge_downloads(buyer=buyer, items=[ChargeItem("asset:2", artist.pk, 0)], idempotency_key="k")
     assert wallet_of(buyer).balance_micros == 9_000
     assert payable_of(artist).balance_micros == 0
 
 
 def test_a_wallet_that_cannot_cover_the_charge_is_refused_with_the_amount_needed(buyer, artist):
     fund(buyer, 100_000)
-    items = [ChargeItem("asset:1", artist, 150_000)]
+    items = [ChargeItem("asset:1", artist.pk, 150_000)]
     with pytest.raises(InsufficientFunds) as refused:
         charge_downloads(buyer=buyer, items=items, idempotency_key="too-much")
     assert refused.value.fields["needed_micros"] == ["51000"]
@@ -68,21 +68,21 @@ def test_the_same_key_returns_the_original_and_a_different_charge_under_it_is_re
     buyer, artist
 ):
     fund(buyer, 1_000_000)
-    items = [ChargeItem("asset:1", artist, 10_000)]
+    items = [ChargeItem("asset:1", artist.pk, 10_000)]
     first = charge_downloads(buyer=buyer, items=items, idempotency_key="same")
     again = charge_downloads(buyer=buyer, items=items, idempotency_key="same")
     assert again.pk == first.pk
     assert wallet_of(buyer).balance_micros == 1_000_000 - 11_000
     with pytest.raises(IdempotencyConflict):
         charge_downloads(
-            buyer=buyer, items=[ChargeItem("asset:1", artist, 20_000)], idempotency_key="same"
+            buyer=buyer, items=[ChargeItem("asset:1", artist.pk, 20_000)], idempotency_key="same"
         )
     assert wallet_of(buyer).balance_micros == 1_000_000 - 11_000
 
 
 def test_refunding_a_grant_reverses_exactly_what_it_cost(buyer, artist):
     fund(buyer, 1_000_000)
-    item = ChargeItem("asset:9", artist, 40_000)
+    item = ChargeItem("asset:9", artist.pk, 40_000)
     charge_downloads(buyer=buyer, items=[item], idempotency_key="buy")
     refund_grant(buyer=buyer, item=item, fee_micros=1000, idempotency_key="refund", reason="dup")
     refund_grant(buyer=buyer, item=item, fee_micros=1000, idempotency_key="refund", reason="dup")
@@ -95,7 +95,7 @@ def test_a_frozen_wallet_cannot_pay(buyer, artist):
     fund(buyer, 1_000_000)
     Account.objects.filter(pk=wallet_of(buyer).pk).update(frozen=True, frozen_reason="dispute")
     with pytest.raises(WalletFrozen):
-        charge_downloads(buyer=buyer, items=[ChargeItem("a", artist, 1)], idempotency_key="f")
+        charge_downloads(buyer=buyer, items=[ChargeItem("a", artist.pk, 1)], idempotency_key="f")
 
 
 def test_unbalanced_or_zero_postings_are_refused_before_writing(buyer):
@@ -169,7 +169,7 @@ def test_any_sequence_of_operations_keeps_the_ledger_exact(buyer, artist, operat
         if operation == "top_up" and amount:
             fund(buyer, amount, key=key)
         elif operation == "charge":
-            item = ChargeItem(f"asset:{step}", artist, amount)
+            item = ChargeItem(f"asset:{step}", artist.pk, amount)
             try:
                 charge_downloads(buyer=buyer, items=[item], idempotency_key=key)
                 bought.append(item)

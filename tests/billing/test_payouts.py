@@ -27,7 +27,7 @@ def onboarded(artist):
 def earn(buyer, artist, micros: int, *, key: str) -> None:
     """A paid download earning `micros` now."""
     fund(buyer, micros + 1000, key=f"fund-{key}")
-    charge_downloads(buyer=buyer, items=[ChargeItem(f"asset:{key}", artist, micros)],
+    charge_downloads(buyer=buyer, items=[ChargeItem(f"asset:{key}", artist.pk, micros)],
                      idempotency_key=f"earn-{key}")  # fmt: skip
 
 

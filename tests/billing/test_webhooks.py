@@ -126,7 +126,7 @@ def test_a_refund_beyond_what_is_left_empties_and_freezes_the_wallet(
 
     top_up, _ = top_up_start(buyer=buyer, amount_micros=25_000_000)
     deliver(event("checkout.session.completed", paid_session(top_up)))
-    charge_downloads(buyer=buyer, items=[ChargeItem("asset:1", artist, 19_999_000)],
+    charge_downloads(buyer=buyer, items=[ChargeItem("asset:1", artist.pk, 19_999_000)],
                      idempotency_key="spend")  # fmt: skip
     deliver(event("charge.dispute.created",
                   stripe_object("dispute", payment_intent="pi_1", amount=2500)))  # fmt: skip
