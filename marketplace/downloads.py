@@ -73,7 +73,6 @@ class Licensable:
     status: str
     license: str
     original_key: str
-    mime_type: str
     granted: bool
     offer: CurrentOffer | None
 
@@ -85,13 +84,13 @@ def _licensables(buyer, asset_ids: list[int]) -> dict[int, Licensable]:
     rows = (
         Asset.objects.filter(pk__in=asset_ids)
         .annotate(current=current, granted=Exists(earlier))
-        .values_list("pk", "status", "license", "original_key", "mime_type", "granted",
+        .values_list("pk", "status", "license", "original_key", "granted",
                      "current__id", "current__price_micros", "current__allow_research",
                      "current__allow_commercial", "current__terms_id",
                      "current__terms__version", "work__owner_id")
     )  # fmt: skip
     return {
-        row[0]: Licensable(*row[:6], offer=CurrentOffer(*row[6:]) if row[6] else None)
+        row[0]: Licensable(*row[:5], offer=CurrentOffer(*row[5:]) if row[5] else None)
         for row in rows
     }
 
