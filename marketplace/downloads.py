@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 
 from billing.quota import QuotaStatus, quota_consume, quota_lock
 from billing.selectors import wallet_balance
 from billing.services import ChargeItem, charge_downloads, platform_fee_micros
-from catalog.models import Asset, AssetStatus, License
+from catalog.models import AssetStatus, License
 from marketplace.delivery import SERVABLE, Link, download_link
 from marketplace.errors import DomainError
 from marketplace.models import DownloadGrant, Purpose
@@ -77,18 +76,28 @@ class Licensable:
     offer: CurrentOffer | None
 
 
+LICENSABLE_SQL = """
+SELECT a.id, a.status, a.license, a.original_key,
+       EXISTS (SELECT 1 FROM marketplace_downloadgrant g
+               WHERE g.buyer_id = %s AND g.asset_id = a.id),
+       o.id, o.price_micros, o.allow_research, o.allow_commercial, o.terms_id, t.version,
+       w.owner_id
+FROM catalog_asset a
+LEFT JOIN marketplace_work w ON w.asset_id = a.id
+LEFT JOIN marketplace_offer o ON o.work_id = w.id AND o.ended_at IS NULL
+LEFT JOIN marketplace_termsversion t ON t.id = o.terms_id
+WHERE a.id IN ({ids})
+"""
+
+
 def _licensables(buyer, asset_ids: list[int]) -> dict[int, Licensable]:
-    """The requested assets with their earlier grant and current offer, in one query."""
-    current = FilteredRelation("work__offers", condition=Q(work__offers__ended_at__isnull=True))
-    earlier = DownloadGrant.objects.filter(buyer=buyer, asset_id=OuterRef("pk"))
-    rows = (
-        Asset.objects.filter(pk__in=asset_ids)
-        .annotate(current=current, granted=Exists(earlier))
-        .values_list("pk", "status", "license", "original_key", "granted",
-                     "current__id", "current__price_micros", "current__allow_research",
-                     "current__allow_commercial", "current__terms_id",
-                     "current__terms__version", "work__owner_id")
-    )  # fmt: skip
+    """The requested assets with their earlier grant and current offer, in one query. In
+    SQL rather than the ORM: building this query in the ORM took longer than running it,
+    and every download runs it."""
+    sql = LICENSABLE_SQL.format(ids=", ".join(["%s"] * len(asset_ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [buyer.pk, *asset_ids])
+        rows = cursor.fetchall()
     return {
         row[0]: Licensable(*row[:5], offer=CurrentOffer(*row[5:]) if row[5] else None)
         for row in rows
