@@ -152,7 +152,7 @@ def run(mix, explain: bool) -> None:
         if response.status_code != 200:
             raise SystemExit(f"{url}: {response.status_code} {response.content[:300]!r}")
 
-        parsed = search_params(_query_dict(url))
+        parsed = _effective(search_params(_query_dict(url)))
         page_sql = _page_sql(parsed, asset_page)
         with connection.cursor() as cursor:
             started = time.perf_counter()
@@ -168,10 +168,19 @@ def run(mix, explain: bool) -> None:
     if explain:
         for kind, params in mix[:4]:
             print(f"\nEXPLAIN ({kind}) {params}")
-            statement, values = _page_sql(search_params(params), asset_page)
+            statement, values = _page_sql(_effective(search_params(params)), asset_page)
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, values)
                 print("\n".join(row[0] for row in cursor.fetchall()))
+
+
+def _effective(params: dict) -> dict:
+    """The parameters the view searches with: an anonymous user's (no saved thresholds)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from marketplace.search_defaults import search_thresholds
+
+    return search_thresholds(user=AnonymousUser(), params=params).params
 
 
 def _query_dict(url: str):
