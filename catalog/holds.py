@@ -86,10 +86,11 @@ def asset_hold_clear(*, asset_id: int, actor: str, sensitive: bool = False,
     )  # fmt: skip
     # An opt-in work's offer may have changed while it was held: its owner's app decides.
     asset_hold_cleared.send(sender=Asset, asset_id=asset_id)
-    # A base-set asset held before it was ever published is published now.
-    assets_publish_checked(asset_ids=[asset_id], actor=actor)
+    # A base-set asset held before it was ever published is published now (which writes
+    # its search document).
+    published = assets_publish_checked(asset_ids=[asset_id], actor=actor)
     asset.refresh_from_db(fields=["status"])
-    if asset.status == AssetStatus.PUBLISHED:
+    if asset.status == AssetStatus.PUBLISHED and not published:
         search_documents_refresh([asset_id])
     return asset
 
