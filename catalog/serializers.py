@@ -105,7 +105,9 @@ class AssetSearchParamsSerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(
         choices=ORDERINGS,
         required=False,
-        help_text="relevance (with q; the default then), newest (the default otherwise) or id.",
+        help_text="relevance (with q; the default then), newest (the default otherwise) or id. "
+        "Relevance ranks the newest matches (SEARCH_RANK_WINDOW, 10,000 by default); any "
+        "older matches follow them, newest first, so paging still reaches every match.",
     )
     cursor = serializers.CharField(
         required=False, max_length=500, help_text="The `next` cursor of the previous page."

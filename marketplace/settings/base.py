@@ -256,6 +256,15 @@ DEDUPE_PHASH_MAX_DISTANCE = env.int("DEDUPE_PHASH_MAX_DISTANCE", default=3)
 FACET_EXACT_LIMIT = env.int("FACET_EXACT_LIMIT", default=50_000)
 FACET_CACHE_SECONDS = env.int("FACET_CACHE_SECONDS", default=300)
 SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=3000)
+# Relevance ranks at most this many of a query's newest matches (older ones follow them,
+# newest first): ranking reads every match it ranks.
+SEARCH_RANK_WINDOW = env.int("SEARCH_RANK_WINDOW", default=10_000)
+# Memory per search sort or bitmap; enough for a common word's matches to stay exact.
+SEARCH_WORK_MEM = env.str("SEARCH_WORK_MEM", default="32MB")
+# What the planner assumes a random page read costs during searches (PostgreSQL's 4.0
+# assumes spinning disks; with the catalog on SSD or in memory, 4.0 makes it walk the
+# primary key past hundreds of thousands of rows rather than fetch a word's matches).
+SEARCH_RANDOM_PAGE_COST = env.float("SEARCH_RANDOM_PAGE_COST", default=1.1)
 # Money: the platform's flat fee on every paid download, in micro-USD (USD 0.001).
 PLATFORM_FEE_MICROS = env.int("PLATFORM_FEE_MICROS", default=1000)
 # The highest price a rights holder may set per download.

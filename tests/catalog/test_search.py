@@ -173,6 +173,86 @@ def test_pages_walk_every_match_once_while_assets_are_added(api_client):
     assert len(seen) == len(set(seen)) >= 23
 
 
+def walk(api_client, url):
+    """Every page of a search: the ids in order, and how many pages it took."""
+    seen, pages = [], 0
+    while url:
+        body = api_client.get(url).json()
+        seen.extend(item["id"] for item in body["results"])
+        pages += 1
+        assert pages <= 20, "the cursor does not advance"
+        url = body["next"]
+    return seen
+
+
+def test_relevance_ranks_the_newest_matches_then_lists_the_older_ones(api_client, settings):
+    settings.SEARCH_RANK_WINDOW = 4
+    # Older matches rank highest (title matches); the window holds the four newest.
+    older = [make(f"Harbor {i}") for i in range(3)]
+    newer = [
+        make("Still life", description="harbor"),
+        make("Harbor at dusk"),
+        make("Boats", description="harbor"),
+        make("Harbor at dawn"),
+    ]
+    make("Mountains")
+    seen = walk(api_client, ASSETS + "?q=harbor&page_size=3")
+    # The window ranked by relevance (title matches first, newest first among equals),
+    # then the matches older than the window, newest first: every match once.
+    assert seen == [newer[3].pk, newer[1].pk, newer[2].pk, newer[0].pk,
+                    older[2].pk, older[1].pk, older[0].pk]  # fmt: skip
+
+
+def test_the_ranked_window_holds_across_pages_while_assets_are_published(api_client, settings):
+    settings.SEARCH_RANK_WINDOW = 5
+    made = [make(f"Harbor view {i}", description="harbor " * (i % 4)) for i in range(12)]
+    seen, url, pages = [], ASSETS + "?q=harbor&page_size=2", 0
+    while url:
+        body = api_client.get(url).json()
+        seen.extend(item["id"] for item in body["results"])
+        pages += 1
+        assert pages <= 12, "the cursor does not advance"
+        if pages == 2:
+            make("Harbor view late", description="harbor harbor harbor")
+        url = body["next"]
+    assert len(seen) == len(set(seen))
+    assert set(seen) >= {a.pk for a in made}
+    assert seen[:5] != sorted(seen[:5], reverse=True), "the window is ranked, not by id"
+
+
+def test_a_match_taken_down_while_paging_is_not_shown_again(api_client, settings):
+    settings.SEARCH_RANK_WINDOW = 3
+    made = [make(f"Harbor {i}") for i in range(6)]
+    first = search(api_client, q="harbor", page_size=2)
+    Asset.objects.filter(pk=made[0].pk).update(status=AssetStatus.TAKEN_DOWN)
+    rest = walk(api_client, first["next"])
+    shown = [item["id"] for item in first["results"]] + rest
+    assert sorted(shown) == sorted(a.pk for a in made[1:])
+
+
+@pytest.mark.parametrize(
+    "position",
+    [
+        {"o": "relevance", "id": 5, "f": "x", "r": 0.1},
+        {"o": "relevance", "id": 5, "older": True},
+        {"o": "relevance", "id": 5, "f": 3},
+    ],
+)
+def test_relevance_cursors_that_do_not_hold_together_are_400(api_client, position):
+    import base64
+    import json
+
+    from catalog.search import query_key
+
+    make("Harbor")
+    key = query_key({"q": "harbor", "ordering": "relevance"})
+    raw = json.dumps({**position, "k": key}).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    response = api_client.get(ASSETS, {"q": "harbor", "cursor": cursor})
+    assert response.status_code == 400
+    assert "not valid" in response.json()["error"]["fields"]["cursor"][0]
+
+
 @pytest.mark.parametrize("ordering", ["newest", "id"])
 def test_orderings_by_id(api_client, ordering):
     made = [make(f"n{i}") for i in range(7)]
