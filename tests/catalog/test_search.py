@@ -158,31 +158,36 @@ def test_bad_parameters_are_400_naming_the_parameter(api_client, params, field):
     assert error["message"]
 
 
-def test_pages_walk_every_match_once_while_assets_are_added(api_client):
-    for i in range(23):
-        make(f"Harbor view {i}", description="harbor " * (i % 5))
-    seen, url, pages = [], ASSETS + "?q=harbor&page_size=5", 0
-    while url:
-        body = api_client.get(url).json()
-        seen.extend(item["id"] for item in body["results"])
-        pages += 1
-        assert pages <= 10, "the cursor does not advance"
-        if pages == 2:
-            make("Harbor view new", description="harbor harbor harbor harbor harbor harbor")
-        url = body["next"]
-    assert len(seen) == len(set(seen)) >= 23
-
-
-def walk(api_client, url):
-    """Every page of a search: the ids in order, and how many pages it took."""
+def walk(api_client, url, *, after_page=None):
+    """The ids of every page of a search, in order; `after_page(n)` runs after page n."""
     seen, pages = [], 0
     while url:
         body = api_client.get(url).json()
         seen.extend(item["id"] for item in body["results"])
         pages += 1
         assert pages <= 20, "the cursor does not advance"
+        if after_page:
+            after_page(pages)
         url = body["next"]
     return seen
+
+
+def publish_on_second_page(title, description):
+    def after_page(n):
+        if n == 2:
+            make(title, description=description)
+
+    return after_page
+
+
+def test_pages_walk_every_match_once_while_assets_are_added(api_client):
+    for i in range(23):
+        make(f"Harbor view {i}", description="harbor " * (i % 5))
+    seen = walk(
+        api_client, ASSETS + "?q=harbor&page_size=5",
+        after_page=publish_on_second_page("Harbor view new", "harbor " * 6),
+    )  # fmt: skip
+    assert len(seen) == len(set(seen)) >= 23
 
 
 def test_relevance_ranks_the_newest_matches_then_lists_the_older_ones(api_client, settings):
@@ -206,15 +211,10 @@ def test_relevance_ranks_the_newest_matches_then_lists_the_older_ones(api_client
 def test_the_ranked_window_holds_across_pages_while_assets_are_published(api_client, settings):
     settings.SEARCH_RANK_WINDOW = 5
     made = [make(f"Harbor view {i}", description="harbor " * (i % 4)) for i in range(12)]
-    seen, url, pages = [], ASSETS + "?q=harbor&page_size=2", 0
-    while url:
-        body = api_client.get(url).json()
-        seen.extend(item["id"] for item in body["results"])
-        pages += 1
-        assert pages <= 12, "the cursor does not advance"
-        if pages == 2:
-            make("Harbor view late", description="harbor harbor harbor")
-        url = body["next"]
+    seen = walk(
+        api_client, ASSETS + "?q=harbor&page_size=2",
+        after_page=publish_on_second_page("Harbor view late", "harbor " * 3),
+    )  # fmt: skip
     assert len(seen) == len(set(seen))
     assert set(seen) >= {a.pk for a in made}
     assert seen[:5] != sorted(seen[:5], reverse=True), "the window is ranked, not by id"
