@@ -46,7 +46,8 @@ from provenance.datasheets import (
     source_counts,
     tally,
 )
-from provenance.models import DatasetRelease
+from provenance.models import DatasetRelease, EventKind, ProvenanceEvent
+from provenance.services import events_append
 
 State = DatasetRelease.State
 
@@ -231,13 +232,15 @@ def release_size(release: DatasetRelease) -> int:
 def release_build(
     release_id: int,
     *,
+    actor: str,
     progress: Callable[[int], object] | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> DatasetRelease:
     """Build the release: stream the matching published assets in id order, a chunk at a
-    time, into a Parquet file in storage, with its counts and SHA-256. A release already
-    built is returned unchanged (a no-op: it is frozen), as is one another worker is
-    building. A failure marks it failed, with the error, and is raised again."""
+    time, into a Parquet file in storage, with its counts and SHA-256, and log a
+    `release.built` event naming the file. A release already built is returned unchanged
+    (a no-op: it is frozen), as is one another worker is building. A failure marks it
+    failed, with the error, and is raised again."""
     with _build_lock(release_id) as locked:
         release = DatasetRelease.objects.get(pk=release_id)
         if not locked or release.state == State.DONE:
@@ -253,8 +256,25 @@ def release_build(
             raise
         release.counts, release.file_key, release.sha256 = counts, key, sha256
         release.state, release.built_at = State.DONE, timezone.now()
-        release.save()
+        with transaction.atomic():
+            release.save()
+            events_append([_built_event(release, actor)])
     return release
+
+
+def _built_event(release: DatasetRelease, actor: str) -> ProvenanceEvent:
+    """The audit log's entry for a release: which file, with which assets (the file lists
+    them; its SHA-256 pins it), asked for by whom."""
+    return ProvenanceEvent(
+        kind=EventKind.RELEASE_BUILT,
+        actor=actor,
+        data={
+            "release_id": release.pk, "name": release.name, "version": release.version,
+            "filters": release.filters, "total": release.counts["total"],
+            "file_key": release.file_key, "sha256": release.sha256,
+            "requested_by": release.created_by,
+        },
+    )  # fmt: skip
 
 
 def _write(

@@ -38,5 +38,5 @@ def release_embargoed_task() -> dict:
 def build_release_task(release_id: int) -> dict:
     """Build a queued dataset release (a built one is left as it is: frozen). Storage errors
     are retried; any other failure leaves the release `failed` with its error."""
-    release = release_build(release_id)
+    release = release_build(release_id, actor="task build_release")
     return {"release": release.pk, "state": release.state, "total": release.counts.get("total")}

@@ -74,6 +74,7 @@ class EventKind(models.TextChoices):
     OFFER_WITHDRAWN = "offer.withdrawn", "Offer: withdrawn"
     FLAG_RAISED = "flag.raised", "Flag: raised"
     FLAG_DISMISSED = "flag.dismissed", "Flag: dismissed"
+    RELEASE_BUILT = "release.built", "Dataset release: built"
 
 
 class ProvenanceEvent(models.Model):

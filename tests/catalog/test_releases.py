@@ -21,7 +21,7 @@ from catalog.releases import (
 )
 from catalog.services import asset_take_down
 from marketplace.errors import AlreadyExists
-from provenance.models import DatasetRelease
+from provenance.models import DatasetRelease, EventKind, ProvenanceEvent
 from tests.marketplace.factories import stored_asset
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ State = DatasetRelease.State
 
 def built(name="cc0-safe", version="1", filters=None, **options) -> DatasetRelease:
     release = release_create(name=name, version=version, filters=filters, created_by="test")
-    return release_build(release.pk, **options)
+    return release_build(release.pk, actor="test", **options)
 
 
 def rows(release: DatasetRelease) -> list[dict]:
@@ -124,6 +124,28 @@ def test_a_takedown_is_in_the_release_built_before_and_out_of_the_next():
     assert before.counts["total"] == 2 and after.counts["total"] == 1
 
 
+def test_a_built_release_is_in_the_audit_log_once_with_its_file():
+    stored_asset(nsfw_score=0.0)
+    stored_asset(nsfw_score=0.0)
+    release = built(filters={"max_nsfw": 0.2})
+    release_build(release.pk, actor="test again")  # frozen: no second entry
+
+    event = ProvenanceEvent.objects.get(kind=EventKind.RELEASE_BUILT)
+    assert event.asset_id is None and event.actor == "test"
+    assert event.data == {
+        "release_id": release.pk, "name": "cc0-safe", "version": "1",
+        "filters": {"max_nsfw": 0.2}, "total": 2, "file_key": release.file_key,
+        "sha256": release.sha256, "requested_by": "test",
+    }  # fmt: skip
+
+
+def test_a_failed_build_is_not_in_the_audit_log():
+    broken = DatasetRelease.objects.create(name="broken", version="1", filters={"max_nsfw": 5})
+    with pytest.raises(InvalidReleaseFilters):
+        release_build(broken.pk, actor="test")
+    assert not ProvenanceEvent.objects.filter(kind=EventKind.RELEASE_BUILT).exists()
+
+
 def test_building_a_done_release_again_is_a_no_op_and_queueing_it_is_refused():
     stored_asset()
     release = built()
@@ -131,7 +153,7 @@ def test_building_a_done_release_again_is_a_no_op_and_queueing_it_is_refused():
         content = file.read()
     stored_asset()  # published since: not in this release
 
-    again = release_build(release.pk)
+    again = release_build(release.pk, actor="test")
 
     assert (again.built_at, again.sha256, again.counts) == (
         release.built_at, release.sha256, release.counts,
@@ -195,7 +217,7 @@ def test_the_task_builds_a_queued_release_and_a_failed_build_says_why(
     # queued again once fixed.
     broken = DatasetRelease.objects.create(name="broken", version="1", filters={"max_nsfw": 5})
     with pytest.raises(InvalidReleaseFilters):
-        release_build(broken.pk)
+        release_build(broken.pk, actor="test")
     broken.refresh_from_db()
     assert broken.state == State.FAILED and "max_nsfw" in broken.error
     assert not broken.file_key

@@ -43,7 +43,7 @@ def release():
         name="museums | safe", version="2026.11", description="Paintings, low nudity.",
         filters={"source": "cleveland_museum,nypl", "max_nsfw": 0.2},
     )  # fmt: skip
-    return release_build(created.pk)
+    return release_build(created.pk, actor="test")
 
 
 def test_a_release_datasheet_in_json_carries_the_exact_counts_and_filters(api_client, release):

@@ -42,7 +42,7 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(_explained(error)) from error
         with progress_bar(total=total, unit="assets", description="release") as bar:
-            release = release_build(release.pk, progress=bar.update)
+            release = release_build(release.pk, actor="command build_release", progress=bar.update)
         if release.state != release.State.DONE:
             raise CommandError(f"Release {release} is being built by another process.")
         counts = release.counts
