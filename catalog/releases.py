@@ -23,6 +23,7 @@ from itertools import islice
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
@@ -285,7 +286,8 @@ def _write(
     the file is spooled on disk, never held in memory whole."""
     assets = asset_search(_params(release.filters)).order_by("pk").values_list(*ASSET_FIELDS)
     groups: Counter[tuple[str, str, str]] = Counter()
-    api_prefix = reverse("asset-detail", args=[0])[:-2]  # "/api/v1/assets/"
+    # "https://api.example.org/api/v1/assets/", or the path alone without PUBLIC_BASE_URL
+    api_prefix = settings.PUBLIC_BASE_URL + reverse("asset-detail", args=[0])[:-2]
     with tempfile.TemporaryFile() as spool:
         with pq.ParquetWriter(spool, SCHEMA) as writer:
             for chunk in _chunks(assets.iterator(chunk_size=chunk_size), chunk_size):

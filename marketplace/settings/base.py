@@ -12,6 +12,7 @@ from marketplace.settings.env import (
     caches_from_env,
     celery_from_env,
     micros_from_usd,
+    public_base_url,
     storages_from_env,
 )
 
@@ -27,6 +28,9 @@ SECRET_KEY = env.str(
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Where people reach this site; files made away from a request (dataset releases) use it
+# to give absolute links. Empty: those links are paths on this site.
+PUBLIC_BASE_URL = public_base_url(env.str("PUBLIC_BASE_URL", default=""))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

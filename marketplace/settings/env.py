@@ -82,3 +82,17 @@ def micros_from_usd(text: str) -> int:
     if value != value.to_integral_value():
         raise ValueError(f"{text!r} has more than six decimals")
     return int(value)
+
+
+def public_base_url(text: str) -> str:
+    """The address people reach this site at (https://api.example.org), without a trailing
+    slash; empty when not set."""
+    from urllib.parse import urlsplit
+
+    text = text.strip().rstrip("/")
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ValueError(f"{text!r} is not an http(s) address such as https://api.example.org")
+    return text

@@ -124,6 +124,12 @@ def test_a_takedown_is_in_the_release_built_before_and_out_of_the_next():
     assert before.counts["total"] == 2 and after.counts["total"] == 1
 
 
+def test_release_rows_link_to_the_public_address_when_it_is_set(settings):
+    settings.PUBLIC_BASE_URL = "https://api.example.org"
+    asset = stored_asset()
+    assert rows(built())[0]["url"] == f"https://api.example.org/api/v1/assets/{asset.pk}/"
+
+
 def test_a_built_release_is_in_the_audit_log_once_with_its_file():
     stored_asset(nsfw_score=0.0)
     stored_asset(nsfw_score=0.0)

@@ -13,6 +13,7 @@ from marketplace.settings.env import (
     S3_STORAGE_BACKEND,
     caches_from_env,
     celery_from_env,
+    public_base_url,
     storages_from_env,
 )
 
@@ -190,3 +191,21 @@ def test_production_forces_debug_off_and_secure_cookies(subprocess_env):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [False, True, True, 31536000, True]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("", ""), ("  ", ""), ("https://api.example.org/", "https://api.example.org"),
+     ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+     ("https://example.org/market/", "https://example.org/market")],
+)  # fmt: skip
+def test_public_base_url_is_an_address_without_its_trailing_slash(text, expected):
+    assert public_base_url(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["api.example.org", "ftp://example.org", "https://", "https://x.org/?a=1"]
+)
+def test_a_public_base_url_that_is_no_address_is_refused(text):
+    with pytest.raises(ValueError, match="not an http"):
+        public_base_url(text)
