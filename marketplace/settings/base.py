@@ -263,6 +263,8 @@ SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=300
 # Relevance ranks at most this many of a query's newest matches (older ones follow them,
 # newest first): ranking reads every match it ranks.
 SEARCH_RANK_WINDOW = env.int("SEARCH_RANK_WINDOW", default=10_000)
+if SEARCH_RANK_WINDOW < 1:
+    raise ValueError(f"SEARCH_RANK_WINDOW must be at least 1, not {SEARCH_RANK_WINDOW}")
 # Memory per search sort or bitmap; enough for a common word's matches to stay exact.
 SEARCH_WORK_MEM = env.str("SEARCH_WORK_MEM", default="32MB")
 # What the planner assumes a random page read costs during searches (PostgreSQL's 4.0

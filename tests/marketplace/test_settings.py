@@ -209,3 +209,14 @@ def test_public_base_url_is_an_address_without_its_trailing_slash(text, expected
 def test_a_public_base_url_that_is_no_address_is_refused(text):
     with pytest.raises(ValueError, match="not an http"):
         public_base_url(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [("SEARCH_RANK_WINDOW", "0", "SEARCH_RANK_WINDOW must be at least 1"),
+     ("PUBLIC_BASE_URL", "market.example.org", "is not an http(s) address")],
+)  # fmt: skip
+def test_settings_that_would_break_the_site_stop_it_at_start(subprocess_env, name, value, message):
+    result = load_settings({**subprocess_env, name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
