@@ -21,17 +21,14 @@ from storages.backends.s3 import S3Storage
 
 from catalog.images import MIME_BY_FORMAT, ImageRejected
 from catalog.models import OPT_IN_SOURCE
+from catalog.upload_files import VerifiedImage, declared_format, read_limited, upload_verify
 from catalog.uploads import (
     UploadMatch,
-    VerifiedImage,
     WorkText,
-    declared_format,
     opt_in_asset_create,
     opt_in_asset_describe,
-    read_limited,
     upload_matches,
     upload_store,
-    upload_verify,
     uploads_lock,
 )
 from marketplace.errors import DomainError
