@@ -105,6 +105,15 @@ class WorkAdmin(ReviewAdmin):
 
     @admin.display(description="what matched")
     def matches(self, work: Work):
+        listed = work.hold_detail.get("opted_out_sha256", [])
+        if listed:
+            registry = reverse("admin:catalog_optout_changelist")
+            items = format_html_join(
+                "",
+                '<li>on the <a href="{}?q={}">opt-out registry</a>: SHA-256 {}</li>',
+                ((registry, sha, sha) for sha in listed),
+            )
+            return format_html("<ul>{}</ul>", items)
         found = work.hold_detail.get("matches", [])
         if not found:
             return "-"

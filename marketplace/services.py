@@ -72,6 +72,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.MODERATOR: [
         "catalog.view_asset",
         "catalog.change_asset",
+        # The opt-out registry: to judge a work held because its file is listed there.
+        "catalog.view_optout",
         "marketplace.view_user",
         # Works and ownership declarations: review, release holds, accept or reject.
         "marketplace.view_work",

@@ -21,6 +21,7 @@ from storages.backends.s3 import S3Storage
 
 from catalog.images import MIME_BY_FORMAT, ImageRejected
 from catalog.models import OPT_IN_SOURCE
+from catalog.optouts import opted_out
 from catalog.upload_files import VerifiedImage, declared_format, read_limited, upload_verify
 from catalog.uploads import (
     UploadMatch,
@@ -218,6 +219,7 @@ def _holds(owner, files, verified) -> list[tuple[str, dict]]:
     """The review hold of each file; AlreadyUploaded for files the owner uploaded before
     (or twice in this batch)."""
     errors, holds, seen = {}, [], {}
+    on_registry = _on_opt_out_registry(verified)
     for incoming, image in zip(files, verified, strict=True):
         sha = image.image.sha256
         matches = upload_matches(
@@ -243,11 +245,25 @@ def _holds(owner, files, verified) -> list[tuple[str, dict]]:
                 f"{incoming.filename}: the same file as {seen[sha]} in this upload."
             ]
         seen.setdefault(sha, incoming.filename)
-        holds.append(_hold(owner, matches, owners))
+        if sha in on_registry or image.received_sha256 in on_registry:
+            holds.append((HoldReason.OPTED_OUT, {"opted_out_sha256": sorted(
+                {sha, image.received_sha256} & on_registry
+            )}))  # fmt: skip
+        else:
+            holds.append(_hold(owner, matches, owners))
     if errors:
         message = " ".join(m for messages in errors.values() for m in messages)
         raise AlreadyUploaded(f"{message} Nothing was stored.", fields=errors)
     return holds
+
+
+def _on_opt_out_registry(verified: list[VerifiedImage]) -> set[str]:
+    """The SHA-256s, of the files as uploaded or as cleaned, that the opt-out registry
+    lists. Only the file is matched here: a creator name on the registry may be the
+    rights holder's own, opted out before they came to offer their work themselves."""
+    hashes = sorted({h for v in verified for h in (v.image.sha256, v.received_sha256)})
+    listed = opted_out(("", "", sha) for sha in hashes)
+    return {hashes[i] for i in listed}
 
 
 def _hold(owner, matches: list[UploadMatch], owners: dict) -> tuple[str, dict]:

@@ -191,7 +191,8 @@ class WorkSerializer(serializers.Serializer):
     hold = serializers.ChoiceField(
         choices=HoldReason.choices,
         help_text="Why a moderator must review it first (empty: no hold): "
-        "`matches_base_set`, `matches_other_owner`, `classifier`.",
+        "`matches_base_set`, `matches_other_owner`, `opted_out` (the same file is on the "
+        "opt-out registry), `classifier`.",
     )
     declaration = serializers.SerializerMethodField(help_text="The latest declaration.")
     offer = serializers.SerializerMethodField(help_text="The current offer, if on offer.")

@@ -53,6 +53,7 @@ class HoldReason(models.TextChoices):
     NONE = "", "No hold"
     MATCHES_BASE_SET = "matches_base_set", "Matches a public-domain or CC0 item"
     MATCHES_OTHER_OWNER = "matches_other_owner", "Matches another rights holder's work"
+    OPTED_OUT = "opted_out", "The same file is on the opt-out registry"
 
 
 class Work(models.Model):

@@ -1,11 +1,13 @@
 """Ownership declarations through the API, and moderators' review in the admin: accepting
 and rejecting declarations, releasing holds, reading evidence (staff only)."""
 
+import hashlib
+
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from catalog.models import Asset, AssetStatus
+from catalog.models import Asset, AssetStatus, OptOut, OptOutKind
 from marketplace.declarations import declaration_decide
 from marketplace.models import OwnershipDeclaration, Role, Work
 from marketplace.offers import current_terms
@@ -224,6 +226,19 @@ def test_a_moderator_releases_a_hold_in_the_admin_and_the_work_publishes(
     assert work.hold_detail["asset_ids"]  # what matched stays on record
     event = ProvenanceEvent.objects.get(kind="upload.hold_released")
     assert event.actor == "mo" and event.data["note"] == "Same artist, two accounts."
+
+
+def test_the_admin_shows_which_registry_entry_held_a_work(api_client, ada, client, moderator):
+    data = jpeg(78)
+    listed = hashlib.sha256(data).hexdigest()
+    OptOut.objects.create(kind=OptOutKind.SHA256, value=listed, note="Artist's request")
+    work_id = upload(api_client, data).json()["works"][0]["id"]
+
+    page = client.get(f"/admin/marketplace/work/{work_id}/change/").content.decode()
+    assert "The same file is on the opt-out registry" in page
+    assert f"/admin/catalog/optout/?q={listed}" in page
+    registry = client.get(f"/admin/catalog/optout/?q={listed}").content.decode()
+    assert "Artist&#x27;s request" in registry
 
 
 def test_moderators_cannot_add_or_delete_works_or_declarations(client, moderator):

@@ -9,7 +9,8 @@ from django.core.files.storage import default_storage
 from PIL import Image, PngImagePlugin
 
 from catalog.images import decode_image, phash_bands
-from catalog.models import Asset, AssetStatus
+from catalog.models import Asset, AssetStatus, OptOut, OptOutKind
+from catalog.upload_files import upload_verify
 from marketplace.models import Work
 from marketplace.models.works import HoldReason
 from provenance.models import ProvenanceEvent, ProvenanceRecord
@@ -516,6 +517,35 @@ def test_another_persons_work_is_held_as_matching_another_owner(api_client, ada,
     assert second.hold == HoldReason.MATCHES_OTHER_OWNER
     assert second.hold_detail["asset_ids"] == [first.asset_id]
     assert first.hold == ""  # the first uploader is not held
+
+
+def test_a_file_on_the_opt_out_registry_is_held_naming_the_entry(api_client, ada):
+    data = gps_jpeg(41)  # its metadata is removed, so the stored file differs from the upload
+    OptOut.objects.create(kind=OptOutKind.SHA256, value=sha256(data))
+    response = upload(api_client, data, "listed.jpg")
+    assert response.status_code == 201
+    assert response.json()["works"][0]["hold"] == "opted_out"
+    work = Work.objects.get()
+    assert work.hold == HoldReason.OPTED_OUT
+    assert work.hold_detail == {"opted_out_sha256": [sha256(data)]}
+    event = ProvenanceEvent.objects.get(kind="upload.held")
+    assert event.reason == "opted_out" and event.asset_id == work.asset_id
+
+
+def test_the_cleaned_file_on_the_opt_out_registry_is_held_too(api_client, ada):
+    data = gps_jpeg(42)
+    cleaned = upload_verify(data, filename="x.jpg", max_pixels=10**8).image.sha256
+    assert cleaned != sha256(data)
+    OptOut.objects.create(kind=OptOutKind.SHA256, value=cleaned)
+    assert upload(api_client, data, "listed.jpg").status_code == 201
+    assert Work.objects.get().hold_detail == {"opted_out_sha256": [cleaned]}
+
+
+def test_a_creator_name_on_the_registry_does_not_hold_the_rights_holders_upload(api_client, ada):
+    OptOut.objects.create(kind=OptOutKind.CREATOR, value="ada lovelace")
+    OptOut.objects.create(kind=OptOutKind.SHA256, value="0" * 64)
+    assert upload(api_client, jpeg(43), "mine.jpg").status_code == 201
+    assert Work.objects.get().hold == ""
 
 
 def test_the_same_owner_uploading_the_same_file_again_gets_409_naming_the_work(api_client, ada):
