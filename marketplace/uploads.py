@@ -245,10 +245,9 @@ def _holds(owner, files, verified) -> list[tuple[str, dict]]:
                 f"{incoming.filename}: the same file as {seen[sha]} in this upload."
             ]
         seen.setdefault(sha, incoming.filename)
-        if sha in on_registry or image.received_sha256 in on_registry:
-            holds.append((HoldReason.OPTED_OUT, {"opted_out_sha256": sorted(
-                {sha, image.received_sha256} & on_registry
-            )}))  # fmt: skip
+        listed = sorted({sha, image.received_sha256} & on_registry)
+        if listed:
+            holds.append((HoldReason.OPTED_OUT, {"opted_out_sha256": listed}))
         else:
             holds.append(_hold(owner, matches, owners))
     if errors:
