@@ -24,6 +24,7 @@ from rest_framework import serializers
 
 from catalog.connectors import CONNECTORS
 from catalog.models import Asset, AssetStatus, License
+from catalog.pg_settings import set_local
 from catalog.search_documents import CONFIG
 from marketplace.errors import DomainError
 
@@ -124,15 +125,12 @@ def _search_settings() -> None:
     makes PostgreSQL re-check every row of the pages it covers)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SET LOCAL statement_timeout = %s", [settings.SEARCH_STATEMENT_TIMEOUT_MS]
-            )
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.SEARCH_WORK_MEM])
-            cursor.execute(
-                "SELECT set_config('random_page_cost', %s, true)",
-                [str(settings.SEARCH_RANDOM_PAGE_COST)],
-            )
+            set_local(cursor, {
+                "statement_timeout": str(settings.SEARCH_STATEMENT_TIMEOUT_MS),
+                "jit": "off",
+                "work_mem": settings.SEARCH_WORK_MEM,
+                "random_page_cost": str(settings.SEARCH_RANDOM_PAGE_COST),
+            })  # fmt: skip
 
 
 def published() -> QuerySet[Asset]:

@@ -24,6 +24,7 @@ from catalog.lifecycle import ACCEPTED, EMBARGOED, FINAL_STATUSES
 from catalog.locks import INGEST_WRITE, advisory_xact_lock
 from catalog.models import AssetStatus, CloneState
 from catalog.pd12m.staging import STAGING_COLUMNS, Staged
+from catalog.pg_settings import set_local
 from provenance.models import EventKind
 
 STAGING = "pd12m_staging"
@@ -223,13 +224,6 @@ _SETTINGS = {
 }  # fmt: skip
 
 
-def _set_local(cursor, settings: dict[str, str]) -> None:
-    cursor.execute(
-        "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings),
-        [value for item in settings.items() for value in item],
-    )
-
-
 class PostgresWriter:
     def __init__(self, *, source: str, file_name: str, actor: str):
         self.source, self.file_name, self.actor = source, file_name, actor
@@ -277,7 +271,7 @@ class PostgresWriter:
         }  # fmt: skip
         rows = staged.payload if staged.payload is not None else self.prepare(staged).payload
         with transaction.atomic(), connection.cursor() as cursor:
-            _set_local(cursor, _SETTINGS)
+            set_local(cursor, _SETTINGS)
             cursor.execute(f"TRUNCATE {STAGING}")
             # Binary: the server reads it a third faster than CSV, and the server is the
             # bottleneck (psycopg formats the tuples in C).
@@ -305,11 +299,11 @@ class PostgresWriter:
                 duplicates.update(taken)
             updated = 0
             if created + len(duplicates) < len(staged):  # some records exist already
-                _set_local(cursor, {"enable_hashjoin": "off"})
+                set_local(cursor, {"enable_hashjoin": "off"})
                 cursor.execute(_UPDATE_EXISTING, params)
                 updated, taken = cursor.fetchone()
                 duplicates.update(taken)
             # Within a caller's transaction these would outlive the chunk: put them back.
-            _set_local(cursor, self.restore)
+            set_local(cursor, self.restore)
         self.all_new = created == len(staged)
         return created, updated, duplicates
