@@ -315,7 +315,7 @@ def _relevance_rows(
     limit = page_size + 1
     if position and position.get("older"):
         floor = position["f"]
-        return _older(qs, floor, limit, before=position["id"]), floor
+        return _loaded(_older(qs, floor, limit, before=position["id"])), floor
     if position is None:
         window = qs.order_by("-id")[: settings.SEARCH_RANK_WINDOW]
         ranked, floor = _ranked_window(window, limit)
@@ -325,10 +325,13 @@ def _relevance_rows(
         ranked = _ranked(window, limit, after=(position["r"], position["id"]))
     if len(ranked) < limit and floor is not None:
         ranked += _older(qs, floor, limit - len(ranked), before=floor)
-    return ranked, floor
+    return _loaded(ranked), floor
 
 
-def _ranked_window(window: QuerySet, limit: int) -> tuple[list[Asset], int | None]:
+Ranked = list[tuple[int, float | None]]  # (asset id, rank), in page order
+
+
+def _ranked_window(window: QuerySet, limit: int) -> tuple[Ranked, int | None]:
     """The first page of the window, and its floor when the window is full (when it is
     not, it holds every match and needs none)."""
     sql, values = window.values_list("id", "rank").query.sql_with_params()
@@ -340,25 +343,25 @@ def _ranked_window(window: QuerySet, limit: int) -> tuple[list[Asset], int | Non
         )
         found = cursor.fetchall()
     full = bool(found) and found[0][3] >= settings.SEARCH_RANK_WINDOW
-    return _loaded([(row[0], row[1]) for row in found]), found[0][2] if full else None
+    return [(row[0], row[1]) for row in found], found[0][2] if full else None
 
 
-def _ranked(window: QuerySet, limit: int, *, after: tuple[float, int]) -> list[Asset]:
+def _ranked(window: QuerySet, limit: int, *, after: tuple[float, int]) -> Ranked:
     rank, last_id = after
     found = (
         window.filter(Q(rank__lt=rank) | Q(rank=rank, id__lt=last_id))
         .order_by("-rank", "-id")
         .values_list("id", "rank")[:limit]
     )
-    return _loaded(list(found))
+    return list(found)
 
 
-def _older(qs: QuerySet, floor: int, limit: int, *, before: int) -> list[Asset]:
+def _older(qs: QuerySet, floor: int, limit: int, *, before: int) -> Ranked:
     found = qs.filter(id__lt=min(floor, before)).order_by("-id").values_list("id", flat=True)
-    return _loaded([(pk, None) for pk in found[:limit]])
+    return [(pk, None) for pk in found[:limit]]
 
 
-def _loaded(ranked: list[tuple[int, float | None]]) -> list[Asset]:
+def _loaded(ranked: Ranked) -> list[Asset]:
     """The assets of (id, rank) pairs, in that order. Ranking reads ids only: loading whole
     rows for one page is cheaper than carrying them through the ranking of thousands."""
     assets = Asset.objects.in_bulk([pk for pk, _ in ranked])
