@@ -5,6 +5,7 @@ Pure functions over a mapping so the rules are testable without reloading settin
 
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from botocore.config import Config
 
@@ -87,8 +88,6 @@ def micros_from_usd(text: str) -> int:
 def public_base_url(text: str) -> str:
     """The address people reach this site at (https://api.example.org), without a trailing
     slash; empty when not set."""
-    from urllib.parse import urlsplit
-
     text = text.strip().rstrip("/")
     if not text:
         return ""
