@@ -15,7 +15,8 @@ Rejected, with the reason:
 - license_missing: empty or missing
 - license_restricted: any CC license with conditions (by, by-sa, by-nc, by-nd, ...)
 - license_version_unknown: the PDM or CC0 URL with another version (mark/1.1, zero/2.0)
-- license_not_accepted: other CC public-domain tools (publicdomain/certification) and
+- license_not_accepted: other CC public-domain tools (publicdomain/certification, and the
+  retired "Public Domain Dedication and Certification" at licenses/publicdomain) and
   rightsstatements.org statements (in or out of copyright, NoC-US, ...)
 - license_ambiguous: free text that only sounds public ("public domain", "no restrictions",
   "no known copyright restrictions", "copyright free")
@@ -101,6 +102,8 @@ def _normalize_cc_url(path: str) -> LicenseDecision:
                 return _reject(LICENSE_VERSION_UNKNOWN)
             return _accept(PDM if kind == "mark" else CC0)
         return _reject(LICENSE_NOT_ACCEPTED)
+    if path == "licenses/publicdomain" or path.startswith("licenses/publicdomain/"):
+        return _reject(LICENSE_NOT_ACCEPTED)  # the retired dedication/certification: no conditions
     if path.startswith("licenses/"):
         return _reject(LICENSE_RESTRICTED)
     return _reject(LICENSE_UNKNOWN)

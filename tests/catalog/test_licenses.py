@@ -57,6 +57,9 @@ REJECTED = [
     ("https://creativecommons.org/publicdomain/mark/1.1/", LICENSE_VERSION_UNKNOWN),
     ("https://creativecommons.org/publicdomain/zero/2.0/", LICENSE_VERSION_UNKNOWN),
     ("https://creativecommons.org/publicdomain/certification/1.0/", LICENSE_NOT_ACCEPTED),
+    # The retired "Public Domain Dedication and Certification": not a license with conditions.
+    ("http://creativecommons.org/licenses/publicdomain/", LICENSE_NOT_ACCEPTED),
+    ("https://creativecommons.org/licenses/publicdomain/deed.en", LICENSE_NOT_ACCEPTED),
     ("http://rightsstatements.org/vocab/NoC-US/1.0/", LICENSE_NOT_ACCEPTED),
     ("http://rightsstatements.org/vocab/InC/1.0/", LICENSE_NOT_ACCEPTED),
     ("Public Domain", LICENSE_AMBIGUOUS),
