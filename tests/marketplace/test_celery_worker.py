@@ -57,7 +57,8 @@ def worker(subprocess_env):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    client = Celery("test-client", broker=broker, backend=broker)
+    # Not the current app: shared tasks elsewhere in the suite stay on the eager project app.
+    client = Celery("test-client", broker=broker, backend=broker, set_as_current=False)
     try:
         yield client, queue
     finally:
