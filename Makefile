@@ -20,11 +20,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The demo's database is an embedded PostgreSQL that manage.py starts (data in var/postgres)
+# and stops with the demo. `make demo HOST=0.0.0.0 PORT=8080` serves elsewhere.
 demo: $(VENV)/.installed-demo
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo --base-url http://$(HOST):$(PORT)
-	@echo "Serving on http://$(HOST):$(PORT)/ (API docs /api/docs/, admin /admin/). Ctrl-C stops."
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py demo --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev lint
 	$(BIN)/python -m pytest

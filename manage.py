@@ -1,10 +1,19 @@
 #!/usr/bin/env python
 import os
 import sys
+from pathlib import Path
+
+DEMO_SETTINGS = "marketplace.settings.base"
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.base")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEMO_SETTINGS)
+    if not os.environ.get("DATABASE_URL") and os.environ["DJANGO_SETTINGS_MODULE"] == DEMO_SETTINGS:
+        # The demo's defaults: the embedded PostgreSQL, started here (see the module).
+        from marketplace import embedded_postgres
+
+        var_dir = Path(os.environ.get("VAR_DIR", Path(__file__).resolve().parent / "var"))
+        os.environ["DATABASE_URL"] = embedded_postgres.start(var_dir)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

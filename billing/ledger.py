@@ -16,11 +16,10 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from billing.errors import IdempotencyConflict, InsufficientFunds
-from billing.models import Account, AccountKind, LedgerTransaction, Posting
+from billing.models import Account, AccountKind, LedgerTransaction
 from billing.money import usd
 
 
@@ -63,11 +62,6 @@ def accounts_for(
     params = [[k for k, _ in people], [o for _, o in people], platform_kinds]
 
     def read() -> dict[tuple[str, int | None], Account]:
-        if connection.vendor != "postgresql":  # the demo's SQLite: one writer at a time anyway
-            match = Q(pk__in=[])
-            for kind, owner_id in wanted:
-                match |= Q(kind=kind, owner_id=owner_id or None)
-            return {(a.kind, a.owner_id): a for a in Account.objects.filter(match)}
         return {(a.kind, a.owner_id): a for a in Account.objects.raw(sql, params)}
 
     found = read()
@@ -222,16 +216,6 @@ def _entry_insert(entry: LedgerTransaction, lines: list[Line]) -> LedgerTransact
     """Insert the transaction row and its postings in one statement, unless the idempotency
     key exists (then nothing is written and this returns None). Waits for a concurrent
     insert of the same key to commit or roll back, as the unique index does."""
-    if connection.vendor != "postgresql":  # the demo's SQLite
-        if LedgerTransaction.objects.filter(idempotency_key=entry.idempotency_key).exists():
-            return None
-        entry.save()
-        Posting.objects.bulk_create(
-            Posting(transaction=entry, account_id=line.account.pk,
-                    amount_micros=line.amount_micros, reference=line.reference)
-            for line in lines
-        )  # fmt: skip
-        return entry
     with connection.cursor() as cursor:
         cursor.execute(
             ENTRY_SQL,
@@ -254,10 +238,6 @@ def _balances_update(deltas: dict[int, int], owned: set[int]) -> None:
     them in different orders."""
     people = [pk for pk in deltas if pk in owned and deltas[pk]]
     platform = sorted(pk for pk in deltas if pk not in owned and deltas[pk])
-    if connection.vendor != "postgresql":  # the demo's SQLite
-        for pk in [*people, *platform]:
-            Account.objects.filter(pk=pk).update(balance_micros=F("balance_micros") + deltas[pk])
-        return
     together, alone = (people + platform, []) if len(platform) <= 1 else (people, platform)
     with connection.cursor() as cursor:
         if together:

@@ -7,22 +7,31 @@ from catalog.models import Asset, IngestRun, OptOut
 from catalog.optouts import InvalidOptOut, normalize_value
 from catalog.releases import InvalidReleaseFilters, release_filters_clean, release_queue
 from catalog.search_documents import search_documents_refresh
+from catalog.thumbnails import thumbnail_img
 from marketplace.errors import DomainError
 from provenance.models import DatasetRelease
 
 
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "creator", "source", "license", "status", "rejection_reason",
-                    "clone_state", "created_at"]  # fmt: skip
+    list_display = ["id", "thumbnail", "title", "creator", "source", "license", "status",
+                    "rejection_reason", "clone_state", "created_at"]  # fmt: skip
     list_filter = ["status", "license", "source", "clone_state", "rejection_reason"]
     search_fields = ["title", "creator", "=source_record_id", "=sha256"]
-    readonly_fields = ["created_at", "updated_at", "canonical"]
+    readonly_fields = ["created_at", "updated_at", "canonical", "image"]
     raw_id_fields = ["canonical"]
     # The catalog holds millions of rows: no COUNT(*) on every page view.
     show_full_result_count = False
     list_per_page = 50
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description="image")
+    def thumbnail(self, asset: Asset) -> str:
+        return thumbnail_img(asset.thumbnail_key, 64)
+
+    @admin.display(description="image")
+    def image(self, asset: Asset) -> str:
+        return thumbnail_img(asset.thumbnail_key, 384)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -35,7 +44,7 @@ class AssetAdmin(admin.ModelAdmin):
                                "source_uploaded_at", "embargo_until"]}),
         ("License and status", {"fields": ["license", "status", "rejection_reason",
                                            "canonical"]}),
-        ("File", {"fields": ["clone_state", "clone_attempts", "clone_error", "mime_type",
+        ("File", {"fields": ["image", "clone_state", "clone_attempts", "clone_error", "mime_type",
                              "width", "height", "byte_size", "sha256", "perceptual_hash",
                              "original_key", "thumbnail_key"]}),
         ("Times", {"fields": ["created_at", "updated_at"]}),

@@ -1,5 +1,5 @@
 """Transaction-scoped advisory locks on PostgreSQL: short critical sections shared by every
-worker process. A no-op on SQLite, where the demo runs one process."""
+worker process."""
 
 from django.db import connection
 
@@ -10,6 +10,5 @@ CLONE_SETTLE = 7_341_001
 
 def advisory_xact_lock(key: int) -> None:
     """Wait for, then hold until the end of the current transaction, the lock `key`."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])

@@ -342,10 +342,7 @@ def _file_key(release: DatasetRelease) -> str:
 @contextlib.contextmanager
 def _build_lock(release_id: int) -> Iterator[bool]:
     """Yields whether this process holds the release's build lock (session-level, so a
-    long build holds no transaction open). The SQLite demo runs one process: always."""
-    if connection.vendor != "postgresql":
-        yield True
-        return
+    long build holds no transaction open)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [BUILD_LOCK, release_id])
         locked = cursor.fetchone()[0]
@@ -361,7 +358,7 @@ def _builder_alive(release_id: int) -> bool:
     """Whether some process holds the release's build lock (a release left `building` by a
     worker that died has none)."""
     with _build_lock(release_id) as locked:
-        return connection.vendor == "postgresql" and not locked
+        return not locked
 
 
 def license_counts(by_license: dict[str, int]) -> tuple[LicenseCount, ...]:

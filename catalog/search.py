@@ -123,14 +123,13 @@ def _search_settings() -> None:
     compilation, which costs these short queries more (about 45 ms) than it saves; and
     enough memory for the bitmap of a common word's matches to stay exact (a lossy one
     makes PostgreSQL re-check every row of the pages it covers)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            set_local(cursor, {
-                "statement_timeout": str(settings.SEARCH_STATEMENT_TIMEOUT_MS),
-                "jit": "off",
-                "work_mem": settings.SEARCH_WORK_MEM,
-                "random_page_cost": str(settings.SEARCH_RANDOM_PAGE_COST),
-            })  # fmt: skip
+    with connection.cursor() as cursor:
+        set_local(cursor, {
+            "statement_timeout": str(settings.SEARCH_STATEMENT_TIMEOUT_MS),
+            "jit": "off",
+            "work_mem": settings.SEARCH_WORK_MEM,
+            "random_page_cost": str(settings.SEARCH_RANDOM_PAGE_COST),
+        })  # fmt: skip
 
 
 def published() -> QuerySet[Asset]:
@@ -147,17 +146,12 @@ def asset_search(params: dict[str, Any]) -> QuerySet[Asset]:
     qs = published()
     q = params.get("q")
     if q:
-        if connection.vendor == "postgresql":
-            query = _text_query(q)
-            # ts_rank is a 4-byte float, which loses digits on its way to Python and back:
-            # as a double the cursor's rank compares exactly.
-            qs = qs.filter(search_document=query).annotate(
-                rank=Cast(SearchRank(F("search_document"), query), FloatField())
-            )
-        else:  # the SQLite demo: plain substring matching
-            qs = qs.filter(
-                Q(title__icontains=q) | Q(creator__icontains=q) | Q(description__icontains=q)
-            )
+        query = _text_query(q)
+        # ts_rank is a 4-byte float, which loses digits on its way to Python and back:
+        # as a double the cursor's rank compares exactly.
+        qs = qs.filter(search_document=query).annotate(
+            rank=Cast(SearchRank(F("search_document"), query), FloatField())
+        )
     if params.get("license"):
         qs = qs.filter(license__in=params["license"])
     if params.get("source"):
@@ -212,10 +206,7 @@ def _price_filter(qs: QuerySet, params: dict) -> QuerySet:
 
 
 def effective_ordering(params: dict) -> str:
-    ordering = params.get("ordering") or ("relevance" if params.get("q") else "newest")
-    if ordering == "relevance" and connection.vendor != "postgresql":
-        return "newest"  # the demo has no ranking
-    return ordering
+    return params.get("ordering") or ("relevance" if params.get("q") else "newest")
 
 
 def query_key(params: dict) -> str:
@@ -389,8 +380,6 @@ def asset_facets(params: dict) -> dict:
 
 
 def _small(qs: QuerySet) -> bool:
-    if connection.vendor != "postgresql":
-        return True
     return _planner_rows(qs) <= settings.FACET_EXACT_LIMIT
 
 

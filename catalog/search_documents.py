@@ -1,7 +1,6 @@
 """The full-text document of an asset (PostgreSQL): weighted title, creator, tags and
 description. Written when an asset is published or its text changes, so bulk imports of
-not-yet-published records pay nothing for it. On SQLite (the demo) search falls back to
-substring matching and no document is kept."""
+not-yet-published records pay nothing for it."""
 
 import re
 from collections.abc import Iterable
@@ -21,7 +20,7 @@ DOCUMENT_SQL = f"""
 def search_documents_refresh(asset_ids: Iterable[int]) -> None:
     """Recompute the search document of these assets (inside the caller's transaction)."""
     ids = list(asset_ids)
-    if not ids or connection.vendor != "postgresql":
+    if not ids:
         return
     with connection.cursor() as cursor:
         cursor.execute(

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from catalog.thumbnails import thumbnail_img
 from marketplace.declarations import declaration_decide
 from marketplace.errors import DomainError
 from marketplace.models import OwnershipDeclaration, Work
@@ -41,12 +42,6 @@ def _run(modeladmin, request, ids, decide, done: str) -> None:
             count += 1
     if count:
         modeladmin.message_user(request, f"{done}: {count}.", messages.SUCCESS)
-
-
-def _thumbnail(key: str, width: int):
-    if not key:
-        return "-"
-    return format_html('<img src="{}" width="{}" alt="">', storages["default"].url(key), width)
 
 
 class ReviewAdmin(admin.ModelAdmin):
@@ -84,11 +79,11 @@ class WorkAdmin(ReviewAdmin):
 
     @admin.display(description="thumbnail")
     def thumbnail(self, work: Work):
-        return _thumbnail(work.asset.thumbnail_key, 96)
+        return thumbnail_img(work.asset.thumbnail_key, 96)
 
     @admin.display(description="preview")
     def preview(self, work: Work):
-        return _thumbnail(work.asset.thumbnail_key, 384)
+        return thumbnail_img(work.asset.thumbnail_key, 384)
 
     @admin.display(description="title", ordering="asset__title")
     def title(self, work: Work) -> str:
@@ -233,7 +228,7 @@ class OwnershipDeclarationAdmin(ReviewAdmin):
 
     @admin.display(description="work")
     def preview(self, declaration: OwnershipDeclaration):
-        return _thumbnail(declaration.work.asset.thumbnail_key, 384)
+        return thumbnail_img(declaration.work.asset.thumbnail_key, 384)
 
     @admin.display(description="statement")
     def statement_excerpt(self, declaration: OwnershipDeclaration) -> str:

@@ -1,25 +1,38 @@
-"""Demo data: three users with known passwords, a few dozen real base-set records, two
-works offered by the demo artist and a sandbox-funded wallet for the demo buyer.
+"""Demo data: three users with known passwords, a base set of real public-domain and CC0
+images that ship with the project, works the demo artist offers, and a sandbox-funded
+wallet for the demo buyer.
+
+The base set goes through the production pipeline: the records are decided by the license
+policy and ingested, then a loopback HTTP server started here serves the image files to
+the real cloning step (download, checks, storage, thumbnails, dedupe), the classifiers
+score them and the ones that pass publish. Records whose license does not hold up are
+rejected with their reason, as a source's would be.
 
 Only for the demo (DEBUG on): known passwords must never exist on a real deployment."""
 
+import contextlib
+import functools
 import io
 import json
+import math
 import random
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from django.db import transaction
 from PIL import Image, ImageDraw
 
 from billing import sandbox
 from billing.selectors import wallet_balance
 from billing.topups import top_up_start
+from catalog.cloning import clone_pending
 from catalog.connectors.base import Candidate
 from catalog.ingest import ingest_candidates
-from catalog.models import Asset, AssetStatus
+from catalog.licenses import normalize_license
+from catalog.models import Asset, AssetStatus, CloneState
 from catalog.reports import RunReport
-from catalog.search_documents import search_documents_refresh
 from catalog.uploads import WorkText
 from marketplace.declarations import declaration_make
 from marketplace.models import RightsHolderProfile, Role, User, Work
@@ -28,15 +41,11 @@ from marketplace.services import role_group
 from marketplace.uploads import IncomingFile, works_upload
 from moderation.flags import flag_create
 from moderation.models import FlagReason
-from provenance.models import EventKind, ProvenanceEvent
-from provenance.services import events_append
 
-BASE_SET_FILE = Path(__file__).resolve().parent.parent / "catalog" / "demo" / "base_set.json"
-CANDIDATE_FIELDS = (
-    "source", "source_record_id", "landing_url", "original_url", "title", "creator",
-    "creator_url", "description", "creation_date", "width", "height", "mime_type", "license",
-    "evidence",
-)  # fmt: skip
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "catalog" / "demo" / "samples"
+SAMPLES_FILE = SAMPLES_DIR / "samples.json"
+SAMPLES_SOURCE = "sample_images"
+ACTOR = "load_demo"
 
 
 @dataclass(frozen=True)
@@ -44,80 +53,155 @@ class DemoUser:
     username: str
     password: str
     role: Role
+    superuser: bool = False  # sees everything in the admin, billing included
 
 
 DEMO_USERS = (
     DemoUser("demo-artist", "demo-artist-pass", Role.RIGHTS_HOLDER),
     DemoUser("demo-buyer", "demo-buyer-pass", Role.BUYER),
     DemoUser("demo-moderator", "demo-moderator-pass", Role.MODERATOR),
+    DemoUser("demo-admin", "demo-admin-pass", Role.MODERATOR, superuser=True),
 )
 
 
 @dataclass(frozen=True)
 class DemoLoadResult:
     users: tuple[DemoUser, ...]
-    assets_created: int
-    assets_updated: int
+    ingest: RunReport | None  # None when every sample record was already in
+    clone: RunReport | None
+    published: int  # sample images published (stored, scored, under the hold threshold)
 
 
-@transaction.atomic
-def demo_load(*, base_set_file: Path = BASE_SET_FILE) -> DemoLoadResult:
-    """Create or reset the demo users and upsert the demo base set. Safe to run again."""
+def demo_load(*, samples_file: Path = SAMPLES_FILE) -> DemoLoadResult:
+    """Create or reset the demo users, bring the sample base set in and publish what passes,
+    and set up the demo marketplace. Safe to run again: what is in stays as it is."""
     for demo in DEMO_USERS:
         user, _ = User.objects.get_or_create(
             username=demo.username, defaults={"email": f"{demo.username}@example.org"}
         )
         user.set_password(demo.password)
         user.is_staff = demo.role == Role.MODERATOR
+        user.is_superuser = demo.superuser
         user.save()
         user.groups.add(role_group(demo.role))
 
-    # The records go through the real ingest (license evidence, provenance, events) ...
-    records = json.loads(base_set_file.read_text())
-    report = RunReport(kind="ingest", source="demo")
-    by_source: dict[str, list[Candidate]] = {}
-    for record in records:
-        candidate = Candidate(**{field: record[field] for field in CANDIDATE_FIELDS})
-        by_source.setdefault(candidate.source, []).append(candidate)
-    for candidates in by_source.values():
-        ingest_candidates(candidates, report=report, actor="load_demo")
-    report.save(finished=True)
-    # ... but the demo has no network to clone originals, so it publishes them as they are.
-    unpublished = Asset.objects.filter(
-        source__in=by_source, status__in=[AssetStatus.CANDIDATE, AssetStatus.EMBARGOED]
-    )
-    ids = list(unpublished.values_list("pk", flat=True))
-    note = {"note": "demo data: published without cloning the original"}
-    events_append(
-        ProvenanceEvent(kind=EventKind.PUBLISHED, actor="load_demo", asset_id=pk, data=note)
-        for pk in ids
-    )
-    unpublished.update(status=AssetStatus.PUBLISHED, embargo_until=None)
-    search_documents_refresh(ids)
+    ingest, clone = _sample_base_set(samples_file)
     buyer = User.objects.get(username="demo-buyer")
     _demo_marketplace(artist=User.objects.get(username="demo-artist"), buyer=buyer)
-    if ids:  # something in the moderators' review queue
-        flag_create(reporter=buyer, asset_id=min(ids), reason=FlagReason.OTHER,
-                    description="Demo flag: is the date in this record right?")  # fmt: skip
-    return DemoLoadResult(DEMO_USERS, report.created, len(records) - report.created)
+    first = Asset.objects.filter(source=SAMPLES_SOURCE, clone_state=CloneState.DONE).first()
+    if first and ingest:  # something in the moderators' review queue, once
+        flag_create(reporter=buyer, asset_id=first.pk, reason=FlagReason.OTHER,
+                    description="Demo flag: is the creator in this record right?")  # fmt: skip
+    published = Asset.objects.filter(source=SAMPLES_SOURCE, status=AssetStatus.PUBLISHED)
+    return DemoLoadResult(DEMO_USERS, ingest, clone, published.count())
+
+
+def _sample_base_set(samples_file: Path) -> tuple[RunReport | None, RunReport | None]:
+    """Ingest the sample records not stored yet, then clone them from a loopback server."""
+    records = json.loads(samples_file.read_text())
+    stored = set(
+        Asset.objects.filter(source=SAMPLES_SOURCE)
+        .exclude(clone_state__in=[CloneState.PENDING, CloneState.FAILED, CloneState.GAVE_UP])
+        .values_list("source_record_id", flat=True)
+    )
+    rejected = set(
+        Asset.objects.filter(source=SAMPLES_SOURCE, original_url="").values_list(
+            "source_record_id", flat=True
+        )
+    )
+    todo = [r for r in records if r["source_record_id"] not in stored | rejected]
+    if not todo:
+        return None, None
+    with _loopback_server(samples_file.parent) as base_url:
+        report = RunReport(kind="ingest", source=SAMPLES_SOURCE)
+        ingest_candidates([_candidate(r, base_url) for r in todo], report=report, actor=ACTOR)
+        report.save(finished=True)
+        return report, clone_pending(actor=ACTOR)
+
+
+def _candidate(record: dict, base_url: str) -> Candidate:
+    """A sample record as a source connector would hand it over: its license statement
+    decided by the one license policy, its evidence kept verbatim."""
+    decision = normalize_license(record["evidence"]["license"])
+    return Candidate(
+        source=SAMPLES_SOURCE,
+        source_record_id=record["source_record_id"],
+        original_url=f"{base_url}/{record['file']}" if record["file"] else "",
+        landing_url=record["landing_url"],
+        title=record["title"],
+        creator=record["creator"],
+        description=record["description"],
+        creation_date=record["creation_date"],
+        institution=record["institution"],
+        tags=record["tags"],
+        license=decision.code,
+        rejection=decision.reason,
+        evidence=record["evidence"],
+    )
+
+
+@contextlib.contextmanager
+def _loopback_server(folder: Path) -> Iterator[str]:
+    """Serve `folder` over HTTP on 127.0.0.1 (a free port) while the block runs."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # the demo's output is for people
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, name="demo-samples", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass(frozen=True)
+class DemoWork:
+    title: str
+    description: str
+    tags: tuple[str, ...]
+    style: str
+    price_micros: int | None  # None: uploaded, not offered yet (a draft)
 
 
 DEMO_WORKS = (
-    ("Study in circles", "Overlapping discs in warm colours.", ("abstract", "circles")),
-    ("Night lines", "Diagonal strokes on a dark ground.", ("abstract", "lines")),
-)
+    DemoWork("Study in circles", "Overlapping discs in warm colours.", ("abstract", "circles"),
+             "circles", 50_000),
+    DemoWork("Night lines", "Diagonal strokes on a dark ground.", ("abstract", "lines"),
+             "lines", 80_000),
+    DemoWork("Quiet grid", "Soft squares in a loose grid.", ("abstract", "grid", "squares"),
+             "squares", 20_000),
+    DemoWork("Tide", "Layered waves in blues and greens.", ("abstract", "waves", "sea"),
+             "waves", 100_000),
+    DemoWork("Sketch for a poster", "Dots scattered on a pale ground; not offered yet.",
+             ("abstract", "dots"), "dots", None),
+)  # fmt: skip
 
 
-def _demo_picture(seed: int) -> bytes:
+def _demo_picture(style: str, seed: int) -> bytes:
     """An abstract picture drawn here, so the demo artist owns it outright."""
     rng = random.Random(seed)  # noqa: S311 - a drawing, not a secret
-    image = Image.new("RGB", (640, 480), (20, 24, 40) if seed else (250, 236, 210))
+    dark = style in ("lines", "waves")
+    image = Image.new("RGB", (640, 480), (20, 24, 40) if dark else (250, 236, 210))
     draw = ImageDraw.Draw(image)
-    for _ in range(40):
+    if style == "waves":
+        for band in range(12):
+            colour = (20, 90 + band * 12, 120 + band * 10)
+            phase, y0 = rng.random() * 6.28, 40 + band * 38
+            points = [(x, y0 + 18 * math.sin(phase + x / 40)) for x in range(0, 641, 8)]
+            draw.line(points, fill=colour, width=10)
+    for _ in range(40 if style != "waves" else 0):
         x, y, size = rng.randrange(640), rng.randrange(480), rng.randrange(20, 160)
         colour = tuple(rng.randrange(256) for _ in range(3))
-        if seed:
+        if style == "lines":
             draw.line([x, y, x + size, y - size], fill=colour, width=rng.randrange(2, 9))
+        elif style == "squares":
+            draw.rectangle([x - x % 80, y - y % 80, x - x % 80 + 70, y - y % 80 + 70], fill=colour)
+        elif style == "dots":
+            draw.ellipse([x, y, x + 12, y + 12], fill=colour)
         else:
             draw.ellipse([x, y, x + size, y + size], fill=colour)
     out = io.BytesIO()
@@ -126,8 +210,9 @@ def _demo_picture(seed: int) -> bytes:
 
 
 def _demo_marketplace(*, artist: User, buyer: User) -> None:
-    """The demo artist offers two works of their own; the demo buyer's wallet holds
-    USD 25 from a sandbox top-up. Both go through the real services."""
+    """The demo artist offers four works of their own at different prices and keeps one
+    as a draft; the demo buyer's wallet holds USD 25 from a sandbox top-up. All through
+    the real services."""
     RightsHolderProfile.objects.update_or_create(
         user=artist, defaults={"display_name": "Demo Artist", "trusted": True}
     )
@@ -136,16 +221,21 @@ def _demo_marketplace(*, artist: User, buyer: User) -> None:
             IncomingFile(
                 field=f"files.{n}",
                 filename=f"demo-work-{n}.png",
-                stream=io.BytesIO(_demo_picture(n)),
-                text=WorkText(title=title, description=description, tags=tags),
+                stream=io.BytesIO(_demo_picture(work.style, n)),
+                text=WorkText(title=work.title, description=work.description, tags=work.tags),
             )
-            for n, (title, description, tags) in enumerate(DEMO_WORKS)
+            for n, work in enumerate(DEMO_WORKS)
         ]
-        for work in works_upload(owner=artist, files=files):
-            declaration_make(owner=artist, work_id=work.pk, statement="I made it.", evidence=[])
+        for uploaded, demo in zip(works_upload(owner=artist, files=files), DEMO_WORKS,
+                                  strict=True):  # fmt: skip
+            if demo.price_micros is None:
+                continue
+            declaration_make(owner=artist, work_id=uploaded.pk, statement="I made it.",
+                             evidence=[])  # fmt: skip
             offer_set(
-                owner=artist, work_id=work.pk, price_micros=50_000, allow_research=True,
-                allow_commercial=True, terms_version=current_terms().version,
+                owner=artist, work_id=uploaded.pk, price_micros=demo.price_micros,
+                allow_research=True, allow_commercial=True,
+                terms_version=current_terms().version,
             )  # fmt: skip
     if wallet_balance(buyer) == 0:
         top_up, _ = top_up_start(buyer=buyer, amount_micros=25_000_000)

@@ -72,8 +72,16 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.MODERATOR: [
         "catalog.view_asset",
         "catalog.change_asset",
-        # The opt-out registry: to judge a work held because its file is listed there.
+        # The opt-out registry: to judge a work held because its file is listed there, and
+        # to add the entries that opt-out requests ask for.
         "catalog.view_optout",
+        "catalog.add_optout",
+        "catalog.change_optout",
+        # What the sources sent and what was decided: ingest runs, provenance, the audit log.
+        "catalog.view_ingestrun",
+        "provenance.view_provenancerecord",
+        "provenance.view_provenanceevent",
+        "provenance.view_auditseal",
         "marketplace.view_user",
         # Works and ownership declarations: review, release holds, accept or reject.
         "marketplace.view_work",

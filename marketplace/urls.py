@@ -1,7 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from catalog.thumbnails import local_thumbnail
 from marketplace.api.health import HealthzView, ReadyzView
 
 urlpatterns = [
@@ -11,7 +14,12 @@ urlpatterns = [
     path("api/v1/", include("marketplace.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", TemplateView.as_view(template_name="landing.html"), name="home"),
 ]
+if settings.MEDIA_URL.startswith("/"):  # media in a local folder: the demo
+    urlpatterns.append(
+        path(f"{settings.MEDIA_URL.strip('/')}/<path:key>", local_thumbnail, name="thumbnail")
+    )
 
 handler400 = "marketplace.api.errors.bad_request"
 handler403 = "marketplace.api.errors.permission_denied"

@@ -6,12 +6,12 @@ history. Decisions are bulk actions on the list, with an optional note."""
 import json
 
 from django.contrib import admin, messages
-from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from catalog.models import AssetStatus
+from catalog.thumbnails import thumbnail_img
 from marketplace.admin_works import NoteActionForm
 from marketplace.models import Work
 from moderation.decisions import Decision, assets_decide
@@ -67,14 +67,6 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _image(key: str, height: int):
-    if not key:
-        return "-"
-    return format_html(
-        '<img src="{}" style="max-height:{}px" alt="">', default_storage.url(key), height
-    )
-
-
 def _pre(value) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
 
@@ -116,7 +108,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="image")
     def thumbnail(self, asset):
-        return _image(asset.thumbnail_key, 64)
+        return thumbnail_img(asset.thumbnail_key, 64)
 
     @admin.display(description="why it is here")
     def reasons(self, asset) -> str:
@@ -152,13 +144,13 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     @admin.display(description="waiting since", ordering="waiting_since")
     def waiting(self, asset):
         since = asset.waiting_since
-        return "-" if since is None or since.year == FAR_FUTURE.year else since
+        return "-" if since is None else since
 
     # --- one item ----------------------------------------------------------------------
 
     @admin.display(description="image")
     def preview(self, asset):
-        return _image(asset.thumbnail_key, 480)
+        return thumbnail_img(asset.thumbnail_key, 480)
 
     @admin.display(description="classifier scores")
     def score_detail(self, asset):

@@ -21,7 +21,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     TextChoices,
-    Value,
     When,
 )
 from django.db.models.functions import Coalesce, Least
@@ -98,12 +97,8 @@ def review_queue(reasons=WAITING) -> QuerySet[Asset]:
         When(status=AssetStatus.EMBARGOED, then=F("embargo_until")),
         When(status=AssetStatus.TAKEN_DOWN, then=F("updated_at")),
     ]
-    # LEAST ignores NULLs on PostgreSQL but not on SQLite (the demo): pad them instead.
-    parts = [
-        Coalesce(Case(value) if isinstance(value, When) else value, Value(FAR_FUTURE),
-                 output_field=DateTimeField())
-        for value in since
-    ]  # fmt: skip
+    # LEAST ignores NULLs: an asset waits since the earliest reason it has.
+    parts = [Case(value) if isinstance(value, When) else value for value in since]
     return (
         Asset.objects.filter(condition)
         .annotate(

@@ -102,14 +102,11 @@ EVENT_TYPES = ("bigint", "text", "text", "text", "jsonb", "timestamptz")
 def events_append(events: Iterable[ProvenanceEvent]) -> None:
     """Append events to the log. They are sealed later, by `events_seal`.
 
-    On PostgreSQL events go in as one INSERT over arrays: a bulk download appends 10,000
+    Events go in as one INSERT over arrays: a bulk download appends 10,000
     events, and building that statement row by row costs more than running it (for a single
     download, the ORM's statement building is a good part of its time too)."""
     events = list(events)
     if not events:
-        return
-    if connection.vendor != "postgresql":
-        ProvenanceEvent.objects.bulk_create(events)
         return
     now = timezone.now()
     for event in events:
@@ -203,14 +200,8 @@ def _events_to_seal(late: deque[int], size: int) -> list[EventContent]:
 
 
 def _seals_insert(links: list[tuple[int, int, str, str]]) -> None:
-    """Insert seals (seq, event id, prev_hash, hash): on PostgreSQL with COPY, several times
-    faster than bulk_create for the millions of events an import brings."""
-    if connection.vendor != "postgresql":
-        AuditSeal.objects.bulk_create(
-            AuditSeal(seq=seq, event_id=event_id, prev_hash=prev_hash, hash=link)
-            for seq, event_id, prev_hash, link in links
-        )
-        return
+    """Insert seals (seq, event id, prev_hash, hash) with COPY, several times faster than
+    bulk_create for the millions of events an import brings."""
     now = timezone.now()
     with (
         connection.cursor() as cursor,
@@ -223,11 +214,9 @@ def _seals_insert(links: list[tuple[int, int, str, str]]) -> None:
 
 
 def _advisory_xact_lock(key: int) -> None:
-    """Wait for, then hold until the end of the current transaction, the lock `key` (on
-    PostgreSQL; the SQLite demo runs one process)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    """Wait for, then hold until the end of the current transaction, the lock `key`."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def clones_record(*, cloned_at: datetime, sha256_by_asset: dict[int, str]) -> None:

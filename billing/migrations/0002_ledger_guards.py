@@ -3,7 +3,6 @@ updated or deleted, and the postings of a transaction, inserted together, sum to
 
 from django.db import migrations
 
-from marketplace.migration_operations import PostgreSQLOnly
 
 APPEND_ONLY = """
 CREATE FUNCTION billing_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -46,4 +45,4 @@ DROP FUNCTION billing_refuse_change();
 class Migration(migrations.Migration):
     dependencies = [("billing", "0001_ledger")]
 
-    operations = [PostgreSQLOnly(migrations.RunSQL(APPEND_ONLY, DROP))]
+    operations = [migrations.RunSQL(APPEND_ONLY, DROP)]

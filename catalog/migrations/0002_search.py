@@ -5,8 +5,6 @@ import django.contrib.postgres.search
 import django.db.models.functions.text
 from django.db import migrations, models
 
-from marketplace.migration_operations import PostgreSQLOnly
-
 
 class Migration(migrations.Migration):
 
@@ -45,11 +43,9 @@ class Migration(migrations.Migration):
             name='year',
             field=models.SmallIntegerField(blank=True, help_text='The year the work was made, where `creation_date` names one (search filter).', null=True),
         ),
-        PostgreSQLOnly(
-            migrations.AddIndex(
-                model_name='asset',
-                index=django.contrib.postgres.indexes.GinIndex(condition=models.Q(('status', 'published')), fields=['search_document'], name='asset_search_idx'),
-            ),
+        migrations.AddIndex(
+            model_name='asset',
+            index=django.contrib.postgres.indexes.GinIndex(condition=models.Q(('status', 'published')), fields=['search_document'], name='asset_search_idx'),
         ),
         migrations.AddIndex(
             model_name='asset',

@@ -11,17 +11,14 @@ follows `catalog.lifecycle.after_decision` (taken-down and withdrawn assets are 
 touched; the previous decision is the one in the asset's provenance record).
 
 The file is read in chunks, never whole (`files`), each chunk decided with Arrow
-(`staging`), then written in one transaction: on PostgreSQL COPYed into a staging table and
-written with set-based SQL (`postgres`), elsewhere (the SQLite demo) through the ORM
-(`orm`)."""
+(`staging`), then written in one transaction: COPYed into a staging table and written
+with set-based SQL (`postgres`)."""
 
 import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-
-from django.db import connection
 
 from catalog.models import OptOut, OptOutKind
 from catalog.pd12m.files import (
@@ -32,7 +29,6 @@ from catalog.pd12m.files import (
     file_format,
     read_chunks,
 )
-from catalog.pd12m.orm import OrmWriter
 from catalog.pd12m.postgres import PostgresWriter
 from catalog.pd12m.staging import (
     count_before_writing,
@@ -67,11 +63,10 @@ def import_pd12m(
         raise ValueError("batch_size must be at least 1")
     report = RunReport(kind=KIND, source=SOURCE)
     report.save()
-    writer_class = PostgresWriter if _copy_supported() else OrmWriter
     licenses: dict = {}  # license string -> decision, for the whole file
     try:
         with (
-            writer_class(source=SOURCE, file_name=path.name, actor=actor) as writer,
+            PostgresWriter(source=SOURCE, file_name=path.name, actor=actor) as writer,
             _ahead(
                 writer.prepare(stage(chunk, licenses)) for chunk in read_chunks(path, batch_size)
             ) as chunks,
@@ -98,10 +93,6 @@ def import_pd12m(
         raise
     report.save(finished=True)
     return report
-
-
-def _copy_supported() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def _url_opt_outs_exist() -> bool:

@@ -1,13 +1,15 @@
 """Settings shared by every environment. Each value comes from the environment (see the
 README's configuration table and `.env.example`); the defaults run the demo on one machine:
-SQLite, eager Celery, a local media folder, the local payment sandbox."""
+an embedded PostgreSQL, eager Celery, a local media folder, the local payment sandbox."""
 
 import os
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
+from marketplace import embedded_postgres
 from marketplace.settings.env import (
     caches_from_env,
     celery_from_env,
@@ -83,18 +85,20 @@ TEMPLATES = [
     },
 ]
 
-# Database: a SQLite file for the demo, PostgreSQL (psycopg 3) everywhere else.
+# Database: PostgreSQL (psycopg 3) everywhere. Unset, the demo's embedded server, which
+# manage.py starts (marketplace/embedded_postgres.py).
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'demo.sqlite3'}"),
+    "default": env.db_url("DATABASE_URL", default=embedded_postgres.default_url(VAR_DIR)),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point at PostgreSQL (postgres://user:password@host:5432/name)."
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
-        "DATABASE_CONNECT_TIMEOUT", default=5
-    )
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+    "DATABASE_CONNECT_TIMEOUT", default=5
+)
 
 CACHES = caches_from_env(os.environ)
 
@@ -122,7 +126,8 @@ STORAGES = storages_from_env(
 )
 
 # Celery: eager in-process without a broker, real workers with one.
-globals().update(celery_from_env(os.environ))
+_celery = celery_from_env(os.environ)
+globals().update(_celery)
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent; a lost worker's task is redone
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -220,8 +225,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # One line per HTTP request is too much while ingesting millions of records.
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        # One line per HTTP request is too much while ingesting millions of records.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # Tasks run in-process without a broker (the demo): a line per finished task
+        # would bury what the command itself says. Workers keep them.
+        "celery.app.trace": {"level": "WARNING" if _celery["CELERY_TASK_ALWAYS_EAGER"] else "INFO"},
+        # runserver prints this itself.
+        "django.utils.autoreload": {"level": "WARNING"},
+    },
 }
 
 # EMAIL_URL: smtp+tls://user:password@host:587 in production; the console by default.

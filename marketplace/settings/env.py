@@ -61,11 +61,16 @@ def caches_from_env(env: Mapping[str, str]) -> dict:
     return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
+EAGER_BROKER = "memory://localhost/"
+
+
 def celery_from_env(env: Mapping[str, str]) -> dict:
-    """No broker means tasks run eagerly in-process (the demo); a broker URL means workers."""
+    """No broker means tasks run eagerly in-process (the demo); a broker URL means workers.
+    Eager tasks still pass through a producer: kombu's in-memory transport keeps it from
+    looking for a broker on localhost (and warning that it found no hostname)."""
     broker = env.get("CELERY_BROKER_URL", "").strip()
     return {
-        "CELERY_BROKER_URL": broker or None,
+        "CELERY_BROKER_URL": broker or EAGER_BROKER,
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND", "").strip() or None,
         "CELERY_TASK_ALWAYS_EAGER": not broker,
         "CELERY_TASK_EAGER_PROPAGATES": not broker,

@@ -24,7 +24,7 @@ CACHES = {
 }
 
 # Tasks run eagerly inside tests; tests/marketplace/test_celery_worker.py runs a real worker.
-CELERY_BROKER_URL = None
+CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 

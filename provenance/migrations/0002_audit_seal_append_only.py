@@ -5,7 +5,6 @@ import django.db.models.functions.text
 import django.db.models.lookups
 from django.db import migrations, models
 
-from marketplace.migration_operations import PostgreSQLOnly
 
 # The audit log is append-only: a row trigger refuses UPDATE and DELETE on the event and
 # seal tables (TRUNCATE, which tests and benchmarks use to empty them, stays allowed).
@@ -54,5 +53,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('seq__gte', 1)), name='auditseal_seq_from_1'), models.CheckConstraint(condition=models.Q(('seq__gt', 1), ('prev_hash', '0000000000000000000000000000000000000000000000000000000000000000'), _connector='OR'), name='auditseal_first_link_from_genesis'), models.CheckConstraint(condition=django.db.models.lookups.Exact(django.db.models.functions.text.Length('prev_hash'), 64), name='auditseal_prev_hash_is_sha256'), models.CheckConstraint(condition=django.db.models.lookups.Exact(django.db.models.functions.text.Length('hash'), 64), name='auditseal_hash_is_sha256')],
             },
         ),
-        PostgreSQLOnly(migrations.RunSQL(APPEND_ONLY, reverse_sql=ALLOW_CHANGES)),
+        migrations.RunSQL(APPEND_ONLY, reverse_sql=ALLOW_CHANGES),
     ]

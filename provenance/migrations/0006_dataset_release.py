@@ -4,7 +4,6 @@ import django.db.models.functions.text
 import django.db.models.lookups
 from django.db import migrations, models
 
-from marketplace.migration_operations import PostgreSQLOnly
 
 # A built release is frozen: a row trigger refuses any UPDATE of a release once its state is
 # `done` (deleting one stays possible, for an operator retracting it).
@@ -55,5 +54,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('name', 'version'), name='datasetrelease_name_version_unique'), models.CheckConstraint(condition=models.Q(('state__in', ['queued', 'building', 'done', 'failed'])), name='datasetrelease_state_known'), models.CheckConstraint(condition=models.Q(models.Q(('state', 'done'), _negated=True), models.Q(('built_at__isnull', False), models.Q(('file_key', ''), _negated=True), django.db.models.lookups.Exact(django.db.models.functions.text.Length('sha256'), 64)), _connector='OR'), name='datasetrelease_done_has_file')],
             },
         ),
-        PostgreSQLOnly(migrations.RunSQL(FREEZE_BUILT, reverse_sql=UNFREEZE)),
+        migrations.RunSQL(FREEZE_BUILT, reverse_sql=UNFREEZE),
     ]

@@ -1,16 +1,12 @@
 """Importing PD12M-layout files: decisions and reasons, the three file formats, duplicates,
 re-imports, malformed rows, provenance, and the command.
 
-Every test runs twice: on PostgreSQL's bulk path (COPY and set-based SQL) and on the ORM
-path the SQLite demo uses, which must reach the same results, the status rules of
-`catalog.lifecycle.after_decision` included; one test runs the command once on a real
-SQLite database."""
+Rows are written with PostgreSQL's bulk path (COPY and set-based SQL); the status rules
+are `catalog.lifecycle.after_decision`'s."""
 
 import csv
 import itertools
 import json
-import subprocess
-import sys
 import threading
 import time
 from io import StringIO
@@ -19,7 +15,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -28,7 +23,6 @@ from catalog.lifecycle import after_decision
 from catalog.locks import INGEST_WRITE, advisory_xact_lock
 from catalog.models import Asset, AssetStatus, IngestRun, OptOut
 from catalog.pd12m import import_pd12m
-from catalog.pd12m.orm import OrmWriter
 from catalog.pd12m.postgres import PostgresWriter
 from provenance.models import ProvenanceEvent, ProvenanceRecord
 
@@ -44,13 +38,6 @@ SCHEMA = pa.schema(
 )  # fmt: skip
 CC0_URL = "https://creativecommons.org/publicdomain/zero/1.0/"
 PDM_URL = "https://creativecommons.org/publicdomain/mark/1.0/"
-
-
-@pytest.fixture(autouse=True, params=["bulk", "orm"])
-def path_taken(request, monkeypatch):
-    if request.param == "orm":
-        monkeypatch.setattr("catalog.pd12m._copy_supported", lambda: False)
-    return request.param
 
 
 def row(record_id, license=CC0_URL, **values) -> dict:
@@ -619,8 +606,8 @@ def test_a_large_import_lists_only_the_first_ids_and_counts_them_all(tmp_path, m
     assert Asset.objects.count() == 2200
 
 
-def test_a_batch_that_fails_stops_the_import_and_the_reader(tmp_path, monkeypatch, path_taken):
-    writer = PostgresWriter if path_taken == "bulk" else OrmWriter
+def test_a_batch_that_fails_stops_the_import_and_the_reader(tmp_path, monkeypatch):
+    writer = PostgresWriter
     original = writer.write
 
     def fail_after_the_first(self, staged):
@@ -677,29 +664,3 @@ def test_the_command_refuses_a_missing_file_or_an_unknown_type(tmp_path):
     with pytest.raises(CommandError, match=r"unknown file type '\.xlsx'"):
         call_command("import_pd12m", str(tmp_path / "pd12m.xlsx"))
     assert not IngestRun.objects.exists()
-
-
-class TestTheSqliteDemo:
-    """Once, not once per writer: the demo database has only the ORM path."""
-
-    @pytest.fixture(autouse=True)
-    def path_taken(self):  # replaces the module's two-writer fixture for this class
-        return "sqlite"
-
-    def test_the_command_works_on_the_sqlite_demo_database(self, tmp_path, subprocess_env):
-        path = write(tmp_path, [*LICENSE_ROWS, row("8", url="https://images.example.org/1.jpg")])
-        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-        subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=subprocess_env, check=True,
-                       timeout=120)  # fmt: skip
-        outputs = []
-        for _ in range(2):
-            done = subprocess.run(
-                [*manage, "import_pd12m", str(path), "--json"], env=subprocess_env, check=True,
-                capture_output=True, text=True, timeout=120,
-            )  # fmt: skip
-            outputs.append(json.loads(done.stdout))
-        first, second = outputs
-        assert (first["seen"], first["accepted"], first["duplicates"], first["created"]) == (
-            8, 3, 1, 7,
-        )  # fmt: skip
-        assert (second["created"], second["updated"], second["accepted"]) == (0, 0, 3)

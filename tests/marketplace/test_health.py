@@ -110,6 +110,7 @@ def test_readyz_in_a_process_whose_database_is_down(subprocess_env):
 
 
 def test_readyz_in_a_process_whose_broker_is_down(subprocess_env):
+    subprocess_env["DATABASE_URL"] = settings.TEST_DATABASE_URL
     subprocess_env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{free_port()}/0"
     status, body = probe_in_child(subprocess_env)
     assert status == 503

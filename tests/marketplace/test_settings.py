@@ -24,6 +24,7 @@ from django.conf import settings as s
 db = s.DATABASES["default"]
 print(json.dumps({
     "engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.get("HOST"),
+    "socket": db.get("OPTIONS", {}).get("host"),
     "port": db.get("PORT"), "user": db.get("USER"), "debug": s.DEBUG,
     "storage": s.STORAGES["default"]["BACKEND"], "cache": s.CACHES["default"]["BACKEND"],
     "eager": s.CELERY_TASK_ALWAYS_EAGER, "broker": s.CELERY_BROKER_URL,
@@ -47,12 +48,13 @@ def test_defaults_are_the_embedded_demo(subprocess_env):
     result = load_settings(subprocess_env)
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout)
-    assert loaded["engine"] == "django.db.backends.sqlite3"
-    assert loaded["name"] == f"{subprocess_env['VAR_DIR']}/demo.sqlite3"
+    # The embedded PostgreSQL that manage.py starts, listening in its data folder.
+    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert loaded["socket"] == f"{subprocess_env['VAR_DIR']}/postgres"
     assert loaded["storage"] == LOCAL_STORAGE_BACKEND
     assert loaded["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert loaded["eager"] is True
-    assert loaded["broker"] is None
+    assert loaded["broker"] == "memory://localhost/"
     assert loaded["debug"] is True
 
 
@@ -163,7 +165,8 @@ def test_check_deploy_is_clean_with_production_settings(subprocess_env):
         ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY must be set"),
         ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY must be set"),
         ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS must name the hosts"),
-        ({"DATABASE_URL": None}, "DATABASE_URL must point at PostgreSQL"),
+        ({"DATABASE_URL": None}, "DATABASE_URL must name the production PostgreSQL"),
+        ({"DATABASE_URL": "sqlite:///var/db.sqlite3"}, "DATABASE_URL must point at PostgreSQL"),
         ({"STRIPE_SECRET_KEY": None}, "STRIPE_SECRET_KEY must be set in production"),
         ({"STRIPE_WEBHOOK_SECRET": None}, "STRIPE_WEBHOOK_SECRET must be set in production"),
     ],

@@ -5,7 +5,10 @@ from marketplace.demo import demo_load
 
 
 class Command(BaseCommand):
-    help = "Load the demo users and base-set records (demo only: refuses when DEBUG is off)."
+    help = (
+        "Load the demo: users, the sample base set (cloned, scored and published through "
+        "the real pipeline) and the demo marketplace. Demo only: refuses when DEBUG is off."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -19,15 +22,22 @@ class Command(BaseCommand):
             )
         result = demo_load()
         out = self.stdout
-        out.write(
-            self.style.SUCCESS(
-                f"Demo base set: {result.assets_created} assets added, "
-                f"{result.assets_updated} already there."
+        if result.ingest is None:
+            out.write(f"Demo base set: already in, {result.published} images published.")
+        else:
+            rejected = sum(result.ingest.rejected.values())
+            out.write(
+                f"Demo base set: {result.ingest.seen} sample records; "
+                f"{result.clone.accepted} images cloned and {result.published} published, "
+                f"{rejected} records rejected by the license policy."
             )
-        )
+        out.write("")
         out.write("Demo accounts (username / password):")
         for user in result.users:
-            out.write(f"  {user.role.label:<14} {user.username} / {user.password}")
+            role = "Administrator" if user.superuser else user.role.label
+            out.write(f"  {role:<14} {user.username} / {user.password}")
+        out.write("")
+        out.write(f"Home:      {base_url}/")
         out.write(f"API docs:  {base_url}/api/docs/")
-        out.write(f"Admin:     {base_url}/admin/  (sign in as demo-moderator)")
-        out.write(f"Assets:    {base_url}/api/v1/assets/")
+        out.write(f"Admin:     {base_url}/admin/  (demo-moderator; demo-admin also sees billing)")
+        out.write(f"Search:    {base_url}/api/v1/assets/?q=portrait&license=pdm-1.0")

