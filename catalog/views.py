@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -16,6 +15,7 @@ from catalog.serializers import (
     AssetSerializer,
 )
 from marketplace.api import docs
+from marketplace.errors import NotFound
 from marketplace.search_defaults import search_thresholds
 from provenance.selectors import provenance_record, public_history
 
@@ -73,10 +73,19 @@ def search_params(query_params) -> dict:
     return serializer.validated_data
 
 
+def _published_asset(pk: int):
+    # One answer for every asset a reader may not see, so a 404 never tells a taken-down or
+    # embargoed asset from one that never existed.
+    asset = published().filter(pk=pk).first()
+    if asset is None:
+        raise NotFound("No published asset has this id.")
+    return asset
+
+
 @extend_schema(tags=["catalog"])
 class AssetViewSet(viewsets.GenericViewSet):
     permission_classes = [AllowAny]
-    lookup_value_regex = r"[0-9]{1,18}"
+    lookup_value_converter = "id"  # marketplace.api.fields.IdConverter
     pagination_class = None  # keyset pages of its own (catalog.search.asset_page)
     queryset = published()
 
@@ -118,7 +127,7 @@ class AssetViewSet(viewsets.GenericViewSet):
         examples=[OpenApiExample("A base-set image", value=EXAMPLE_DETAIL, response_only=True)],
     )
     def retrieve(self, request, pk=None):
-        asset = get_object_or_404(published(), pk=pk)
+        asset = _published_asset(pk)
         return Response(AssetDetailSerializer(asset).data)
 
     @extend_schema(
@@ -130,7 +139,7 @@ class AssetViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"])
     def provenance(self, request, pk=None):
-        asset = get_object_or_404(published(), pk=pk)
+        asset = _published_asset(pk)
         body = {
             "asset_id": asset.pk,
             "license": asset.license,

@@ -16,6 +16,7 @@ from billing.money import usd
 from billing.quota import quota_status
 from marketplace.api import docs
 from marketplace.api.billing import PlanSerializer, UsdField
+from marketplace.api.fields import IdField, IdListField
 from marketplace.api.permissions import IsBuyer
 from marketplace.collections import collection_asset_ids
 from marketplace.delivery import file_for_token
@@ -24,15 +25,12 @@ from marketplace.models import DownloadGrant, Purpose
 
 
 class DownloadRequestSerializer(serializers.Serializer):
-    asset_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+    asset_ids = IdListField(
         required=False,
         max_length=10_000,
         help_text="Assets to download (up to 10,000); or name a `collection`.",
     )
-    collection = serializers.IntegerField(
-        required=False, min_value=1, help_text="Download every asset of your collection."
-    )
+    collection = IdField(required=False, help_text="Download every asset of your collection.")
     purpose = serializers.ChoiceField(choices=Purpose.choices, help_text="The declared use.")
     purpose_note = serializers.CharField(
         required=False, allow_blank=True, max_length=500, help_text="The use, in your words."

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.api import docs
+from marketplace.api.fields import IdField, IdListField
 from marketplace.api.permissions import IsBuyer
 from marketplace.errors import NotFound
 from marketplace.manifests import manifest_link, manifest_request
@@ -14,11 +15,9 @@ from marketplace.models import ManifestExport
 
 class ManifestRequestSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ManifestExport.Format.choices, default="jsonl")
-    collection = serializers.IntegerField(
-        required=False, min_value=1, help_text="Your collection: its granted assets."
-    )
-    grant_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=100_000,
+    collection = IdField(required=False, help_text="Your collection: its granted assets.")
+    grant_ids = IdListField(
+        required=False, max_length=100_000,
         help_text="These grants of yours. With neither, all your grants.",
     )  # fmt: skip
     link_seconds = serializers.IntegerField(
