@@ -306,6 +306,11 @@ class FacetsSerializer(serializers.Serializer):
 
 class AssetPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+    previous = serializers.URLField(
+        allow_null=True,
+        help_text="Always null: asset pages are cursors that go forward only (they stay "
+        "stable while assets are added). To go back, keep the URLs you followed.",
+    )
     results = AssetSerializer(many=True)
     facets = FacetsSerializer(required=False, help_text="With facets=true.")
     applied_thresholds = ThresholdsSerializer(

@@ -21,6 +21,7 @@ from provenance.selectors import provenance_record, public_history
 
 EXAMPLE_PAGE = {
     "next": "https://market.example.org/api/v1/assets/?q=harbor&cursor=eyJvIjoicmVsZXZhbmNlIn0",
+    "previous": None,
     "results": [
         {
             "id": 1042, "source": "cleveland_museum", "source_record_id": "96887",
@@ -111,6 +112,7 @@ class AssetViewSet(viewsets.GenericViewSet):
             "next": replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
             if page.next_cursor
             else None,
+            "previous": None,  # keyset pages go forward only (see AssetPageSerializer)
             "results": AssetSerializer(page.rows, many=True).data,
         }
         if page.facets is not None:
