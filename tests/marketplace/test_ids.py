@@ -133,8 +133,9 @@ def test_impossible_ids_in_write_paths_are_json_404s(client, make_user, bad):
         client.patch(f"/api/v1/collections/{bad}/", {"name": "x"}, format="json"),
         client.delete(f"/api/v1/collections/{bad}/items/", {"asset_ids": [1]}, format="json"),
         artist.patch(f"/api/v1/works/{bad}/", {"title": "x"}, format="json"),
-        artist.put(f"/api/v1/works/{bad}/offer/", {"price_usd": "1", "terms_version": "1"},
-                   format="json"),  # fmt: skip
+        artist.put(
+            f"/api/v1/works/{bad}/offer/", {"price_usd": "1", "terms_version": "1"}, format="json"
+        ),
         artist.post(f"/api/v1/works/{bad}/declaration/", {"statement": "mine"}),
     ):
         assert response.status_code == 404, response.content
