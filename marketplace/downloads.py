@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from billing.quota import QuotaStatus, quota_consume, quota_lock
 from billing.selectors import wallet_balance
@@ -123,12 +124,28 @@ def _reason(asset: Licensable | None, *, granted: bool) -> str:
     return ""
 
 
-def _refusal_message(refused: dict[int, str]) -> str:
+def _refusal_message(refused: dict[int, str], *, requested: int) -> str:
+    """Why nothing was granted. Skipping the refused assets is suggested only when it would
+    leave something to grant: never when every asset is refused."""
     counts = Counter(refused.values())
     parts = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(counts.items()))
+    refused_count = len(refused)
+    if refused_count == requested:
+        about = (
+            f"The requested asset cannot be downloaded ({parts})"
+            if requested == 1
+            else f"None of the {requested} requested assets can be downloaded ({parts})"
+        )
+        return f"{about}; nothing was granted or charged."
+    about = ngettext(
+        "%(count)d of the %(requested)d requested assets cannot be downloaded",
+        "%(count)d of the %(requested)d requested assets cannot be downloaded",
+        refused_count,
+    ) % {"count": refused_count, "requested": requested}
+    remove = ngettext("Remove it", "Remove them", refused_count)
     return (
-        f"{len(refused)} of the requested assets cannot be downloaded ({parts}); nothing was "
-        "granted or charged. Remove them, or send skip_unavailable=true to get the rest."
+        f"{about} ({parts}); nothing was granted or charged. {remove}, or send "
+        "skip_unavailable=true to get the rest."
     )
 
 
@@ -197,14 +214,12 @@ def downloads_grant(
             refused[i] = "withdrawn"
         elif not offers[i].allows(purpose):
             refused[i] = "use_not_allowed"
-    if refused and not skip_unavailable:
-        raise DownloadRefused(
-            _refusal_message(refused), fields={str(i): [r] for i, r in refused.items()}
-        )
     wanted = [i for i in ids if i not in refused]
-    if not wanted:
-        raise DownloadRefused(_refusal_message(refused),
-                              fields={str(i): [r] for i, r in refused.items()})  # fmt: skip
+    if refused and (not wanted or not skip_unavailable):
+        raise DownloadRefused(
+            _refusal_message(refused, requested=len(ids)),
+            fields={str(i): [r] for i, r in refused.items()},
+        )
     quota = quota_consume(usage, period, count=len(wanted))
 
     fee, now = platform_fee_micros(), timezone.now()
