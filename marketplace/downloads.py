@@ -4,6 +4,7 @@ One database transaction per request: lock the buyer's quota row (so a buyer's d
 are decided one after another), check every asset, count the quota, charge the wallet for
 new paid grants, write the grants and the audit events. Either all of it commits or none."""
 
+import hashlib
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -149,6 +150,15 @@ def _refusal_message(refused: dict[int, str], *, requested: int) -> str:
     )
 
 
+def _charge_key(buyer, idempotency_key: str) -> str:
+    """The ledger charge's key: the client's key when one came (hashed when longer than the
+    ledger keeps), a fresh one otherwise."""
+    key = idempotency_key or uuid.uuid4().hex
+    if len(key) > 100:
+        key = hashlib.sha256(key.encode()).hexdigest()
+    return f"downloads:{buyer.pk}:{key}"
+
+
 GRANT_COLUMNS = ("buyer_id", "asset_id", "offer_id", "terms_id", "license", "price_micros",
                  "fee_micros", "purpose", "purpose_note", "charge_key", "created_at")  # fmt: skip
 GRANT_TYPES = ("bigint", "bigint", "bigint", "bigint", "text", "bigint", "bigint", "text", "text",
@@ -224,7 +234,7 @@ def downloads_grant(
 
     fee, now = platform_fee_micros(), timezone.now()
     new_ids = [i for i in wanted if i not in existing]
-    charge_key = f"downloads:{buyer.pk}:{idempotency_key or uuid.uuid4().hex}"
+    charge_key = _charge_key(buyer, idempotency_key)
     grants = _grants_insert(
         [
             DownloadGrant(

@@ -17,6 +17,7 @@ from billing.money import MICROS_PER_USD, usd
 from billing.payouts import available_micros
 from billing.plans import plan_for
 from marketplace.api import docs
+from marketplace.api.idempotency import IDEMPOTENCY_KEY, idempotent_response
 from marketplace.api.permissions import IsBuyer, IsRightsHolder
 
 
@@ -108,12 +109,15 @@ class TopUpListCreateView(ListAPIView):
     @extend_schema(
         tags=["billing"],
         summary="Start a wallet top-up through Stripe Checkout",
-        description="The wallet is credited only when Stripe confirms the payment.",
+        description="The wallet is credited only when Stripe confirms the payment. Send an "
+        "`Idempotency-Key` header so that a retry opens no second Checkout page.",
+        parameters=[IDEMPOTENCY_KEY],
         request=TopUpRequestSerializer,
         responses={
             201: TopUpCreatedSerializer,
             400: docs.BAD_REQUEST,
             403: docs.error("Not a buyer, or the wallet is frozen."),
+            422: docs.error("`idempotency_key_reused`: the key was sent with another request."),
             503: docs.error("Payments are not configured."),
         },
     )
@@ -121,9 +125,13 @@ class TopUpListCreateView(ListAPIView):
         form = TopUpRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         amount = int(form.validated_data["amount_usd"] * Decimal(MICROS_PER_USD))
-        top_up, redirect = topups.top_up_start(buyer=request.user, amount_micros=amount)
-        body = {"top_up": top_up, "checkout_url": redirect.url, "sandbox": top_up.sandbox}
-        return Response(TopUpCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+        def start() -> Response:
+            top_up, redirect = topups.top_up_start(buyer=request.user, amount_micros=amount)
+            body = {"top_up": top_up, "checkout_url": redirect.url, "sandbox": top_up.sandbox}
+            return Response(TopUpCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+        return idempotent_response(request, start)
 
 
 class LinkSerializer(serializers.Serializer):

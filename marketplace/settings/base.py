@@ -138,6 +138,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "clear-idempotent-requests": {  # answers kept for Idempotency-Key retries, a day
+        "task": "marketplace.clear_idempotent_requests",
+        "schedule": crontab(minute=47),  # hourly
+    },
     "clear-abandoned-direct-uploads": {
         "task": "marketplace.clear_direct_uploads",
         "schedule": crontab(minute=41),  # hourly
