@@ -7,6 +7,7 @@ from catalog.models import Asset, IngestRun, OptOut
 from catalog.optouts import InvalidOptOut, normalize_value
 from catalog.releases import InvalidReleaseFilters, release_filters_clean, release_queue
 from catalog.search_documents import search_documents_refresh
+from marketplace.api.links import base_url
 from marketplace.errors import DomainError
 from provenance.models import DatasetRelease
 
@@ -157,7 +158,7 @@ class DatasetReleaseAdmin(admin.ModelAdmin):
             obj.created_by = request.user.get_username()
         super().save_model(request, obj, form, change)
         if not change:
-            release_queue(release_id=obj.pk)
+            release_queue(release_id=obj.pk, base_url=base_url(request))
 
     @admin.display(description="assets")
     def total(self, release: DatasetRelease) -> str:
@@ -181,7 +182,7 @@ class DatasetReleaseAdmin(admin.ModelAdmin):
         queued, refused = [], []
         for release in queryset.order_by("pk"):
             try:
-                release_queue(release_id=release.pk)
+                release_queue(release_id=release.pk, base_url=base_url(request))
                 queued.append(str(release))
             except DomainError as error:
                 refused.append(error.message)

@@ -15,6 +15,8 @@ from catalog.serializers import (
     AssetSerializer,
 )
 from marketplace.api import docs
+from marketplace.api.links import absolute, absolute_page_url, base_url
+from marketplace.delivery import thumbnail_link
 from marketplace.errors import NotFound
 from marketplace.search_defaults import search_thresholds
 from provenance.selectors import provenance_record, public_history
@@ -74,6 +76,11 @@ def search_params(query_params) -> dict:
     return serializer.validated_data
 
 
+def _context(request) -> dict:
+    base = base_url(request)
+    return {"thumbnail_url": lambda key: absolute(thumbnail_link(key).url, base=base)}
+
+
 def _published_asset(pk: int):
     # One answer for every asset a reader may not see, so a 404 never tells a taken-down or
     # embargoed asset from one that never existed.
@@ -109,11 +116,11 @@ class AssetViewSet(viewsets.GenericViewSet):
         page_size = params.get("page_size") or settings.REST_FRAMEWORK["PAGE_SIZE"]
         page = search_page(params, page_size=page_size)
         body = {
-            "next": replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
+            "next": replace_query_param(absolute_page_url(request), "cursor", page.next_cursor)
             if page.next_cursor
             else None,
             "previous": None,  # keyset pages go forward only (see AssetPageSerializer)
-            "results": AssetSerializer(page.rows, many=True).data,
+            "results": AssetSerializer(page.rows, many=True, context=_context(request)).data,
         }
         if page.facets is not None:
             body["facets"] = page.facets
@@ -130,7 +137,7 @@ class AssetViewSet(viewsets.GenericViewSet):
     )
     def retrieve(self, request, pk=None):
         asset = _published_asset(pk)
-        return Response(AssetDetailSerializer(asset).data)
+        return Response(AssetDetailSerializer(asset, context=_context(request)).data)
 
     @extend_schema(
         summary="A published asset's provenance and public history",

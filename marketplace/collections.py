@@ -128,7 +128,7 @@ def items_remove(*, owner, collection_id: int, asset_ids: list[int]) -> int:
     return removed
 
 
-def collection_datasheet(collection: Collection) -> Datasheet:
+def collection_datasheet(collection: Collection, *, base_url: str = "") -> Datasheet:
     """A collection's datasheet: its available assets counted by source, institution and
     license (one grouped query); those no longer published are only counted, as removed."""
     items = CollectionItem.objects.filter(collection=collection)
@@ -150,7 +150,7 @@ def collection_datasheet(collection: Collection) -> Datasheet:
         total=counts["total"],
         by_status={"available": counts["total"], "removed": items.count() - counts["total"]},
         by_source=source_counts(counts),
-        by_license=license_counts(counts["by_license"]),
+        by_license=license_counts(counts["by_license"], base_url=base_url),
         filters=None,
         audit_log=audit_log_head(),
     )

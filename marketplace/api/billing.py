@@ -18,6 +18,7 @@ from billing.payouts import available_micros
 from billing.plans import plan_for
 from marketplace.api import docs
 from marketplace.api.idempotency import IDEMPOTENCY_KEY, idempotent_response
+from marketplace.api.links import absolute
 from marketplace.api.permissions import IsBuyer, IsRightsHolder
 
 
@@ -128,7 +129,11 @@ class TopUpListCreateView(ListAPIView):
 
         def start() -> Response:
             top_up, redirect = topups.top_up_start(buyer=request.user, amount_micros=amount)
-            body = {"top_up": top_up, "checkout_url": redirect.url, "sandbox": top_up.sandbox}
+            body = {
+                "top_up": top_up,
+                "checkout_url": absolute(redirect.url, request=request),
+                "sandbox": top_up.sandbox,
+            }
             return Response(TopUpCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
 
         return idempotent_response(request, start)
@@ -153,7 +158,10 @@ class SubscriptionCheckoutView(APIView):
     )
     def post(self, request):
         redirect = subscriptions.subscription_start(buyer=request.user)
-        body = {"checkout_url": redirect.url, "sandbox": sandbox_enabled()}
+        body = {
+            "checkout_url": absolute(redirect.url, request=request),
+            "sandbox": sandbox_enabled(),
+        }
         return Response(CheckoutSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
@@ -171,7 +179,8 @@ class SubscriptionPortalView(APIView):
         },
     )
     def post(self, request):
-        return Response({"url": subscriptions.portal_url(buyer=request.user)})
+        url = subscriptions.portal_url(buyer=request.user)
+        return Response({"url": absolute(url, request=request)})
 
 
 class PayoutSerializer(serializers.Serializer):
@@ -219,7 +228,8 @@ class PayoutOnboardingView(APIView):
         responses={200: LinkSerializer, 403: docs.FORBIDDEN},
     )
     def post(self, request):
-        return Response({"url": connect.connect_onboarding_url(rights_holder=request.user)})
+        url = connect.connect_onboarding_url(rights_holder=request.user)
+        return Response({"url": absolute(url, request=request)})
 
 
 class StatementQuerySerializer(serializers.Serializer):

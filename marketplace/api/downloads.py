@@ -18,6 +18,7 @@ from marketplace.api import docs
 from marketplace.api.billing import PlanSerializer, UsdField
 from marketplace.api.fields import IdField, IdListField
 from marketplace.api.idempotency import IDEMPOTENCY_KEY, idempotent_response
+from marketplace.api.links import base_url
 from marketplace.api.permissions import IsBuyer
 from marketplace.collections import collection_asset_ids
 from marketplace.delivery import file_for_token
@@ -86,7 +87,7 @@ drf_datetime = DateTimeField().to_representation
 def _result_body(result, request) -> dict:
     """The DownloadResultSerializer's shape, built directly: a bulk response lists 10,000
     downloads, and a serializer per item would take longer than the licensing itself."""
-    absolute = request.build_absolute_uri("/")[:-1]
+    absolute = base_url(request)
     amounts = {}
 
     def dollars(micros: int) -> str:
@@ -260,7 +261,7 @@ class FileView(APIView):
         served = file_for_token(token)
         return FileResponse(
             default_storage.open(served.key, "rb"),
-            as_attachment=True,
+            as_attachment=not served.inline,
             filename=served.filename,
             content_type=served.mime_type,
         )

@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from marketplace.api import docs
 from marketplace.api.fields import IdField, IdListField
+from marketplace.api.links import absolute, base_url
 from marketplace.api.permissions import IsBuyer
 from marketplace.errors import NotFound
 from marketplace.manifests import manifest_link, manifest_request
@@ -42,7 +43,7 @@ class ManifestSerializer(serializers.ModelSerializer):
 
     def get_url(self, manifest) -> str | None:
         link = manifest_link(manifest)
-        return self.context["request"].build_absolute_uri(link.url) if link else None
+        return absolute(link.url, request=self.context["request"]) if link else None
 
 
 @extend_schema(tags=["downloads"])
@@ -66,6 +67,7 @@ class ManifestListView(APIView):
             collection_id=data.get("collection"),
             grant_ids=data.get("grant_ids"),
             link_seconds=data.get("link_seconds"),
+            base_url=base_url(request),
         )
         manifest.refresh_from_db()
         body = ManifestSerializer(manifest, context={"request": request}).data

@@ -207,13 +207,13 @@ class WorkListView(CappedUploadsMixin, ListAPIView):
         self.refuse_oversized_files()
         works = uploads.works_upload(owner=request.user, files=_batch(request))
         detail = [uploads.work_detail(owner=request.user, work_id=w.pk) for w in works]
-        body = WorkUploadResponseSerializer({"works": detail}).data
+        body = WorkUploadResponseSerializer({"works": detail}, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 def _work_response(request, work_id: int, code: int = 200) -> Response:
     work = uploads.work_detail(owner=request.user, work_id=work_id)
-    return Response(WorkSerializer(work).data, status=code)
+    return Response(WorkSerializer(work, context={"request": request}).data, status=code)
 
 
 @extend_schema(tags=["works"])

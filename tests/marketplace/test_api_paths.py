@@ -120,3 +120,16 @@ def test_a_taken_down_asset_is_missing_in_the_same_words(api_client, debug):
         assert taken_down.status_code == missing.status_code == 404
         assert taken_down.json() == missing.json()
         assert taken_down.json()["error"]["message"] == "No published asset has this id."
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5"])
+def test_a_page_that_is_no_page_number_is_a_400_naming_page(buyer_client, page):
+    response = buyer_client.get("/api/v1/collections/", {"page": page})
+    error = assert_error_body(response, 400, "invalid")
+    assert list(error["fields"]) == ["page"]
+
+
+def test_a_page_past_the_last_is_a_404(buyer_client):
+    assert_error_body(buyer_client.get("/api/v1/collections/", {"page": "7"}), 404, "not_found")
+    huge = buyer_client.get("/api/v1/collections/", {"page": "9" * 5000})
+    assert_error_body(huge, 404, "not_found")
