@@ -85,7 +85,9 @@ class TopUpSerializer(serializers.ModelSerializer):
 
 class CheckoutSerializer(serializers.Serializer):
     checkout_url = serializers.CharField(help_text="Send the buyer here to pay.")
-    sandbox = serializers.BooleanField(help_text="The local sandbox: open the URL in a browser to pay.")
+    sandbox = serializers.BooleanField(
+        help_text="The local sandbox: open the URL in a browser to pay."
+    )
 
 
 class TopUpCreatedSerializer(CheckoutSerializer):
