@@ -9,6 +9,7 @@ from catalog.releases import InvalidReleaseFilters, release_filters_clean, relea
 from catalog.search_documents import search_documents_refresh
 from marketplace.api.links import base_url
 from marketplace.errors import DomainError
+from provenance.admin import action_selection
 from provenance.models import DatasetRelease
 
 
@@ -180,7 +181,7 @@ class DatasetReleaseAdmin(admin.ModelAdmin):
     @admin.action(description="Build the selected releases", permissions=["change"])
     def build(self, request, queryset) -> None:
         queued, refused = [], []
-        for release in queryset.order_by("pk"):
+        for release in action_selection(self, request, queryset).order_by("pk"):
             try:
                 release_queue(release_id=release.pk, base_url=base_url(request))
                 queued.append(str(release))
