@@ -203,7 +203,12 @@ def downloads_grant(
                           fields={"asset_ids": ["Empty."]})  # fmt: skip
     if len(ids) > settings.DOWNLOAD_MAX_ASSETS:
         raise DomainError(
-            f"At most {settings.DOWNLOAD_MAX_ASSETS} assets per request.",
+            ngettext(
+                "At most %(n)d asset per request.",
+                "At most %(n)d assets per request.",
+                settings.DOWNLOAD_MAX_ASSETS,
+            )
+            % {"n": settings.DOWNLOAD_MAX_ASSETS},
             code="invalid",
             fields={"asset_ids": [f"{len(ids)} given."]},
         )

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from django.db import connection
+from django.utils.translation import ngettext
 
 from catalog.models import OptOut, OptOutKind
 from catalog.pd12m.files import (
@@ -92,7 +93,8 @@ def import_pd12m(
     except MalformedFile as exc:
         report.error(f"{path.name}: {exc}")
     except Exception as exc:
-        report.error(f"import stopped after {report.seen} rows: {type(exc).__name__}: {exc}")
+        rows = ngettext("%(n)d row", "%(n)d rows", report.seen) % {"n": report.seen}
+        report.error(f"import stopped after {rows}: {type(exc).__name__}: {exc}")
         with contextlib.suppress(Exception):  # the original error matters more
             report.save(finished=True)
         raise

@@ -6,6 +6,7 @@ from http import HTTPStatus
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.urls import is_valid_path
+from django.utils.translation import ngettext
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -51,7 +52,10 @@ def _validation_body(detail) -> dict:
         name, messages = next(iter(flat.items()))
         message = f"{name}: {messages[0]}"
         if len(flat) > 1:
-            message += f" (and {len(flat) - 1} more field{'s' if len(flat) > 2 else ''})"
+            more = len(flat) - 1
+            message += ngettext(" (and %(n)d more field)", " (and %(n)d more fields)", more) % {
+                "n": more
+            }
     return error_body("invalid", message, flat)
 
 

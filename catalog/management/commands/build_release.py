@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from catalog.progress import progress_bar
 from catalog.releases import (
@@ -67,7 +68,8 @@ class Command(BaseCommand):
         counts = release.counts
         self.stdout.write(
             self.style.SUCCESS(
-                f"Release {release} (id {release.pk}): {counts['total']:,} assets; "
+                f"Release {release} (id {release.pk}): "
+                f"{counts['total']:,} {ngettext('asset', 'assets', counts['total'])}; "
                 f"by source: {_listed(counts['by_source'])}; "
                 f"by license: {_listed(counts['by_license'])}."
             )
