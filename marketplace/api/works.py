@@ -141,7 +141,7 @@ def _batch(request) -> list[uploads.IncomingFile]:
         )
     try:
         items = json.loads(request.data.get("metadata") or "null")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what Python parses
         items = None
     if not isinstance(items, list) or len(items) != len(batch):
         raise DomainError(
