@@ -79,12 +79,12 @@ def _image(key: str, height: int):
     )
 
 
-def _evidence_files(count: int) -> str:
-    return ngettext("%(n)d evidence file", "%(n)d evidence files", count) % {"n": count}
-
-
 def _pre(value) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _evidence_files(count: int) -> str:
+    return ngettext("%(n)d evidence file", "%(n)d evidence files", count) % {"n": count}
 
 
 @admin.register(ReviewItem)

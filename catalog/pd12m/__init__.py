@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from django.db import connection
-from django.utils.translation import ngettext
 
 from catalog.models import OptOut, OptOutKind
 from catalog.pd12m.files import (
@@ -93,7 +92,7 @@ def import_pd12m(
     except MalformedFile as exc:
         report.error(f"{path.name}: {exc}")
     except Exception as exc:
-        rows = ngettext("%(n)d row", "%(n)d rows", report.seen) % {"n": report.seen}
+        rows = f"{report.seen} row{'' if report.seen == 1 else 's'}"
         report.error(f"import stopped after {rows}: {type(exc).__name__}: {exc}")
         with contextlib.suppress(Exception):  # the original error matters more
             report.save(finished=True)
