@@ -84,8 +84,8 @@ def is_api(request) -> bool:
 
 
 def _not_found_message(request) -> str:
-    path = request.path
-    if ID_IN_PATH.search(path) and is_valid_path(ID_IN_PATH.sub("/1", path)):
+    path, routed = request.path, request.path_info  # routed: without a script prefix
+    if ID_IN_PATH.search(routed) and is_valid_path(ID_IN_PATH.sub("/1", routed)):
         return f"No such id in {path}: ids are whole numbers from 1 to {ID_MAX}."
     return f"There is no endpoint at {path}. See /api/docs/ for the list of endpoints."
 
