@@ -3,6 +3,7 @@ resend pending payouts and re-apply Stripe events that failed."""
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.utils.translation import ngettext
 
 from billing.models import (
     Account,
@@ -16,8 +17,23 @@ from billing.models import (
 )
 from billing.money import usd
 from billing.payouts import payout_send
+from billing.services import accounts_unfreeze
 from billing.webhooks import event_process
-from provenance.admin import ReadOnlyAdmin  # written by services only, shown here
+from provenance.admin import ReadOnlyAdmin, action_selection  # written by services only
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 account`, `2 accounts`."""
+    return f"{n} {ngettext(noun, noun + 's', n)}"
+
+
+def _account(account: Account) -> str:
+    owner = f" of {account.owner.get_username()}" if account.owner_id else ""
+    return f"Account {account.pk} ({account.get_kind_display().lower()}{owner})"
+
+
+def _payout(payout: Payout) -> str:
+    return f"Payout {payout.pk} ({payout.batch}, to {payout.rights_holder.get_username()})"
 
 
 @admin.display(description="balance (USD)", ordering="balance_micros")
@@ -35,8 +51,14 @@ class AccountAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Lift the freeze on selected wallets", permissions=["unfreeze"])
     def unfreeze(self, request, queryset: QuerySet[Account]) -> None:
-        count = queryset.filter(frozen=True).update(frozen=False, frozen_reason="")
-        self.message_user(request, f"Lifted the freeze on {count} account(s).")
+        accounts = {a.pk: a for a in action_selection(self, request, queryset)}
+        lifted = accounts_unfreeze(account_ids=list(accounts))
+        self.message_user(request, f"Lifted the freeze on {_count(len(lifted), 'account')}.")
+        for pk in sorted(set(accounts) - set(lifted)):
+            self.message_user(
+                request, f"{_account(accounts[pk])}: not frozen; nothing to lift.",
+                messages.WARNING,
+            )  # fmt: skip
 
     def has_unfreeze_permission(self, request) -> bool:
         return request.user.has_perm("billing.change_account")
@@ -93,9 +115,31 @@ class PayoutAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Send pending transfers again", permissions=["resend"])
     def resend(self, request, queryset: QuerySet[Payout]) -> None:
-        sent = [payout_send(p) for p in queryset.filter(state=Payout.State.PENDING)]
+        payouts = list(action_selection(self, request, queryset).select_related("rights_holder"))
+        pending = [p for p in payouts if p.state == Payout.State.PENDING]
+        for payout in payouts:
+            if payout.state != Payout.State.PENDING:
+                self.message_user(
+                    request,
+                    f"{_payout(payout)}: {payout.get_state_display().lower()}, not pending; "
+                    "nothing to send.",
+                    messages.WARNING,
+                )
+        if not pending:
+            return
+        sent = [payout_send(p) for p in pending]
         done = sum(p.state != Payout.State.PENDING for p in sent)
-        self.message_user(request, f"{done} of {len(sent)} pending payout(s) went out or failed.")
+        self.message_user(
+            request, f"{done} of {_count(len(sent), 'pending payout')} went out or failed."
+        )
+        for payout in sent:
+            if payout.state == Payout.State.PENDING:
+                self.message_user(
+                    request,
+                    f"{_payout(payout)}: still pending (Stripe could not be reached); the next "
+                    "run tries again.",
+                    messages.WARNING,
+                )
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("billing.change_payout")
@@ -124,11 +168,22 @@ class StripeEventAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Apply selected unprocessed events now", permissions=["reprocess"])
     def reprocess(self, request, queryset: QuerySet[StripeEvent]) -> None:
-        for event in queryset.filter(processed_at__isnull=True):
+        applied = 0
+        for event in action_selection(self, request, queryset).order_by("pk"):
+            if event.processed_at:
+                self.message_user(
+                    request,
+                    f"Event {event.event_id}: applied already on "
+                    f"{event.processed_at:%Y-%m-%d %H:%M} UTC; nothing was done.",
+                    messages.WARNING,
+                )
+                continue
             try:
-                event_process(event.pk)
-            except Exception as error:
-                self.message_user(request, f"{event.event_id}: {error}", messages.ERROR)
+                applied += event_process(event.pk)
+            except Exception as error:  # shown to staff; the event keeps its error
+                self.message_user(request, f"Event {event.event_id}: {error}", messages.ERROR)
+        if applied:
+            self.message_user(request, f"Applied {_count(applied, 'event')}.")
 
     def has_reprocess_permission(self, request) -> bool:
         return request.user.has_perm("billing.change_stripeevent")

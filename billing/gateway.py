@@ -1,17 +1,18 @@
 """The payment gateway: Stripe when `STRIPE_SECRET_KEY` is set, otherwise the local sandbox.
 
-The sandbox is for the demo only: it hands out local URLs that complete a payment when
-posted to, and production settings refuse to start without Stripe keys. Both gateways
-answer the same calls, and both confirm payments through the same event processing."""
+The sandbox is for the demo only: it hands out links to local pages, labelled SANDBOX, whose
+button completes the payment, and production settings refuse to start without Stripe keys.
+Both gateways answer the same calls, and both confirm payments through the same event
+processing."""
 
 import secrets
 from dataclasses import dataclass
 
 import stripe
 from django.conf import settings
-from django.urls import reverse
 
 from billing.errors import PaymentsUnavailable
+from billing.sandbox_links import sandbox_link
 
 # Tests inject an HTTP client here, so the real stripe library runs offline.
 http_client: stripe.HTTPClient | None = None
@@ -154,25 +155,34 @@ class SandboxGateway:
     def customer_create(self, *, email: str, user_id: int) -> str:
         return self._id("cus")
 
-    @staticmethod
-    def _checkout(session_id: str) -> Redirect:
-        return Redirect(session_id, reverse("billing-sandbox-checkout", args=[session_id]))
+    # Its pages (billing.sandbox) stand in for Stripe's: each link names what it is for.
+    def checkout_top_up(self, *, success_url: str, cancel_url: str, **kwargs) -> Redirect:
+        session_id = self._id("cs")
+        return Redirect(
+            session_id,
+            sandbox_link("top_up", object_id=session_id, return_url=success_url,
+                         cancel_url=cancel_url),
+        )  # fmt: skip
 
-    def checkout_top_up(self, **kwargs) -> Redirect:
-        return self._checkout(self._id("cs"))
-
-    def checkout_subscription(self, **kwargs) -> Redirect:
-        # The prefix tells the sandbox page which kind of checkout it completes.
-        return self._checkout(f"cs_sandbox_sub_{secrets.token_hex(12)}")
+    def checkout_subscription(
+        self, *, customer_id: str, success_url: str, cancel_url: str, **kwargs
+    ) -> Redirect:
+        return Redirect(
+            f"cs_sandbox_sub_{secrets.token_hex(12)}",
+            sandbox_link("subscription", object_id=customer_id, return_url=success_url,
+                         cancel_url=cancel_url),
+        )  # fmt: skip
 
     def portal(self, *, customer_id: str, return_url: str) -> str:
-        return reverse("billing-sandbox-portal")
+        return sandbox_link("portal", object_id=customer_id, return_url=return_url)
 
     def connect_account_create(self, *, email: str, user_id: int) -> str:
         return self._id("acct")
 
     def connect_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
-        return reverse("billing-sandbox-connect", args=[account_id])
+        return sandbox_link(
+            "connect", object_id=account_id, return_url=return_url, cancel_url=refresh_url
+        )
 
     def transfer(self, *, cents: int, destination: str, idempotency_key: str, metadata: dict):
         return self._id("tr")

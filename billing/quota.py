@@ -6,6 +6,7 @@ from datetime import datetime
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from billing.models import QuotaUsage
 from billing.plans import PlanPeriod, plan_for, plan_period
@@ -84,8 +85,15 @@ def quota_consume(usage: QuotaUsage, period: PlanPeriod, *, count: int) -> Quota
     if usage.used + count > limit:
         left = max(0, limit - usage.used)
         raise QuotaExceeded(
-            f"This needs {count} download{'s' if count != 1 else ''} but {left} of your "
-            f"{limit} are left on the {period.plan.name} plan; the quota resets on "
+            ngettext("This needs %(n)d download", "This needs %(n)d downloads", count)
+            % {"n": count}
+            + ngettext(
+                " but %(left)d of your %(limit)d is left",
+                " but %(left)d of your %(limit)d are left",
+                left,
+            )
+            % {"left": left, "limit": limit}
+            + f" on the {period.plan.name} plan; the quota resets on "
             f"{period.period_end:%Y-%m-%d %H:%M} UTC.",
             fields={"remaining": [str(left)], "resets_at": [period.period_end.isoformat()]},
         )

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from billing.gateway import stripe_client
 from billing.models import (
@@ -27,7 +28,9 @@ def ledger_differences() -> Iterator[str]:
     for entry in unbalanced:
         yield (
             f"transaction {entry.pk} ({entry.idempotency_key}): postings sum to "
-            f"{entry.total or 0} over {entry.lines} lines, not zero"
+            f"{entry.total or 0} over "
+            + ngettext("%(n)d line", "%(n)d lines", entry.lines) % {"n": entry.lines}
+            + ", not zero"
         )
     drifted = Account.objects.annotate(posted=Sum("postings__amount_micros")).exclude(
         balance_micros=F("posted")

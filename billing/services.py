@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from billing.errors import WalletFrozen
 from billing.ledger import (
@@ -17,7 +18,7 @@ from billing.ledger import (
     transaction_post,
     wallet_of,
 )
-from billing.models import AccountKind, LedgerTransaction, TransactionKind
+from billing.models import Account, AccountKind, LedgerTransaction, TransactionKind
 from billing.money import usd
 
 
@@ -98,12 +99,22 @@ def charge_downloads(
             kind=TransactionKind.DOWNLOAD,
             idempotency_key=idempotency_key,
             lines=_charge_lines(wallet, accounts, items, fee_each),
-            memo=f"{count} paid download{'s' if count != 1 else ''}",
+            memo=ngettext("%(n)d paid download", "%(n)d paid downloads", count) % {"n": count},
             locked={a.pk: a for a in accounts.values() if a.owner_id is not None},
         )
     # Saves the caller a query; None when the key was written before (a replay).
     entry.wallet_micros = getattr(entry, "balances_after", {}).get(wallet.pk)
     return entry
+
+
+@transaction.atomic
+def accounts_unfreeze(*, account_ids: list[int]) -> list[int]:
+    """Lift the freeze on these wallets (staff, once a refund or dispute is settled).
+    Returns the ones that were frozen; the others are left as they are."""
+    frozen = Account.objects.select_for_update().filter(pk__in=account_ids, frozen=True)
+    lifted = sorted(frozen.values_list("pk", flat=True))
+    Account.objects.filter(pk__in=lifted).update(frozen=False, frozen_reason="")
+    return lifted
 
 
 @transaction.atomic

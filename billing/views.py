@@ -1,5 +1,8 @@
 """Stripe's webhook endpoint, and the sandbox gateway's pages for the demo."""
 
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.views import View
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -9,8 +12,7 @@ from rest_framework.views import APIView
 from billing import sandbox
 from billing.webhooks import event_receive
 from marketplace.api import docs
-
-SANDBOX_NOTICE = "SANDBOX: a local stand-in for Stripe. No real money moves."
+from marketplace.errors import DomainError
 
 
 class StripeWebhookView(APIView):
@@ -39,51 +41,34 @@ class StripeWebhookView(APIView):
         return Response({"received": True, "duplicate": not created})
 
 
-SandboxResult = inline_serializer(
-    "SandboxResult", {"sandbox": serializers.CharField(), "completed": serializers.CharField()}
-)
+class SandboxPageView(View):
+    """A sandbox checkout, portal or onboarding page: a browser page in the demo that says
+    what completing will do, with a button that does it (a CSRF-protected form) and then
+    sends the person back where Stripe would. The link is the credential, as Stripe's are;
+    with Stripe configured every link is refused."""
+
+    route = ""  # the URL name this view answers (billing.sandbox_links.ROUTES)
+
+    def get(self, request, token: str):
+        try:
+            page = sandbox.sandbox_page(route=self.route, token=token)
+        except DomainError as error:
+            return _refused(request, error)
+        return render(request, "billing/sandbox.html", {"page": page})
+
+    def post(self, request, token: str):
+        try:
+            page = sandbox.sandbox_page(route=self.route, token=token)
+            sandbox.sandbox_page_complete(page)
+        except DomainError as error:
+            return _refused(request, error)
+        done = HttpResponseRedirect(page.return_url)
+        done.status_code = 303  # after a POST: the browser fetches the return URL with GET
+        return done
 
 
-@extend_schema(tags=["billing sandbox"])
-class SandboxCheckoutView(APIView):
-    @extend_schema(
-        summary="Describe a sandbox checkout page",
-        responses={200: SandboxResult, 401: docs.UNAUTHENTICATED},
-    )
-    def get(self, request, session_id: str):
-        return Response(
-            {"sandbox": SANDBOX_NOTICE, "completed": "", "pay": "POST to this URL to pay."}
-        )
-
-    @extend_schema(
-        summary="Pay a sandbox checkout (demo only)",
-        request=None,
-        responses={200: SandboxResult, 404: docs.NOT_FOUND, 503: docs.error("Stripe is on.")},
-    )
-    def post(self, request, session_id: str):
-        completed = sandbox.checkout_complete(user=request.user, session_id=session_id)
-        return Response({"sandbox": SANDBOX_NOTICE, "completed": completed})
-
-
-@extend_schema(tags=["billing sandbox"])
-class SandboxPortalView(APIView):
-    @extend_schema(
-        summary="Cancel the sandbox subscription (demo only)",
-        request=None,
-        responses={200: SandboxResult, 404: docs.NOT_FOUND, 503: docs.error("Stripe is on.")},
-    )
-    def post(self, request):
-        sandbox.subscription_cancel(user=request.user)
-        return Response({"sandbox": SANDBOX_NOTICE, "completed": "cancelled"})
-
-
-@extend_schema(tags=["billing sandbox"])
-class SandboxConnectView(APIView):
-    @extend_schema(
-        summary="Finish sandbox payout onboarding (demo only)",
-        request=None,
-        responses={200: SandboxResult, 404: docs.NOT_FOUND, 503: docs.error("Stripe is on.")},
-    )
-    def post(self, request, account_id: str):
-        sandbox.connect_complete(user=request.user, account_id=account_id)
-        return Response({"sandbox": SANDBOX_NOTICE, "completed": "payouts_enabled"})
+def _refused(request, error: DomainError):
+    return render(
+        request, "billing/sandbox_refused.html", {"message": error.message},
+        status=error.status_code,
+    )  # fmt: skip

@@ -8,7 +8,9 @@ from catalog.optouts import InvalidOptOut, normalize_value
 from catalog.releases import InvalidReleaseFilters, release_filters_clean, release_queue
 from catalog.search_documents import search_documents_refresh
 from catalog.thumbnails import thumbnail_img
+from marketplace.api.links import base_url
 from marketplace.errors import DomainError
+from provenance.admin import action_selection
 from provenance.models import DatasetRelease
 
 
@@ -166,7 +168,7 @@ class DatasetReleaseAdmin(admin.ModelAdmin):
             obj.created_by = request.user.get_username()
         super().save_model(request, obj, form, change)
         if not change:
-            release_queue(release_id=obj.pk)
+            release_queue(release_id=obj.pk, base_url=base_url(request))
 
     @admin.display(description="assets")
     def total(self, release: DatasetRelease) -> str:
@@ -188,9 +190,9 @@ class DatasetReleaseAdmin(admin.ModelAdmin):
     @admin.action(description="Build the selected releases", permissions=["change"])
     def build(self, request, queryset) -> None:
         queued, refused = [], []
-        for release in queryset.order_by("pk"):
+        for release in action_selection(self, request, queryset).order_by("pk"):
             try:
-                release_queue(release_id=release.pk)
+                release_queue(release_id=release.pk, base_url=base_url(request))
                 queued.append(str(release))
             except DomainError as error:
                 refused.append(error.message)

@@ -7,8 +7,9 @@ searching with the same filters would have found when it was built. Only publish
 are listed, so an asset taken down is out of every release built after the takedown; a
 built release is never rewritten (a database trigger refuses it).
 
-Rows carry the asset's record on our API and the source's public landing page, never a
-download link: a release lists, buyers download through grants.
+Rows carry the asset's record on our API (an absolute address: PUBLIC_BASE_URL, or the
+address of the request that queued the build) and the source's public landing page, never
+a download link: a release lists, buyers download through grants.
 
 The release record (`provenance.DatasetRelease`) belongs to provenance with the datasheets;
 building it reads the catalog, so it lives here (provenance uses no other app)."""
@@ -55,8 +56,11 @@ State = DatasetRelease.State
 # Search parameters that page or present results, or that depend on who searches (a buyer's
 # saved thresholds), rather than choose assets.
 NOT_FILTERS = ("cursor", "page_size", "facets", "ordering", "use_saved_thresholds")
-# The PD12M columns (as our PD12M import reads them), then the source's public page.
-SCHEMA = PD12M_SCHEMA.append(pa.field("landing_url", pa.string()))
+# The PD12M columns, then the source's public page. `id` is our asset id, a number as in the
+# API and in manifests (PD12M's own ids, which our import reads, are strings).
+SCHEMA = PD12M_SCHEMA.set(PD12M_SCHEMA.get_field_index("id"), pa.field("id", pa.int64())).append(
+    pa.field("landing_url", pa.string())
+)
 COLUMNS = tuple(SCHEMA.names)
 FILE_FORMAT = "Parquet (PD12M layout)"
 MIME_TYPE = "application/vnd.apache.parquet"
@@ -204,9 +208,10 @@ def release_for_build(
     return release
 
 
-def release_queue(*, release_id: int) -> DatasetRelease:
+def release_queue(*, release_id: int, base_url: str = "") -> DatasetRelease:
     """Queue a build on a worker (after the caller's transaction commits). A built release
-    is refused (frozen); so is one being built, unless its builder is gone."""
+    is refused (frozen); so is one being built, unless its builder is gone. `base_url`: the
+    site's address for the file's links when PUBLIC_BASE_URL is not set."""
     with transaction.atomic():
         release = DatasetRelease.objects.select_for_update().get(pk=release_id)
         if release.state == State.DONE:
@@ -219,7 +224,7 @@ def release_queue(*, release_id: int) -> DatasetRelease:
     def build_later():
         from catalog.tasks import build_release_task
 
-        build_release_task.delay(release.pk)
+        build_release_task.delay(release.pk, base_url)
 
     transaction.on_commit(build_later)
     return release
@@ -234,6 +239,7 @@ def release_build(
     release_id: int,
     *,
     actor: str,
+    base_url: str = "",
     progress: Callable[[int], object] | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> DatasetRelease:
@@ -241,7 +247,8 @@ def release_build(
     time, into a Parquet file in storage, with its counts and SHA-256, and log a
     `release.built` event naming the file. A release already built is returned unchanged
     (a no-op: it is frozen), as is one another worker is building. A failure marks it
-    failed, with the error, and is raised again."""
+    failed, with the error, and is raised again. Each row's `url` starts with
+    PUBLIC_BASE_URL, else `base_url`; with neither the build fails, saying so."""
     with _build_lock(release_id) as locked:
         release = DatasetRelease.objects.get(pk=release_id)
         if not locked or release.state == State.DONE:
@@ -249,7 +256,7 @@ def release_build(
         release.state, release.error = State.BUILDING, ""
         release.save(update_fields=["state", "error"])
         try:
-            counts, key, sha256 = _write(release, progress, chunk_size)
+            counts, key, sha256 = _write(release, progress, chunk_size, base_url)
         except Exception as error:
             DatasetRelease.objects.filter(pk=release_id).update(
                 state=State.FAILED, error=f"{type(error).__name__}: {error}"[:500]
@@ -278,16 +285,37 @@ def _built_event(release: DatasetRelease, actor: str) -> ProvenanceEvent:
     )  # fmt: skip
 
 
+class NoSiteAddress(ValueError):
+    """A release file links each asset by its absolute address, and none is known."""
+
+    def __init__(self):
+        super().__init__(
+            "No site address for the release's links: set PUBLIC_BASE_URL (or pass "
+            "--base-url to build_release)."
+        )
+
+
+def release_base_url(base_url: str = "") -> str:
+    """The address a release's rows start with: PUBLIC_BASE_URL, else `base_url`."""
+    base = settings.PUBLIC_BASE_URL or base_url.rstrip("/")
+    if not base:
+        raise NoSiteAddress()
+    return base
+
+
 def _write(
-    release: DatasetRelease, progress: Callable[[int], object] | None, chunk_size: int
+    release: DatasetRelease,
+    progress: Callable[[int], object] | None,
+    chunk_size: int,
+    base_url: str,
 ) -> tuple[dict, str, str]:
     """Write the release file; returns its counts, storage key and SHA-256. Streams: the
     assets come through a server-side cursor (one query, so one consistent snapshot), and
     the file is spooled on disk, never held in memory whole."""
     assets = asset_search(_params(release.filters)).order_by("pk").values_list(*ASSET_FIELDS)
     groups: Counter[tuple[str, str, str]] = Counter()
-    # "https://api.example.org/api/v1/assets/", or the path alone without PUBLIC_BASE_URL
-    api_prefix = settings.PUBLIC_BASE_URL + reverse("asset-detail", args=[0])[:-2]
+    # "https://market.example.org/api/v1/assets/"
+    api_prefix = release_base_url(base_url) + reverse("asset-detail", args=[0])[:-2]
     with tempfile.TemporaryFile() as spool:
         with pq.ParquetWriter(spool, SCHEMA) as writer:
             for chunk in _chunks(assets.iterator(chunk_size=chunk_size), chunk_size):
@@ -314,13 +342,13 @@ def _table(rows: list[tuple], api_prefix: str) -> pa.Table:
     )
     return pa.Table.from_pydict(
         {
-            "id": [str(i) for i in pk],
+            "id": pk,
             "url": [f"{api_prefix}{i}/" for i in pk],
             "caption": [caption(t, d) for t, d in zip(title, description, strict=True)],
             "width": width,
             "height": height,
             "mime_type": mime,
-            "hash": sha256,
+            "hash": [h or None for h in sha256],  # null: not stored yet, so not hashed
             "license": license_,
             "source": source,
             "landing_url": landing,
@@ -361,10 +389,11 @@ def _builder_alive(release_id: int) -> bool:
         return not locked
 
 
-def license_counts(by_license: dict[str, int]) -> tuple[LicenseCount, ...]:
+def license_counts(by_license: dict[str, int], *, base_url: str = "") -> tuple[LicenseCount, ...]:
     """Counts by license code, each with its name and URL, largest first. The opt-in license
-    is the platform's own: its URL is the current training license's terms."""
-    urls = {**LICENSE_URLS, License.OPT_IN: reverse("terms-current")}
+    is the platform's own: its URL is the current training license's terms, on the site at
+    `base_url`."""
+    urls = {**LICENSE_URLS, License.OPT_IN: base_url + reverse("terms-current")}
     return tuple(
         LicenseCount(
             code=code,
@@ -385,7 +414,7 @@ def score_thresholds(filters: dict) -> tuple[Threshold, ...]:
     )
 
 
-def release_datasheet(release: DatasetRelease) -> Datasheet:
+def release_datasheet(release: DatasetRelease, *, base_url: str = "") -> Datasheet:
     counts = release.counts or {}
     return Datasheet(
         kind="release",
@@ -397,7 +426,7 @@ def release_datasheet(release: DatasetRelease) -> Datasheet:
         generated_at=timezone.now(),
         total=counts.get("total", 0),
         by_source=source_counts(counts),
-        by_license=license_counts(counts.get("by_license", {})),
+        by_license=license_counts(counts.get("by_license", {}), base_url=base_url),
         filters=release.filters,
         thresholds=score_thresholds(release.filters),
         file=ReleaseFile(FILE_FORMAT, COLUMNS, release.sha256) if release.file_key else None,

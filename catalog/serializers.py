@@ -190,7 +190,12 @@ class AssetSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_thumbnail_url(self, asset: Asset) -> str | None:
-        return storages["default"].url(asset.thumbnail_key) if asset.thumbnail_key else None
+        if not asset.thumbnail_key:
+            return None
+        # The view gives the link maker (a short-lived, absolute link that works on local
+        # storage too); without one, the storage's own URL.
+        link = self.context.get("thumbnail_url") or storages["default"].url
+        return link(asset.thumbnail_key)
 
     def get_price_usd(self, asset: Asset) -> str:
         return usd(asset.price_micros or 0)
@@ -306,6 +311,11 @@ class FacetsSerializer(serializers.Serializer):
 
 class AssetPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+    previous = serializers.URLField(
+        allow_null=True,
+        help_text="Always null: asset pages are cursors that go forward only (they stay "
+        "stable while assets are added). To go back, keep the URLs you followed.",
+    )
     results = AssetSerializer(many=True)
     facets = FacetsSerializer(required=False, help_text="With facets=true.")
     applied_thresholds = ThresholdsSerializer(

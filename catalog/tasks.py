@@ -35,8 +35,9 @@ def release_embargoed_task() -> dict:
 
 @shared_task(name="catalog.build_release", autoretry_for=(OSError,), retry_backoff=True,
              max_retries=3)  # fmt: skip
-def build_release_task(release_id: int) -> dict:
+def build_release_task(release_id: int, base_url: str = "") -> dict:
     """Build a queued dataset release (a built one is left as it is: frozen). Storage errors
-    are retried; any other failure leaves the release `failed` with its error."""
-    release = release_build(release_id, actor="task build_release")
+    are retried; any other failure leaves the release `failed` with its error. `base_url`:
+    the site's address for the file's links, when PUBLIC_BASE_URL is not set."""
+    release = release_build(release_id, actor="task build_release", base_url=base_url)
     return {"release": release.pk, "state": release.state, "total": release.counts.get("total")}

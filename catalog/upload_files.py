@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
+from django.utils.translation import ngettext
 from PIL import Image, UnidentifiedImageError
 
 from catalog.images import ORIENTATION, DecodedImage, ImageRejected, decode_image
@@ -196,8 +197,14 @@ def _refuse_trailing(data: bytes, end: int, fmt: str) -> None:
     if data[end:].strip(b"\x00"):
         raise ImageRejected(
             "polyglot",
-            f"{len(data) - end} bytes of other data follow the end of the {FORMAT_NAMES[fmt]} "
-            "image (a hidden file or script); upload the image alone",
+            ngettext(
+                "%(n)d byte of other data follows",
+                "%(n)d bytes of other data follow",
+                len(data) - end,
+            )
+            % {"n": len(data) - end}
+            + f" the end of the {FORMAT_NAMES[fmt]} image (a hidden file or script); upload "
+            "the image alone",
         )
 
 

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -16,11 +15,15 @@ from catalog.serializers import (
     AssetSerializer,
 )
 from marketplace.api import docs
+from marketplace.api.links import absolute, absolute_page_url, base_url
+from marketplace.delivery import thumbnail_link
+from marketplace.errors import NotFound
 from marketplace.search_defaults import search_thresholds
 from provenance.selectors import provenance_record, public_history
 
 EXAMPLE_PAGE = {
     "next": "https://market.example.org/api/v1/assets/?q=harbor&cursor=eyJvIjoicmVsZXZhbmNlIn0",
+    "previous": None,
     "results": [
         {
             "id": 1042, "source": "cleveland_museum", "source_record_id": "96887",
@@ -73,10 +76,24 @@ def search_params(query_params) -> dict:
     return serializer.validated_data
 
 
+def _context(request) -> dict:
+    base = base_url(request)
+    return {"thumbnail_url": lambda key: absolute(thumbnail_link(key).url, base=base)}
+
+
+def _published_asset(pk: int):
+    # One answer for every asset a reader may not see, so a 404 never tells a taken-down or
+    # embargoed asset from one that never existed.
+    asset = published().filter(pk=pk).first()
+    if asset is None:
+        raise NotFound("No published asset has this id.")
+    return asset
+
+
 @extend_schema(tags=["catalog"])
 class AssetViewSet(viewsets.GenericViewSet):
     permission_classes = [AllowAny]
-    lookup_value_regex = r"[0-9]{1,18}"
+    lookup_value_converter = "id"  # marketplace.api.fields.IdConverter
     pagination_class = None  # keyset pages of its own (catalog.search.asset_page)
     queryset = published()
 
@@ -99,10 +116,11 @@ class AssetViewSet(viewsets.GenericViewSet):
         page_size = params.get("page_size") or settings.REST_FRAMEWORK["PAGE_SIZE"]
         page = search_page(params, page_size=page_size)
         body = {
-            "next": replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
+            "next": replace_query_param(absolute_page_url(request), "cursor", page.next_cursor)
             if page.next_cursor
             else None,
-            "results": AssetSerializer(page.rows, many=True).data,
+            "previous": None,  # keyset pages go forward only (see AssetPageSerializer)
+            "results": AssetSerializer(page.rows, many=True, context=_context(request)).data,
         }
         if page.facets is not None:
             body["facets"] = page.facets
@@ -118,8 +136,8 @@ class AssetViewSet(viewsets.GenericViewSet):
         examples=[OpenApiExample("A base-set image", value=EXAMPLE_DETAIL, response_only=True)],
     )
     def retrieve(self, request, pk=None):
-        asset = get_object_or_404(published(), pk=pk)
-        return Response(AssetDetailSerializer(asset).data)
+        asset = _published_asset(pk)
+        return Response(AssetDetailSerializer(asset, context=_context(request)).data)
 
     @extend_schema(
         summary="A published asset's provenance and public history",
@@ -130,7 +148,7 @@ class AssetViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"])
     def provenance(self, request, pk=None):
-        asset = get_object_or_404(published(), pk=pk)
+        asset = _published_asset(pk)
         body = {
             "asset_id": asset.pk,
             "license": asset.license,

@@ -1,10 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db import transaction
 
 from marketplace import admin_works  # noqa: F401 - registers the works' admin
 from marketplace.models import DownloadGrant, TermsVersion, User
-from provenance.admin import ReadOnlyAdmin
+from marketplace.offers import terms_make_current
+from provenance.admin import ReadOnlyAdmin, action_selection
 
 admin.site.site_header = "Opt-in media marketplace"
 admin.site.site_title = "Marketplace admin"
@@ -40,13 +40,22 @@ class TermsVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Make the selected version the one new offers accept")
     def make_current(self, request, queryset) -> None:
-        if queryset.count() != 1:
-            self.message_user(request, "Select exactly one version.", messages.ERROR)
+        chosen = list(action_selection(self, request, queryset))
+        if len(chosen) != 1:
+            self.message_user(
+                request,
+                f"Select exactly one version ({len(chosen)} selected); nothing was changed.",
+                messages.ERROR,
+            )
             return
-        with transaction.atomic():
-            TermsVersion.objects.filter(current=True).update(current=False)
-            queryset.update(current=True)
-        self.message_user(request, f"Version {queryset.get().version} is now current.")
+        [version] = chosen
+        if version.current:
+            self.message_user(
+                request, f"Version {version.version} is the current one already.", messages.INFO
+            )
+            return
+        terms_make_current(version_id=version.pk)
+        self.message_user(request, f"Version {version.version} is now current.")
 
 
 @admin.register(DownloadGrant)

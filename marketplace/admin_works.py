@@ -12,12 +12,14 @@ from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django.utils.translation import ngettext
 
 from catalog.thumbnails import thumbnail_img
 from marketplace.declarations import declaration_decide
 from marketplace.errors import DomainError
 from marketplace.models import OwnershipDeclaration, Work
 from marketplace.uploads import work_hold_release
+from provenance.admin import action_selection
 
 
 class NoteActionForm(ActionForm):
@@ -30,18 +32,32 @@ class NoteActionForm(ActionForm):
     )
 
 
-def _run(modeladmin, request, ids, decide, done: str) -> None:
-    """Apply one decision per selected row; report what was done and what was refused."""
+def _run(modeladmin, request, queryset, decide, label, done: tuple[str, str]) -> None:
+    """Apply one decision per ticked row (also one the list's filter no longer shows) and
+    report what was done and, naming each row, why the others were left as they were."""
     count = 0
-    for pk in ids:
+    for row in action_selection(modeladmin, request, queryset).order_by("pk"):
         try:
-            decide(pk)
+            decide(row.pk)
         except DomainError as exc:
-            modeladmin.message_user(request, f"{pk}: {exc.message}", messages.WARNING)
+            modeladmin.message_user(
+                request, f"{label(row)}: {exc.message.rstrip('.')}; nothing was done.",
+                messages.WARNING,
+            )  # fmt: skip
         else:
             count += 1
     if count:
-        modeladmin.message_user(request, f"{done}: {count}.", messages.SUCCESS)
+        text = ngettext(done[0], done[1], count) % {"n": count}
+        modeladmin.message_user(request, text, messages.SUCCESS)
+
+
+def _work_label(work: Work) -> str:
+    return f"Work {work.pk} ({work.asset.title or 'untitled'})"
+
+
+def _declaration_label(declaration: OwnershipDeclaration) -> str:
+    title = declaration.work.asset.title or "untitled"
+    return f"Declaration {declaration.pk} (work {declaration.work_id}, {title})"
 
 
 class ReviewAdmin(admin.ModelAdmin):
@@ -149,9 +165,10 @@ class WorkAdmin(ReviewAdmin):
         _run(
             self,
             request,
-            queryset.values_list("pk", flat=True),
+            queryset,
             lambda pk: work_hold_release(work_id=pk, moderator=request.user, note=note),
-            "Holds released",
+            _work_label,
+            ("%(n)d hold released.", "%(n)d holds released."),
         )
 
 
@@ -249,24 +266,31 @@ class OwnershipDeclarationAdmin(ReviewAdmin):
         )
         return format_html_join(", ", '<a href="{}">{}</a>', rows)
 
-    def _decide(self, request, queryset, *, accept: bool, done: str) -> None:
+    def _decide(self, request, queryset, *, accept: bool, done: tuple[str, str]) -> None:
         note = request.POST.get("note", "")
         _run(
             self,
             request,
-            queryset.values_list("pk", flat=True),
+            queryset,
             lambda pk: declaration_decide(
                 declaration_id=pk, accept=accept, moderator=request.user, note=note
             ),
+            _declaration_label,
             done,
         )
 
     @admin.action(description="Accept the declaration", permissions=["change"])
     def accept(self, request, queryset):
-        self._decide(request, queryset, accept=True, done="Declarations accepted")
+        self._decide(
+            request, queryset, accept=True,
+            done=("%(n)d declaration accepted.", "%(n)d declarations accepted."),
+        )  # fmt: skip
 
     @admin.action(
         description="Reject the declaration (write the reason as the note)", permissions=["change"]
     )
     def reject(self, request, queryset):
-        self._decide(request, queryset, accept=False, done="Declarations rejected")
+        self._decide(
+            request, queryset, accept=False,
+            done=("%(n)d declaration rejected.", "%(n)d declarations rejected."),
+        )  # fmt: skip

@@ -5,6 +5,7 @@ collections, for the Curation plan, are seen by their owner only."""
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from billing.plans import plan_for
 from catalog.models import Asset, AssetStatus
@@ -108,7 +109,17 @@ def items_add(*, owner, collection_id: int, asset_ids: list[int]) -> int:
     missing = [i for i in ids if i not in found]
     if missing:
         raise DomainError(
-            f"{len(missing)} of these assets are not in the catalog; nothing was added.",
+            (
+                "This asset is not in the catalog"
+                if len(ids) == 1
+                else ngettext(
+                    "%(n)d of these assets is not in the catalog",
+                    "%(n)d of these assets are not in the catalog",
+                    len(missing),
+                )
+                % {"n": len(missing)}
+            )
+            + "; nothing was added.",
             code="invalid",
             fields={"asset_ids": [f"Not found: {', '.join(map(str, missing[:20]))}"]},
         )
@@ -128,7 +139,7 @@ def items_remove(*, owner, collection_id: int, asset_ids: list[int]) -> int:
     return removed
 
 
-def collection_datasheet(collection: Collection) -> Datasheet:
+def collection_datasheet(collection: Collection, *, base_url: str = "") -> Datasheet:
     """A collection's datasheet: its available assets counted by source, institution and
     license (one grouped query); those no longer published are only counted, as removed."""
     items = CollectionItem.objects.filter(collection=collection)
@@ -150,7 +161,7 @@ def collection_datasheet(collection: Collection) -> Datasheet:
         total=counts["total"],
         by_status={"available": counts["total"], "removed": items.count() - counts["total"]},
         by_source=source_counts(counts),
-        by_license=license_counts(counts["by_license"]),
+        by_license=license_counts(counts["by_license"], base_url=base_url),
         filters=None,
         audit_log=audit_log_head(),
     )

@@ -15,6 +15,7 @@ from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.utils.translation import ngettext
 
 from marketplace.errors import DomainError
 from marketplace.models import OwnershipDeclaration, RightsHolderProfile, Work
@@ -101,10 +102,17 @@ def declaration_make(
 def _read_evidence(evidence: list[EvidenceFile]) -> list[tuple[str, bytes]]:
     limit = settings.EVIDENCE_MAX_BYTES
     if len(evidence) > settings.EVIDENCE_MAX_FILES:
+        most = settings.EVIDENCE_MAX_FILES
         raise DomainError(
-            f"At most {settings.EVIDENCE_MAX_FILES} evidence files; {len(evidence)} were sent.",
+            ngettext("At most %(n)d evidence file", "At most %(n)d evidence files", most)
+            % {"n": most}
+            + f"; {len(evidence)} were sent.",
             code="too_many_files",
-            fields={"evidence": [f"At most {settings.EVIDENCE_MAX_FILES} files."]},
+            fields={
+                "evidence": [
+                    ngettext("At most %(n)d file.", "At most %(n)d files.", most) % {"n": most}
+                ]
+            },
         )
     files, too_large, empty = [], {}, {}
     for index, item in enumerate(evidence):

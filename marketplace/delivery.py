@@ -47,13 +47,29 @@ def _on_s3() -> bool:
     return hasattr(default_storage, "bucket_name")
 
 
-def signed_link(*, key: str, seconds: int, filename: str, mime_type: str) -> Link:
-    """A link to a stored object (not an asset: see `download_link`) valid for `seconds`."""
+def signed_link(
+    *, key: str, seconds: int, filename: str, mime_type: str, inline: bool = False
+) -> Link:
+    """A link to a stored object (not an asset: see `download_link`) valid for `seconds`;
+    `inline` for what a browser shows rather than saves (thumbnails)."""
     expires_at = timezone.now() + timedelta(seconds=seconds)
     if _on_s3():
         return Link(default_storage.url(key, expire=seconds), expires_at)
     claims = {"k": key, "e": int(expires_at.timestamp()), "n": filename, "t": mime_type}
+    if inline:
+        claims["i"] = 1
     return Link(reverse("download-file", args=[signing.dumps(claims, salt=SALT)]), expires_at)
+
+
+def thumbnail_link(key: str) -> Link:
+    """A short-lived link to a thumbnail (S3-presigned, or signed to our file view)."""
+    return signed_link(
+        key=key,
+        seconds=settings.DOWNLOAD_URL_SECONDS,
+        filename=key.rsplit("/", 1)[-1],
+        mime_type="image/jpeg",
+        inline=True,
+    )
 
 
 def _grant_signature(grant_id: int, expires: int) -> str:
@@ -102,6 +118,7 @@ class Served:
     key: str
     filename: str
     mime_type: str
+    inline: bool = False
 
 
 def file_for_token(token: str) -> Served:
@@ -115,4 +132,4 @@ def file_for_token(token: str) -> Served:
         raise LinkInvalid("This download link is not valid.") from error
     if timezone.now().timestamp() > claims["e"]:
         raise LinkInvalid("This download link has expired; ask for a new one.")
-    return Served(claims["k"], claims["n"], claims["t"])
+    return Served(claims["k"], claims["n"], claims["t"], inline=bool(claims.get("i")))

@@ -4,6 +4,7 @@ One database transaction per request: lock the buyer's quota row (so a buyer's d
 are decided one after another), check every asset, count the quota, charge the wallet for
 new paid grants, write the grants and the audit events. Either all of it commits or none."""
 
+import hashlib
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from billing.quota import QuotaStatus, quota_consume, quota_lock
 from billing.selectors import wallet_balance
@@ -123,13 +125,38 @@ def _reason(asset: Licensable | None, *, granted: bool) -> str:
     return ""
 
 
-def _refusal_message(refused: dict[int, str]) -> str:
+def _refusal_message(refused: dict[int, str], *, requested: int) -> str:
+    """Why nothing was granted. Skipping the refused assets is suggested only when it would
+    leave something to grant: never when every asset is refused."""
     counts = Counter(refused.values())
     parts = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(counts.items()))
+    refused_count = len(refused)
+    if refused_count == requested:
+        about = (
+            f"The requested asset cannot be downloaded ({parts})"
+            if requested == 1
+            else f"None of the {requested} requested assets can be downloaded ({parts})"
+        )
+        return f"{about}; nothing was granted or charged."
+    about = ngettext(
+        "%(count)d of the %(requested)d requested assets cannot be downloaded",
+        "%(count)d of the %(requested)d requested assets cannot be downloaded",
+        refused_count,
+    ) % {"count": refused_count, "requested": requested}
+    remove = ngettext("Remove it", "Remove them", refused_count)
     return (
-        f"{len(refused)} of the requested assets cannot be downloaded ({parts}); nothing was "
-        "granted or charged. Remove them, or send skip_unavailable=true to get the rest."
+        f"{about} ({parts}); nothing was granted or charged. {remove}, or send "
+        "skip_unavailable=true to get the rest."
     )
+
+
+def _charge_key(buyer, idempotency_key: str) -> str:
+    """The ledger charge's key: the client's key when one came (hashed when longer than the
+    ledger keeps), a fresh one otherwise."""
+    key = idempotency_key or uuid.uuid4().hex
+    if len(key) > 100:
+        key = hashlib.sha256(key.encode()).hexdigest()
+    return f"downloads:{buyer.pk}:{key}"
 
 
 GRANT_COLUMNS = ("buyer_id", "asset_id", "offer_id", "terms_id", "license", "price_micros",
@@ -176,7 +203,12 @@ def downloads_grant(
                           fields={"asset_ids": ["Empty."]})  # fmt: skip
     if len(ids) > settings.DOWNLOAD_MAX_ASSETS:
         raise DomainError(
-            f"At most {settings.DOWNLOAD_MAX_ASSETS} assets per request.",
+            ngettext(
+                "At most %(n)d asset per request.",
+                "At most %(n)d assets per request.",
+                settings.DOWNLOAD_MAX_ASSETS,
+            )
+            % {"n": settings.DOWNLOAD_MAX_ASSETS},
             code="invalid",
             fields={"asset_ids": [f"{len(ids)} given."]},
         )
@@ -197,19 +229,17 @@ def downloads_grant(
             refused[i] = "withdrawn"
         elif not offers[i].allows(purpose):
             refused[i] = "use_not_allowed"
-    if refused and not skip_unavailable:
-        raise DownloadRefused(
-            _refusal_message(refused), fields={str(i): [r] for i, r in refused.items()}
-        )
     wanted = [i for i in ids if i not in refused]
-    if not wanted:
-        raise DownloadRefused(_refusal_message(refused),
-                              fields={str(i): [r] for i, r in refused.items()})  # fmt: skip
+    if refused and (not wanted or not skip_unavailable):
+        raise DownloadRefused(
+            _refusal_message(refused, requested=len(ids)),
+            fields={str(i): [r] for i, r in refused.items()},
+        )
     quota = quota_consume(usage, period, count=len(wanted))
 
     fee, now = platform_fee_micros(), timezone.now()
     new_ids = [i for i in wanted if i not in existing]
-    charge_key = f"downloads:{buyer.pk}:{idempotency_key or uuid.uuid4().hex}"
+    charge_key = _charge_key(buyer, idempotency_key)
     grants = _grants_insert(
         [
             DownloadGrant(

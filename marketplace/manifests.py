@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from billing.money import usd
 from catalog.pd12m.files import caption
+from marketplace.api.links import absolute
 from marketplace.collections import collection_for_owner
 from marketplace.delivery import SERVABLE, Link, download_link, signed_link
 from marketplace.errors import DomainError, NotFound
@@ -35,8 +36,10 @@ def manifest_request(
     collection_id: int | None = None,
     grant_ids: list[int] | None = None,
     link_seconds: int | None = None,
+    base_url: str = "",
 ) -> ManifestExport:
-    """Queue a manifest of a collection, of named grants, or (neither) of all grants."""
+    """Queue a manifest of a collection, of named grants, or (neither) of all grants.
+    `base_url` is the site's address: the file's links start with it."""
     seconds = link_seconds or settings.MANIFEST_LINK_SECONDS
     if not 60 <= seconds <= settings.MANIFEST_LINK_MAX_SECONDS:
         raise DomainError(
@@ -62,6 +65,7 @@ def manifest_request(
         collection=collection,
         grant_ids=list(grant_ids or []),
         link_seconds=seconds,
+        base_url=base_url,
     )
 
     def build_later():
@@ -100,7 +104,7 @@ def manifest_rows(manifest: ManifestExport) -> list[dict]:
         rows.append(
             {
                 "id": asset.pk,
-                "url": link.url,
+                "url": absolute(link.url, base=manifest.base_url),
                 "caption": caption(asset.title, asset.description),
                 "width": asset.width,
                 "height": asset.height,

@@ -44,6 +44,14 @@ def current_terms() -> TermsVersion:
     return terms
 
 
+@transaction.atomic
+def terms_make_current(*, version_id: int) -> TermsVersion:
+    """Staff publish a terms version: new offers accept it from now on."""
+    TermsVersion.objects.filter(current=True).exclude(pk=version_id).update(current=False)
+    TermsVersion.objects.filter(pk=version_id).update(current=True)
+    return TermsVersion.objects.get(pk=version_id)
+
+
 def current_offer(work: Work) -> Offer | None:
     return work.offers.filter(ended_at__isnull=True).select_related("terms").first()
 

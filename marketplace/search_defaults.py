@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import ngettext
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -34,7 +35,11 @@ def thresholds_clean(raw) -> dict[str, Any]:
         raise InvalidThresholds(" ".join(general))
     name, messages = next(iter(fields.items()))
     more = len(fields) - 1
-    suffix = f" (and {more} more field{'s' if more > 1 else ''})" if more else ""
+    suffix = (
+        ngettext(" (and %(n)d more field)", " (and %(n)d more fields)", more) % {"n": more}
+        if more
+        else ""
+    )
     raise InvalidThresholds(f"{name}: {messages[0]}{suffix}", fields=fields)
 
 

@@ -16,6 +16,14 @@ def clear_direct_uploads() -> int:
     return direct_uploads_clear()
 
 
+@shared_task(name="marketplace.clear_idempotent_requests")
+def clear_idempotent_requests() -> int:
+    """Hourly: forget the answers kept for Idempotency-Key retries once they are a day old."""
+    from marketplace.idempotency import idempotent_requests_clear
+
+    return idempotent_requests_clear()
+
+
 @shared_task(name="marketplace.build_manifest", autoretry_for=(OSError,), retry_backoff=True,
              max_retries=3)  # fmt: skip
 def build_manifest(manifest_id: int) -> int:

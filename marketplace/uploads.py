@@ -17,6 +17,7 @@ from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext
 from storages.backends.s3 import S3Storage
 
 from catalog.images import MIME_BY_FORMAT, ImageRejected
@@ -133,11 +134,12 @@ def works_upload(
             fields={"file": ["No file was sent."]},
         )
     if len(files) > settings.UPLOAD_BATCH_MAX_FILES:
+        most = settings.UPLOAD_BATCH_MAX_FILES
+        at_most = ngettext("At most %(n)d file", "At most %(n)d files", most) % {"n": most}
         raise DomainError(
-            f"At most {settings.UPLOAD_BATCH_MAX_FILES} files in one upload; "
-            f"this one has {len(files)}.",
+            f"{at_most} in one upload; this one has {len(files)}.",
             code="too_many_files",
-            fields={"files": [f"At most {settings.UPLOAD_BATCH_MAX_FILES} files."]},
+            fields={"files": [f"{at_most}."]},
         )
     verified = _verify_all(files, max_bytes or settings.UPLOAD_MAX_BYTES)
     try:
@@ -468,9 +470,18 @@ def _incoming(storage: S3Storage, upload: DirectUpload):
     if size != upload.size:
         storage.delete(upload.key)
         raise UploadRefused(
-            f"{upload.filename}: {size} bytes arrived, {upload.size} were announced. "
-            "Nothing was stored.",
+            f"{upload.filename}: "
+            + ngettext("%(n)d byte arrived", "%(n)d bytes arrived", size) % {"n": size}
+            + ", "
+            + ngettext("%(n)d was announced", "%(n)d were announced", upload.size)
+            % {"n": upload.size}
+            + ". Nothing was stored.",
             code="size_mismatch",
-            fields={"file": [f"Expected {upload.size} bytes."]},
+            fields={
+                "file": [
+                    ngettext("Expected %(n)d byte.", "Expected %(n)d bytes.", upload.size)
+                    % {"n": upload.size}
+                ]
+            },
         )
     return client.get_object(Bucket=storage.bucket_name, Key=key)["Body"]

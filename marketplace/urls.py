@@ -12,6 +12,7 @@ urlpatterns = [
     path("readyz", ReadyzView.as_view(), name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),
+    path("billing/sandbox/", include("billing.sandbox_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", TemplateView.as_view(template_name="landing.html"), name="home"),

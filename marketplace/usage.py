@@ -91,7 +91,7 @@ def usage_history(
         events = events.filter(kind=kind)
     if since:
         events = events.filter(created_at__gte=_day_start(since))
-    if until:  # the whole day of `until`
+    if until and until < date.max:  # the whole day of `until` (the last day: no end)
         events = events.filter(created_at__lt=_day_start(until + timedelta(days=1)))
     download = Q(kind__in=DOWNLOAD_KINDS)
     return events.order_by("-created_at", "-id").values(

@@ -1,10 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.files.storage import default_storage
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from moderation import admin_review  # noqa: F401  (registers the review queue)
 from moderation.flags import assets_restore, flags_decide
 from moderation.models import ClassifierScore, Flag
+from provenance.admin import action_selection
 
 
 @admin.register(ClassifierScore)
@@ -58,16 +60,27 @@ class FlagAdmin(admin.ModelAdmin):
         return False
 
     def _decide(self, request, queryset, action: str) -> None:
-        counts = flags_decide(
-            flag_ids=list(queryset.values_list("pk", flat=True)), action=action,
-            moderator=request.user,
-        )  # fmt: skip
-        self.message_user(
-            request,
-            f"{counts['decided']} flag(s) decided; {counts['taken_down']} asset(s) taken down"
-            + (f", {counts['already_down']} were already down" if counts["already_down"] else "")
-            + ".",
-        )
+        # Every ticked flag, also one decided meanwhile (out of an "open" filter): it is
+        # named below with the state it is in.
+        assets = dict(action_selection(self, request, queryset).values_list("pk", "asset_id"))
+        result = flags_decide(flag_ids=list(assets), action=action, moderator=request.user)
+        parts = [_count(result.decided, "flag decided", "flags decided")]
+        if action == "take_down":
+            parts.append(_count(result.taken_down, "asset taken down", "assets taken down"))
+            if result.already_down:
+                parts.append(
+                    _count(result.already_down, "asset was down already",
+                           "assets were down already")
+                )  # fmt: skip
+        level = messages.WARNING if result.not_open else messages.SUCCESS
+        self.message_user(request, "; ".join(parts) + ".", level)
+        for flag_id, state in sorted(result.not_open.items()):
+            self.message_user(
+                request,
+                f"Flag {flag_id} (asset {assets[flag_id]}): already "
+                f"{Flag.State(state).label.lower()}; nothing was done.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Dismiss the selected flags", permissions=["change"])
     def dismiss(self, request, queryset) -> None:
@@ -80,6 +93,16 @@ class FlagAdmin(admin.ModelAdmin):
     @admin.action(description="Restore the flagged assets (undo a takedown)",
                   permissions=["change"])  # fmt: skip
     def restore(self, request, queryset) -> None:
-        ids = set(queryset.values_list("asset_id", flat=True))
+        ids = set(action_selection(self, request, queryset).values_list("asset_id", flat=True))
         restored = assets_restore(asset_ids=list(ids), moderator=request.user)
-        self.message_user(request, f"{restored} asset(s) restored.")
+        self.message_user(request, _count(len(restored), "asset restored", "assets restored") + ".")
+        for asset_id in sorted(ids - set(restored)):
+            self.message_user(
+                request,
+                f"Asset {asset_id}: not taken down; there was nothing to restore.",
+                messages.WARNING,
+            )
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {ngettext(singular, plural, n)}"

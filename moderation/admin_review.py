@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 
 from catalog.models import AssetStatus
 from catalog.thumbnails import thumbnail_img
@@ -24,7 +25,10 @@ from moderation.review import (
     review_queue,
     waiting_longer_than,
 )
+from provenance.admin import action_selection
 from provenance.selectors import provenance_record, public_history
+
+SHOWN = 20  # unchanged assets named one by one after a bulk decision; the rest are counted
 
 
 class ReasonFilter(admin.SimpleListFilter):
@@ -71,6 +75,10 @@ def _pre(value) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
 
 
+def _evidence_files(count: int) -> str:
+    return ngettext("%(n)d evidence file", "%(n)d evidence files", count) % {"n": count}
+
+
 @admin.register(ReviewItem)
 class ReviewQueueAdmin(admin.ModelAdmin):
     list_display = ["id", "thumbnail", "title", "reasons", "scores", "source", "license",
@@ -114,7 +122,8 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     def reasons(self, asset) -> str:
         found = []
         if asset.open_flags:
-            found.append(f"{asset.open_flags} open flag(s)")
+            n = asset.open_flags
+            found.append(ngettext("%(n)d open flag", "%(n)d open flags", n) % {"n": n})
         if asset.has_claim:
             found.append("ownership claim")
         if asset.status == AssetStatus.HELD:
@@ -215,7 +224,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             return "base-set item (no owner claims it)"
         declarations = [
             (reverse("admin:marketplace_ownershipdeclaration_change", args=[d.pk]),
-             d.get_state_display(), d.statement[:300], len(d.evidence_keys))
+             d.get_state_display(), d.statement[:300], _evidence_files(len(d.evidence_keys)))
             for d in work.declarations.order_by("-created_at")
         ]  # fmt: skip
         return format_html(
@@ -223,7 +232,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             reverse("admin:marketplace_work_change", args=[work.pk]), work.pk,
             work.owner.get_username(), work.get_hold_display() or "none",
             format_html_join(
-                "", "<li><a href='{}'>{}</a>: “{}” ({} evidence file(s))</li>", declarations
+                "", "<li><a href='{}'>{}</a>: “{}” ({})</li>", declarations
             ) if declarations else "no declaration yet",
         )  # fmt: skip
 
@@ -238,13 +247,37 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     # --- decisions ---------------------------------------------------------------------
 
     def _decide(self, request, queryset, decision: str) -> None:
-        ids = list(queryset.values_list("pk", flat=True))
-        report = assets_decide(asset_ids=ids, decision=decision, moderator=request.user,
-                               note=request.POST.get("note", ""))  # fmt: skip
+        # Every ticked asset, also one another moderator's decision took out of the filter
+        # meanwhile: the decision applies to it as it is now, or says why not.
+        titles = dict(action_selection(self, request, queryset).values_list("pk", "title"))
+        report = assets_decide(
+            asset_ids=list(titles),
+            decision=decision,
+            moderator=request.user,
+            note=request.POST.get("note", ""),
+        )
         level = messages.WARNING if report.unchanged else messages.SUCCESS
         self.message_user(request, report.summary() + ".", level)
-        for asset_id, why in sorted(report.unchanged.items())[:20]:
-            self.message_user(request, f"Asset {asset_id}: {why}.", messages.WARNING)
+        unchanged = sorted(report.unchanged.items())
+        for asset_id, why in unchanged[:SHOWN]:
+            title = titles.get(asset_id) or "untitled"
+            self.message_user(
+                request,
+                f"Asset {asset_id} ({title}): {why.rstrip('.')}; nothing was done.",
+                messages.WARNING,
+            )
+        if len(unchanged) > SHOWN:
+            more = len(unchanged) - SHOWN
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d more asset was left as it was, for the reasons counted above.",
+                    "%(n)d more assets were left as they were, for the reasons counted above.",
+                    more,
+                )
+                % {"n": more},
+                messages.WARNING,
+            )
 
     @admin.action(description="Dismiss: nothing wrong (close flags, clear holds)",
                   permissions=["change"])  # fmt: skip

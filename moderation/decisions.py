@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from catalog.embargo import release_embargoed
 from catalog.holds import NotApplicable, asset_hold_clear, asset_mark_sensitive
@@ -45,9 +46,13 @@ class DecisionReport:
     unchanged: dict[int, str] = field(default_factory=dict)
 
     def summary(self) -> str:
-        parts = [f"{len(self.done)} changed"]
+        done = len(self.done)
+        parts = [ngettext("%(n)d asset changed", "%(n)d assets changed", done) % {"n": done}]
         for reason, count in sorted(Counter(self.unchanged.values()).items()):
-            parts.append(f"{count} unchanged ({reason})")
+            parts.append(
+                ngettext("%(n)d unchanged (%(why)s)", "%(n)d unchanged (%(why)s)", count)
+                % {"n": count, "why": reason}
+            )
         return "; ".join(parts)
 
 

@@ -3,6 +3,8 @@
 Decisions go through the catalog's takedown services, so a takedown hides the asset
 everywhere at once and its buyers are told; every decision is an audit-log event."""
 
+from dataclasses import dataclass, field
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -46,31 +48,50 @@ def flag_create(
     return flag, True
 
 
+@dataclass
+class FlagsDecided:
+    """What deciding flags did, for the moderator: flags closed, assets taken down (or down
+    already), and the flags left alone because they were decided before, with their state."""
+
+    decided: int = 0
+    taken_down: int = 0
+    already_down: int = 0
+    not_open: dict[int, str] = field(default_factory=dict)
+
+
 @transaction.atomic
-def flags_decide(*, flag_ids: list[int], action: str, moderator) -> dict[str, int]:
+def flags_decide(*, flag_ids: list[int], action: str, moderator) -> FlagsDecided:
     """`dismiss` the flags, or `take_down` their assets (which closes every open flag on
-    them). Flags already decided are left as they are. Returns counts for the moderator."""
+    them). Flags already decided are left as they are, and reported."""
+    if action not in ("dismiss", "take_down"):
+        raise ValueError(f"unknown action {action!r}")
     # Assets first, then flags: the lock order of every decision (moderation.decisions).
     open_flags = Flag.objects.filter(pk__in=flag_ids, state=Flag.State.OPEN)
     asset_ids = sorted(set(open_flags.values_list("asset_id", flat=True)))
     list(Asset.objects.select_for_update().filter(pk__in=asset_ids).order_by("pk").values("pk"))
     flags = list(open_flags.select_for_update().order_by("pk"))
     now, name = timezone.now(), moderator.get_username()
-    counts = {"decided": 0, "taken_down": 0, "already_down": 0}
+    result = FlagsDecided(
+        not_open=dict(
+            Flag.objects.filter(pk__in=flag_ids)
+            .exclude(pk__in=[f.pk for f in flags])
+            .values_list("pk", "state")
+        )
+    )
     if action == "dismiss":
         flags_close(flags, state=Flag.State.DISMISSED, actor=name)
-        counts["decided"] = len(flags)
-        return counts
-    if action != "take_down":
-        raise ValueError(f"unknown action {action!r}")
+        result.decided = len(flags)
+        return result
     for asset_id in sorted({f.asset_id for f in flags}):
         reason = next(f.reason for f in flags if f.asset_id == asset_id)
-        done = asset_take_down(asset_id=asset_id, actor=name, reason=reason)
-        counts["taken_down" if done else "already_down"] += 1
-    counts["decided"] = Flag.objects.filter(
+        if asset_take_down(asset_id=asset_id, actor=name, reason=reason):
+            result.taken_down += 1
+        else:
+            result.already_down += 1
+    result.decided = Flag.objects.filter(
         asset_id__in={f.asset_id for f in flags}, state=Flag.State.OPEN
     ).update(state=Flag.State.ACTIONED, decided_by=name, decided_at=now)
-    return counts
+    return result
 
 
 def flags_close(flags: list[Flag], *, state: str, actor: str) -> None:
@@ -88,7 +109,7 @@ def flags_close(flags: list[Flag], *, state: str, actor: str) -> None:
         )  # fmt: skip
 
 
-def assets_restore(*, asset_ids: list[int], moderator, note: str = "") -> int:
-    """Undo takedowns; returns how many assets came back."""
+def assets_restore(*, asset_ids: list[int], moderator, note: str = "") -> list[int]:
+    """Undo takedowns; returns the assets that came back (the others were not down)."""
     name = moderator.get_username()
-    return sum(asset_restore(asset_id=i, actor=name, note=note) for i in sorted(asset_ids))
+    return [i for i in sorted(asset_ids) if asset_restore(asset_id=i, actor=name, note=note)]

@@ -7,12 +7,13 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from marketplace.api import docs
+from marketplace.api.fields import IdField
 from moderation.flags import flag_create
 from moderation.models import Flag, FlagReason
 
 
 class FlagRequestSerializer(serializers.Serializer):
-    asset = serializers.IntegerField(min_value=1, help_text="The asset's id.")
+    asset = IdField(help_text="The asset's id.")
     reason = serializers.ChoiceField(choices=FlagReason.choices)
     description = serializers.CharField(
         required=False, allow_blank=True, max_length=2000,

@@ -1,6 +1,28 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
 
 from provenance.models import AuditSeal, ProvenanceEvent, ProvenanceRecord
+
+
+# Shared by every app's admin actions (this app imports no other, so all may use it).
+def action_selection(modeladmin, request, queryset) -> QuerySet:
+    """The rows an admin action was asked for: every row ticked, whatever the list's filters
+    show now. Django hands an action only the ticked rows that still match the filters, so
+    a row someone else decided meanwhile (and that the filter now leaves out) would be
+    skipped without a word; here it is decided as it stands, and its action says why when
+    it no longer applies. A ticked row that no longer exists is named in a warning."""
+    picked = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+    if request.POST.get("select_across") == "1" or not picked:
+        return queryset
+    rows = modeladmin.get_queryset(request).filter(pk__in=picked)
+    found = {str(pk) for pk in rows.values_list("pk", flat=True)}
+    name = modeladmin.model._meta.verbose_name.capitalize()
+    for pk in sorted(set(picked) - found):
+        modeladmin.message_user(
+            request, f"{name} {pk}: it no longer exists; nothing was done.", messages.WARNING
+        )
+    return rows
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

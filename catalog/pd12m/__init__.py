@@ -87,7 +87,8 @@ def import_pd12m(
     except MalformedFile as exc:
         report.error(f"{path.name}: {exc}")
     except Exception as exc:
-        report.error(f"import stopped after {report.seen} rows: {type(exc).__name__}: {exc}")
+        rows = f"{report.seen} row{'' if report.seen == 1 else 's'}"
+        report.error(f"import stopped after {rows}: {type(exc).__name__}: {exc}")
         with contextlib.suppress(Exception):  # the original error matters more
             report.save(finished=True)
         raise

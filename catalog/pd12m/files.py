@@ -217,7 +217,9 @@ def _csv_rows(path: Path) -> Iterator[tuple | str]:
                 continue
             where = f"line {reader.line_num}"
             if len(fields) != width:
-                yield f"{where}: {len(fields)} fields, expected {width}"
+                # This module reads files without Django: no ngettext here.
+                count = f"{len(fields)} field{'' if len(fields) == 1 else 's'}"
+                yield f"{where}: {count}, expected {width}"
                 continue
             try:
                 "".join(fields).encode("utf-8")

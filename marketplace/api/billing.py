@@ -17,6 +17,8 @@ from billing.money import MICROS_PER_USD, usd
 from billing.payouts import available_micros
 from billing.plans import plan_for
 from marketplace.api import docs
+from marketplace.api.idempotency import IDEMPOTENCY_KEY, idempotent_response
+from marketplace.api.links import absolute
 from marketplace.api.permissions import IsBuyer, IsRightsHolder
 
 
@@ -83,7 +85,9 @@ class TopUpSerializer(serializers.ModelSerializer):
 
 class CheckoutSerializer(serializers.Serializer):
     checkout_url = serializers.CharField(help_text="Send the buyer here to pay.")
-    sandbox = serializers.BooleanField(help_text="The local sandbox: POST the URL to pay.")
+    sandbox = serializers.BooleanField(
+        help_text="The local sandbox: open the URL in a browser to pay."
+    )
 
 
 class TopUpCreatedSerializer(CheckoutSerializer):
@@ -108,12 +112,15 @@ class TopUpListCreateView(ListAPIView):
     @extend_schema(
         tags=["billing"],
         summary="Start a wallet top-up through Stripe Checkout",
-        description="The wallet is credited only when Stripe confirms the payment.",
+        description="The wallet is credited only when Stripe confirms the payment. Send an "
+        "`Idempotency-Key` header so that a retry opens no second Checkout page.",
+        parameters=[IDEMPOTENCY_KEY],
         request=TopUpRequestSerializer,
         responses={
             201: TopUpCreatedSerializer,
             400: docs.BAD_REQUEST,
             403: docs.error("Not a buyer, or the wallet is frozen."),
+            422: docs.error("`idempotency_key_reused`: the key was sent with another request."),
             503: docs.error("Payments are not configured."),
         },
     )
@@ -121,9 +128,17 @@ class TopUpListCreateView(ListAPIView):
         form = TopUpRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         amount = int(form.validated_data["amount_usd"] * Decimal(MICROS_PER_USD))
-        top_up, redirect = topups.top_up_start(buyer=request.user, amount_micros=amount)
-        body = {"top_up": top_up, "checkout_url": redirect.url, "sandbox": top_up.sandbox}
-        return Response(TopUpCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+        def start() -> Response:
+            top_up, redirect = topups.top_up_start(buyer=request.user, amount_micros=amount)
+            body = {
+                "top_up": top_up,
+                "checkout_url": absolute(redirect.url, request=request),
+                "sandbox": top_up.sandbox,
+            }
+            return Response(TopUpCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+        return idempotent_response(request, start)
 
 
 class LinkSerializer(serializers.Serializer):
@@ -145,7 +160,10 @@ class SubscriptionCheckoutView(APIView):
     )
     def post(self, request):
         redirect = subscriptions.subscription_start(buyer=request.user)
-        body = {"checkout_url": redirect.url, "sandbox": sandbox_enabled()}
+        body = {
+            "checkout_url": absolute(redirect.url, request=request),
+            "sandbox": sandbox_enabled(),
+        }
         return Response(CheckoutSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
@@ -163,7 +181,8 @@ class SubscriptionPortalView(APIView):
         },
     )
     def post(self, request):
-        return Response({"url": subscriptions.portal_url(buyer=request.user)})
+        url = subscriptions.portal_url(buyer=request.user)
+        return Response({"url": absolute(url, request=request)})
 
 
 class PayoutSerializer(serializers.Serializer):
@@ -211,7 +230,8 @@ class PayoutOnboardingView(APIView):
         responses={200: LinkSerializer, 403: docs.FORBIDDEN},
     )
     def post(self, request):
-        return Response({"url": connect.connect_onboarding_url(rights_holder=request.user)})
+        url = connect.connect_onboarding_url(rights_holder=request.user)
+        return Response({"url": absolute(url, request=request)})
 
 
 class StatementQuerySerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from catalog.models import AssetStatus
 from marketplace import collections as services
 from marketplace.api import docs
+from marketplace.api.fields import IdListField
 from marketplace.api.permissions import IsBuyer
 from marketplace.models import Collection, CollectionItem
 
@@ -30,9 +31,7 @@ class CollectionUpdateSerializer(serializers.Serializer):
 
 
 class AssetIdsSerializer(serializers.Serializer):
-    asset_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=10_000
-    )
+    asset_ids = IdListField(min_length=1, max_length=10_000)
 
 
 class ItemsChangedSerializer(serializers.Serializer):

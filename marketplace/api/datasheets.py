@@ -34,6 +34,7 @@ from catalog.releases import (
     released_get,
 )
 from marketplace.api import docs
+from marketplace.api.links import absolute, base_url
 from marketplace.collections import collection_datasheet, collection_visible
 from marketplace.delivery import signed_link
 from provenance.datasheets import (
@@ -132,7 +133,7 @@ class ReleaseSerializer(serializers.ModelSerializer):
 
     def get_datasheet_url(self, release: DatasetRelease) -> str:
         path = reverse("release-datasheet", args=[release.pk])
-        return self.context["request"].build_absolute_uri(path)
+        return absolute(path, request=self.context["request"])
 
 
 class ReleaseFileSerializer(serializers.Serializer):
@@ -158,7 +159,7 @@ class ReleaseDetailSerializer(ReleaseSerializer):
             mime_type=MIME_TYPE,
         )
         return {
-            "url": self.context["request"].build_absolute_uri(link.url),
+            "url": absolute(link.url, request=self.context["request"]),
             "expires_at": link.expires_at,
             "format": FILE_FORMAT,
             "columns": list(COLUMNS),
@@ -344,7 +345,7 @@ class ReleaseDetailView(APIView):
 @extend_schema(tags=["releases"])
 class ReleaseDatasheetView(DatasheetView):
     def datasheet(self, request, pk: int) -> Datasheet:
-        return release_datasheet(released_get(pk))
+        return release_datasheet(released_get(pk), base_url=base_url(request))
 
     @extend_schema(
         summary="A release's datasheet, as JSON or Markdown",
@@ -364,7 +365,8 @@ class ReleaseDatasheetView(DatasheetView):
 @extend_schema(tags=["collections"])
 class CollectionDatasheetView(DatasheetView):
     def datasheet(self, request, pk: int) -> Datasheet:
-        return collection_datasheet(collection_visible(viewer=request.user, collection_id=pk))
+        collection = collection_visible(viewer=request.user, collection_id=pk)
+        return collection_datasheet(collection, base_url=base_url(request))
 
     @extend_schema(
         summary="A collection's datasheet, as JSON or Markdown",

@@ -3,7 +3,7 @@ serves signed links on local storage."""
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.fields import DateTimeField
 from rest_framework.generics import ListAPIView
@@ -16,23 +16,24 @@ from billing.money import usd
 from billing.quota import quota_status
 from marketplace.api import docs
 from marketplace.api.billing import PlanSerializer, UsdField
+from marketplace.api.fields import IdField, IdListField
+from marketplace.api.idempotency import IDEMPOTENCY_KEY, idempotent_response
+from marketplace.api.links import base_url
 from marketplace.api.permissions import IsBuyer
 from marketplace.collections import collection_asset_ids
 from marketplace.delivery import file_for_token
 from marketplace.downloads import downloads_grant
+from marketplace.idempotency import HEADER
 from marketplace.models import DownloadGrant, Purpose
 
 
 class DownloadRequestSerializer(serializers.Serializer):
-    asset_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+    asset_ids = IdListField(
         required=False,
         max_length=10_000,
         help_text="Assets to download (up to 10,000); or name a `collection`.",
     )
-    collection = serializers.IntegerField(
-        required=False, min_value=1, help_text="Download every asset of your collection."
-    )
+    collection = IdField(required=False, help_text="Download every asset of your collection.")
     purpose = serializers.ChoiceField(choices=Purpose.choices, help_text="The declared use.")
     purpose_note = serializers.CharField(
         required=False, allow_blank=True, max_length=500, help_text="The use, in your words."
@@ -86,7 +87,7 @@ drf_datetime = DateTimeField().to_representation
 def _result_body(result, request) -> dict:
     """The DownloadResultSerializer's shape, built directly: a bulk response lists 10,000
     downloads, and a serializer per item would take longer than the licensing itself."""
-    absolute = request.build_absolute_uri("/")[:-1]
+    absolute = base_url(request)
     amounts = {}
 
     def dollars(micros: int) -> str:
@@ -179,7 +180,7 @@ class DownloadsView(ListAPIView):
             "returns short-lived links. Re-downloads are free but count against the quota. "
             "Send an `Idempotency-Key` header to make retries safe."
         ),
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        parameters=[IDEMPOTENCY_KEY],
         request=DownloadRequestSerializer,
         responses={
             201: DownloadResultSerializer,
@@ -189,6 +190,7 @@ class DownloadsView(ListAPIView):
             409: docs.error("`unavailable`: `fields` maps each asset id to its reason "
                             "(`not_found`, `withdrawn`, `taken_down`, `under_review`, "
                             "`use_not_allowed`, `not_stored`)."),
+            422: docs.error("`idempotency_key_reused`: the key was sent with another request."),
             429: docs.error("`quota_exceeded`: `fields.resets_at` says when the quota resets."),
         },
     )  # fmt: skip
@@ -196,18 +198,22 @@ class DownloadsView(ListAPIView):
         form = DownloadRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        ids = data.get("asset_ids") or collection_asset_ids(
-            owner=request.user, collection_id=data["collection"]
-        )
-        result = downloads_grant(
-            buyer=request.user,
-            asset_ids=ids,
-            purpose=data["purpose"],
-            purpose_note=data.get("purpose_note", ""),
-            skip_unavailable=data["skip_unavailable"],
-            idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
-        )
-        return Response(_result_body(result, request), status=status.HTTP_201_CREATED)
+
+        def grant() -> Response:
+            ids = data.get("asset_ids") or collection_asset_ids(
+                owner=request.user, collection_id=data["collection"]
+            )
+            result = downloads_grant(
+                buyer=request.user,
+                asset_ids=ids,
+                purpose=data["purpose"],
+                purpose_note=data.get("purpose_note", ""),
+                skip_unavailable=data["skip_unavailable"],
+                idempotency_key=request.headers.get(HEADER, ""),
+            )
+            return Response(_result_body(result, request), status=status.HTTP_201_CREATED)
+
+        return idempotent_response(request, grant)
 
 
 class QuotaBalanceSerializer(QuotaSerializer):
@@ -255,7 +261,7 @@ class FileView(APIView):
         served = file_for_token(token)
         return FileResponse(
             default_storage.open(served.key, "rb"),
-            as_attachment=True,
+            as_attachment=not served.inline,
             filename=served.filename,
             content_type=served.mime_type,
         )

@@ -6,6 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.api import docs
+from marketplace.api.fields import IdField, IdListField
+from marketplace.api.links import absolute, base_url
 from marketplace.api.permissions import IsBuyer
 from marketplace.errors import NotFound
 from marketplace.manifests import manifest_link, manifest_request
@@ -14,11 +16,9 @@ from marketplace.models import ManifestExport
 
 class ManifestRequestSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ManifestExport.Format.choices, default="jsonl")
-    collection = serializers.IntegerField(
-        required=False, min_value=1, help_text="Your collection: its granted assets."
-    )
-    grant_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=100_000,
+    collection = IdField(required=False, help_text="Your collection: its granted assets.")
+    grant_ids = IdListField(
+        required=False, max_length=100_000,
         help_text="These grants of yours. With neither, all your grants.",
     )  # fmt: skip
     link_seconds = serializers.IntegerField(
@@ -43,7 +43,7 @@ class ManifestSerializer(serializers.ModelSerializer):
 
     def get_url(self, manifest) -> str | None:
         link = manifest_link(manifest)
-        return self.context["request"].build_absolute_uri(link.url) if link else None
+        return absolute(link.url, request=self.context["request"]) if link else None
 
 
 @extend_schema(tags=["downloads"])
@@ -67,6 +67,7 @@ class ManifestListView(APIView):
             collection_id=data.get("collection"),
             grant_ids=data.get("grant_ids"),
             link_seconds=data.get("link_seconds"),
+            base_url=base_url(request),
         )
         manifest.refresh_from_db()
         body = ManifestSerializer(manifest, context={"request": request}).data

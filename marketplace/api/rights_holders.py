@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from billing.models import ConnectAccount
 from marketplace.api import docs
 from marketplace.api.billing import UsdField
+from marketplace.api.fields import IdField
 from marketplace.api.permissions import IsRightsHolder
 from marketplace.models import RightsHolderProfile
 from marketplace.usage import usage_history, usage_report
@@ -134,10 +135,8 @@ class UsageExportView(APIView):
 
 
 class UsageHistoryParamsSerializer(serializers.Serializer):
-    work = serializers.IntegerField(
+    work = IdField(
         required=False,
-        min_value=1,
-        max_value=2**63 - 1,
         help_text="Only this work's history (one of yours; another id is a 404).",
     )
     kind = serializers.ChoiceField(

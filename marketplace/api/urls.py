@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from marketplace.api import (
     accounts,
@@ -11,7 +11,11 @@ from marketplace.api import (
     rights_holders,
     thresholds,
 )
+from marketplace.api.fields import IdConverter
 from moderation.views import FlagCreateView
+
+# `<id:pk>`: before any route of the API (the included ones too) is read.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("auth/register/", accounts.RegisterView.as_view(), name="register"),
@@ -21,7 +25,7 @@ urlpatterns = [
     path("me/thresholds/", thresholds.SavedThresholdsView.as_view(), name="me-thresholds"),
     path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
     path(
-        "notifications/<int:pk>/read/",
+        "notifications/<id:pk>/read/",
         notifications.NotificationReadView.as_view(),
         name="notification-read",
     ),
@@ -53,27 +57,27 @@ urlpatterns = [
     path("files/<str:token>/", downloads.FileView.as_view(), name="download-file"),
     path("quota/", downloads.QuotaView.as_view(), name="quota"),
     path("manifests/", manifests.ManifestListView.as_view(), name="manifests"),
-    path("manifests/<int:pk>/", manifests.ManifestDetailView.as_view(), name="manifest-detail"),
+    path("manifests/<id:pk>/", manifests.ManifestDetailView.as_view(), name="manifest-detail"),
     path("collections/", collections.CollectionListView.as_view(), name="collections"),
     path(
-        "collections/<int:pk>/",
+        "collections/<id:pk>/",
         collections.CollectionDetailView.as_view(),
         name="collection-detail",
     ),
     path(
-        "collections/<int:pk>/items/",
+        "collections/<id:pk>/items/",
         collections.CollectionItemsView.as_view(),
         name="collection-items",
     ),
     path(
-        "collections/<int:pk>/datasheet/",
+        "collections/<id:pk>/datasheet/",
         datasheets.CollectionDatasheetView.as_view(),
         name="collection-datasheet",
     ),
     path("releases/", datasheets.ReleaseListView.as_view(), name="releases"),
-    path("releases/<int:pk>/", datasheets.ReleaseDetailView.as_view(), name="release-detail"),
+    path("releases/<id:pk>/", datasheets.ReleaseDetailView.as_view(), name="release-detail"),
     path(
-        "releases/<int:pk>/datasheet/",
+        "releases/<id:pk>/datasheet/",
         datasheets.ReleaseDatasheetView.as_view(),
         name="release-datasheet",
     ),

@@ -1,6 +1,5 @@
 """Request and response bodies of the rights holders' endpoints (marketplace.api.works)."""
 
-from django.core.files.storage import storages
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.utils import html
@@ -16,6 +15,8 @@ from catalog.uploads import (
     tags_clean,
 )
 from marketplace import offers
+from marketplace.api.links import absolute
+from marketplace.delivery import thumbnail_link
 from marketplace.models import OwnershipDeclaration, Work
 from marketplace.models.works import HoldReason
 
@@ -222,7 +223,9 @@ class WorkSerializer(serializers.Serializer):
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_thumbnail_url(self, work: Work) -> str | None:
         key = work.asset.thumbnail_key
-        return storages["default"].url(key) if key else None
+        if not key:
+            return None
+        return absolute(thumbnail_link(key).url, request=self.context.get("request"))
 
 
 class WorkUploadResponseSerializer(serializers.Serializer):

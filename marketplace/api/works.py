@@ -7,6 +7,7 @@ import json
 from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.utils.translation import ngettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.fields import empty
@@ -102,8 +103,10 @@ class CappedUploadsMixin:
         except TooManyFilesSent as exc:
             most = getattr(settings, self.upload_max_files)
             raise DomainError(
-                f"At most {most} files in one request.", code="too_many_files", fields={}
-            ) from exc
+                ngettext("At most %(n)d file in one request.",
+                         "At most %(n)d files in one request.", most) % {"n": most},
+                code="too_many_files", fields={},
+            ) from exc  # fmt: skip
         if self.capped.too_large:
             fields: dict[str, list[str]] = {}
             for field, name, limit in self.capped.too_large:
@@ -138,13 +141,20 @@ def _batch(request) -> list[uploads.IncomingFile]:
         )
     try:
         items = json.loads(request.data.get("metadata") or "null")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past what Python parses
         items = None
     if not isinstance(items, list) or len(items) != len(batch):
         raise DomainError(
             f"`metadata` must be a JSON list with one object per file ({len(batch)}).",
             code="invalid",
-            fields={"metadata": [f"A JSON list of {len(batch)} objects."]},
+            fields={
+                "metadata": [
+                    ngettext(
+                        "A JSON list of %(n)d object.", "A JSON list of %(n)d objects.", len(batch)
+                    )
+                    % {"n": len(batch)}
+                ]
+            },
         )
     meta = BatchMetadataSerializer(data={"metadata": items})
     meta.is_valid(raise_exception=True)
@@ -207,13 +217,13 @@ class WorkListView(CappedUploadsMixin, ListAPIView):
         self.refuse_oversized_files()
         works = uploads.works_upload(owner=request.user, files=_batch(request))
         detail = [uploads.work_detail(owner=request.user, work_id=w.pk) for w in works]
-        body = WorkUploadResponseSerializer({"works": detail}).data
+        body = WorkUploadResponseSerializer({"works": detail}, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 def _work_response(request, work_id: int, code: int = 200) -> Response:
     work = uploads.work_detail(owner=request.user, work_id=work_id)
-    return Response(WorkSerializer(work).data, status=code)
+    return Response(WorkSerializer(work, context={"request": request}).data, status=code)
 
 
 @extend_schema(tags=["works"])

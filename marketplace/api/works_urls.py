@@ -12,10 +12,10 @@ urlpatterns = [
         works.DirectUploadConfirmView.as_view(),
         name="work-direct-upload-confirm",
     ),
-    path("works/<int:work_id>/", works.WorkDetailView.as_view(), name="work"),
-    path("works/<int:work_id>/offer/", works.WorkOfferView.as_view(), name="work-offer"),
+    path("works/<id:work_id>/", works.WorkDetailView.as_view(), name="work"),
+    path("works/<id:work_id>/offer/", works.WorkOfferView.as_view(), name="work-offer"),
     path(
-        "works/<int:work_id>/declaration/",
+        "works/<id:work_id>/declaration/",
         works.WorkDeclarationView.as_view(),
         name="work-declaration",
     ),

@@ -11,6 +11,7 @@ from marketplace.models.buying import (
     SavedThresholds,
 )
 from marketplace.models.notifications import Notification
+from marketplace.models.requests import IdempotentRequest
 from marketplace.models.uploads import DirectUpload
 from marketplace.models.works import (
     Offer,
@@ -26,6 +27,7 @@ __all__ = [
     "CollectionItem",
     "DirectUpload",
     "DownloadGrant",
+    "IdempotentRequest",
     "ManifestExport",
     "Notification",
     "Offer",

@@ -143,6 +143,11 @@ class ManifestExport(models.Model):
     grant_ids = models.JSONField(
         default=list, blank=True, help_text="The grants exported, if named one by one."
     )
+    base_url = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The site's address when it was asked for: the file's links start with it.",
+    )
     link_seconds = models.PositiveIntegerField(
         help_text="How long the download links inside the manifest stay valid."
     )

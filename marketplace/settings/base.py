@@ -57,6 +57,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware: API paths work without their trailing slash (no redirect),
+    # and every error under /api/ gets the JSON error body, whatever DEBUG is.
+    "marketplace.api.middleware.ApiPathsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -140,6 +143,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "clear-idempotent-requests": {  # answers kept for Idempotency-Key retries, a day
+        "task": "marketplace.clear_idempotent_requests",
+        "schedule": crontab(minute=47),  # hourly
+    },
     "clear-abandoned-direct-uploads": {
         "task": "marketplace.clear_direct_uploads",
         "schedule": crontab(minute=41),  # hourly
@@ -194,6 +201,11 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.errors.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "marketplace.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -213,6 +225,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # `<id:...>` path segments (marketplace.api.fields.IdConverter): our bigint ids.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+    },
     # Swagger UI's files ship in drf-spectacular-sidecar: the docs work offline, no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1,9 +1,11 @@
 """Staff see the ledger in the admin and cannot change it."""
 
 import pytest
+from django.utils import timezone
 
 from billing.ledger import wallet_of
-from billing.models import Account, LedgerTransaction
+from billing.models import Account, LedgerTransaction, Payout, StripeEvent
+from marketplace.models import Role
 from tests.billing.conftest import fund
 
 pytestmark = pytest.mark.django_db
@@ -40,5 +42,47 @@ def test_staff_can_lift_a_wallet_freeze(staff_client, buyer):
         {"action": "unfreeze", "_selected_action": [wallet.pk]},
         follow=True,
     )
-    assert "Lifted the freeze on 1 account(s)." in response.content.decode()
+    assert "Lifted the freeze on 1 account." in response.content.decode()
     assert not Account.objects.get(pk=wallet.pk).frozen
+
+
+def test_lifting_a_freeze_that_is_not_there_says_so(staff_client, buyer, make_user):
+    wallet, other = wallet_of(buyer), wallet_of(make_user("cal", role=Role.BUYER))
+    Account.objects.filter(pk__in=[wallet.pk, other.pk]).update(frozen=True, frozen_reason="x")
+    both = {"action": "unfreeze", "_selected_action": [wallet.pk, other.pk]}
+    response = staff_client.post("/admin/billing/account/", both, follow=True)
+    assert "Lifted the freeze on 2 accounts." in response.content.decode()
+    # Filtered to frozen wallets, one lifted meanwhile by someone else: named, not skipped.
+    Account.objects.filter(pk=other.pk).update(frozen=True)
+    response = staff_client.post("/admin/billing/account/?frozen__exact=1", both, follow=True)
+    page = response.content.decode()
+    assert "Lifted the freeze on 1 account." in page
+    assert f"Account {wallet.pk} (buyer wallet of bea): not frozen; nothing to lift." in page
+
+
+def test_resending_a_payout_that_is_not_pending_says_so(staff_client, artist):
+    payout = Payout.objects.create(
+        rights_holder=artist, batch="2026-11-21", amount_micros=1_000_000,
+        idempotency_key="payout:2026-11-21:x", state=Payout.State.SENT,
+    )  # fmt: skip
+    response = staff_client.post(
+        "/admin/billing/payout/?state__exact=pending",
+        {"action": "resend", "_selected_action": [payout.pk]},
+        follow=True,
+    )
+    assert (f"Payout {payout.pk} (2026-11-21, to arti): transfer made, not pending; nothing "
+            "to send.") in response.content.decode()  # fmt: skip
+
+
+def test_reapplying_an_applied_event_says_so(staff_client):
+    event = StripeEvent.objects.create(
+        event_id="evt_done", type="invoice.paid", created=0, payload={},
+        processed_at=timezone.now(),
+    )  # fmt: skip
+    response = staff_client.post(
+        "/admin/billing/stripeevent/?processed_at__isnull=True",
+        {"action": "reprocess", "_selected_action": [event.pk]},
+        follow=True,
+    )
+    assert "Event evt_done: applied already on" in response.content.decode()
+    assert "nothing was done." in response.content.decode()

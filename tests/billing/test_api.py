@@ -3,7 +3,6 @@
 import pytest
 from rest_framework.authtoken.models import Token
 
-from billing.ledger import wallet_of
 from billing.models import TopUp
 from billing.services import ChargeItem, charge_downloads
 from marketplace.models import Role
@@ -15,81 +14,6 @@ pytestmark = pytest.mark.django_db
 def as_user(api_client, user):
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
     return api_client
-
-
-def test_sandbox_top_up_end_to_end(sandbox, api_client, buyer):
-    client = as_user(api_client, buyer)
-    wallet = client.get("/api/v1/billing/wallet/").json()
-    assert (wallet["balance_usd"], wallet["sandbox"], wallet["plan"]["code"]) == (
-        "0.000000",
-        True,
-        "free",
-    )
-    created = client.post("/api/v1/billing/top-ups/", {"amount_usd": "25.00"}, format="json")
-    assert created.status_code == 201, created.json()
-    body = created.json()
-    assert body["sandbox"] is True
-    assert body["top_up"]["state"] == "open"
-    assert "/api/v1/billing/sandbox/checkout/cs_sandbox_" in body["checkout_url"]
-    assert client.get(body["checkout_url"]).json()["sandbox"].startswith("SANDBOX")
-    paid = client.post(body["checkout_url"])
-    assert paid.status_code == 200, paid.json()
-    assert client.get("/api/v1/billing/wallet/").json()["balance_usd"] == "25.000000"
-    listed = client.get("/api/v1/billing/top-ups/").json()
-    assert listed["count"] == 1 and listed["results"][0]["state"] == "paid"
-    statement = client.get("/api/v1/billing/statement/").json()["results"]
-    assert [(line["kind"], line["amount_usd"]) for line in statement] == [("top_up", "25.000000")]
-
-
-def test_nobody_else_can_pay_my_sandbox_checkout(sandbox, api_client, buyer, make_user):
-    url = (
-        as_user(api_client, buyer)
-        .post("/api/v1/billing/top-ups/", {"amount_usd": "5"}, format="json")
-        .json()["checkout_url"]
-    )
-    other = as_user(api_client, make_user("mallory"))
-    response = other.post(url)
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
-    assert wallet_of(buyer).balance_micros == 0
-
-
-def test_sandbox_subscription_then_cancel(sandbox, api_client, buyer):
-    client = as_user(api_client, buyer)
-    checkout = client.post("/api/v1/billing/subscription/checkout/")
-    assert checkout.status_code == 201
-    assert client.post(checkout.json()["checkout_url"]).json()["completed"] == "subscription"
-    plan = client.get("/api/v1/billing/wallet/").json()["plan"]
-    assert (plan["code"], plan["monthly_downloads"], plan["private_collections"]) == (
-        "curation",
-        10_000,
-        True,
-    )
-    again = client.post("/api/v1/billing/subscription/checkout/")
-    assert again.status_code == 409
-    assert again.json()["error"]["code"] == "already_subscribed"
-    portal = client.post("/api/v1/billing/subscription/portal/").json()["url"]
-    assert client.post(portal).status_code == 200
-    assert client.get("/api/v1/billing/wallet/").json()["plan"]["code"] == "free"
-
-
-def test_sandbox_payout_onboarding(sandbox, api_client, artist):
-    client = as_user(api_client, artist)
-    assert client.get("/api/v1/billing/payouts/").json()["payouts_enabled"] is False
-    url = client.post("/api/v1/billing/payouts/onboarding/").json()["url"]
-    assert client.post(url).status_code == 200
-    status = client.get("/api/v1/billing/payouts/").json()
-    assert status["payouts_enabled"] is True and status["onboarding_started"] is True
-
-
-def test_the_sandbox_is_off_when_stripe_is_configured(fake_stripe, api_client, buyer):
-    client = as_user(api_client, buyer)
-    top_up = TopUp.objects.create(buyer=buyer, amount_micros=5_000_000,
-                                  checkout_session_id="cs_sandbox_x", sandbox=True)  # fmt: skip
-    response = client.post(f"/api/v1/billing/sandbox/checkout/{top_up.checkout_session_id}/")
-    assert response.status_code == 503
-    assert response.json()["error"]["code"] == "payments_unavailable"
-    assert wallet_of(buyer).balance_micros == 0
 
 
 def test_top_up_on_stripe_returns_the_checkout_url(fake_stripe, api_client, buyer):

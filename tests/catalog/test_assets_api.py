@@ -1,6 +1,10 @@
 """Browsing published assets: only published ones, keyset pages, clear 400s on bad paging."""
 
+import io
+
 import pytest
+import yaml
+from django.core.management import call_command
 
 from catalog.models import Asset, AssetStatus, License
 
@@ -72,3 +76,20 @@ def test_malformed_cursor_is_400(api_client):
     response = api_client.get(ASSETS, {"cursor": "not-a-cursor"})
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["cursor"]
+
+
+def test_pages_have_next_and_previous_like_every_list(api_client):
+    make_assets(3)
+    first = api_client.get(f"{ASSETS}?page_size=2").json()
+    assert first["next"] and first["previous"] is None
+    second = api_client.get(first["next"]).json()
+    assert second["next"] is None and second["previous"] is None  # forward-only cursors
+    assert len(second["results"]) == 1
+
+
+def test_the_schema_documents_previous_on_asset_pages():
+    out = io.StringIO()
+    call_command("spectacular", stdout=out)
+    page = yaml.safe_load(out.getvalue())["components"]["schemas"]["AssetPage"]
+    assert {"next", "previous", "results"} <= set(page["required"])
+    assert "forward only" in page["properties"]["previous"]["description"]

@@ -66,7 +66,7 @@ def test_import_command(tmp_path, capsys):
     path.write_text("domain,example.net\nbogus,row\n", encoding="utf-8")
     call_command("import_optouts", str(path))
     out, err = capsys.readouterr()
-    assert "1 added, 0 already registered, 1 invalid rows skipped" in out
+    assert "1 added, 0 already registered, 1 invalid row skipped" in out
     assert "line 2: unknown kind 'bogus'" in err
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_optouts", str(tmp_path / "missing.csv"))

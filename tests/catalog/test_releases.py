@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from catalog.models import AssetStatus, License
 from catalog.releases import (
     InvalidReleaseFilters,
+    NoSiteAddress,
     ReleaseFrozen,
     release_build,
     release_create,
@@ -28,6 +29,12 @@ pytestmark = pytest.mark.django_db
 
 PD12M = ["id", "url", "caption", "width", "height", "mime_type", "hash", "license", "source"]
 State = DatasetRelease.State
+SITE = "https://market.example.org"
+
+
+@pytest.fixture(autouse=True)
+def _public_address(settings):
+    settings.PUBLIC_BASE_URL = SITE
 
 
 def built(name="cc0-safe", version="1", filters=None, **options) -> DatasetRelease:
@@ -41,7 +48,7 @@ def rows(release: DatasetRelease) -> list[dict]:
 
 
 def ids(release: DatasetRelease) -> list[int]:
-    return [int(row["id"]) for row in rows(release)]
+    return [row["id"] for row in rows(release)]
 
 
 def test_a_release_lists_exactly_the_published_assets_matching_its_filters():
@@ -69,9 +76,9 @@ def test_a_release_lists_exactly_the_published_assets_matching_its_filters():
                                "source": ["cleveland_museum", "nypl"]}  # fmt: skip
     listed = rows(release)
     assert list(listed[0]) == [*PD12M, "landing_url"]
-    assert [int(row["id"]) for row in listed] == [cleveland.pk, nypl.pk]
+    assert [row["id"] for row in listed] == [cleveland.pk, nypl.pk]
     assert listed[0] == {
-        "id": str(cleveland.pk), "url": f"/api/v1/assets/{cleveland.pk}/",
+        "id": cleveland.pk, "url": f"{SITE}/api/v1/assets/{cleveland.pk}/",
         "caption": f"{cleveland.title}. A pear.", "width": 32, "height": 24,
         "mime_type": "image/jpeg", "hash": cleveland.sha256, "license": "cc0-1.0",
         "source": "cleveland_museum", "landing_url": "https://clevelandart.org/art/1",
@@ -128,6 +135,40 @@ def test_release_rows_link_to_the_public_address_when_it_is_set(settings):
     settings.PUBLIC_BASE_URL = "https://api.example.org"
     asset = stored_asset()
     assert rows(built())[0]["url"] == f"https://api.example.org/api/v1/assets/{asset.pk}/"
+
+
+def test_without_a_public_address_rows_link_to_where_the_build_was_asked_for(
+    settings, admin_client, django_capture_on_commit_callbacks
+):
+    settings.PUBLIC_BASE_URL = ""
+    asset = stored_asset()
+    form = {"name": "adm", "version": "1", "description": "", "filters": "{}"}
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post("/admin/provenance/datasetrelease/add/", form)
+    release = DatasetRelease.objects.get(name="adm")
+    assert rows(release)[0]["url"] == f"http://testserver/api/v1/assets/{asset.pk}/"
+
+
+def test_with_no_address_at_all_a_build_fails_saying_so(settings):
+    settings.PUBLIC_BASE_URL = ""
+    stored_asset()
+    release = release_create(name="nowhere", version="1")
+    with pytest.raises(NoSiteAddress):
+        release_build(release.pk, actor="test")
+    release.refresh_from_db()
+    assert release.state == State.FAILED and "PUBLIC_BASE_URL" in release.error
+    with pytest.raises(CommandError, match=r"set PUBLIC_BASE_URL \(or pass --base-url"):
+        call_command("build_release", "nowhere", "--version", "1", stdout=io.StringIO())
+    call_command("build_release", "nowhere", "--version", "1", "--base-url",
+                 "http://127.0.0.1:8000/", stdout=io.StringIO())  # fmt: skip
+    release.refresh_from_db()
+    assert rows(release)[0]["url"].startswith("http://127.0.0.1:8000/api/v1/assets/")
+
+
+def test_a_row_not_stored_yet_has_no_hash_rather_than_an_empty_one():
+    stored, unstored = stored_asset(), stored_asset(original_key="", sha256="")
+    listed = {row["id"]: row["hash"] for row in rows(built())}
+    assert listed == {stored.pk: stored.sha256, unstored.pk: None}
 
 
 def test_a_built_release_is_in_the_audit_log_once_with_its_file():
@@ -290,7 +331,7 @@ def test_anyone_lists_built_releases_and_fetches_a_release_file(api_client):
     assert detail["file"]["columns"] == [*PD12M, "landing_url"]
     downloaded = b"".join(api_client.get(detail["file"]["url"]).streaming_content)
     assert hashlib.sha256(downloaded).hexdigest() == release.sha256
-    assert pq.read_table(io.BytesIO(downloaded)).column("id").to_pylist() == [str(asset.pk)]
+    assert pq.read_table(io.BytesIO(downloaded)).column("id").to_pylist() == [asset.pk]
 
 
 def test_release_pages_use_the_project_pagination(api_client):

@@ -197,6 +197,34 @@ def test_skip_unavailable_grants_the_rest_and_lists_what_was_refused(api_client,
     }
 
 
+@pytest.mark.parametrize("skip", [True, False])
+def test_when_every_asset_is_refused_the_409_does_not_suggest_skipping(api_client, buyer, skip):
+    gone = stored_asset(status=AssetStatus.TAKEN_DOWN)
+    response = download(client_for(api_client, buyer), [gone.pk, 10**9], skip_unavailable=skip)
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["message"] == (
+        "None of the 2 requested assets can be downloaded (1 not found, 1 taken down); "
+        "nothing was granted or charged."
+    )
+    assert "skip_unavailable" not in error["message"]
+    assert error["fields"] == {str(gone.pk): ["taken_down"], str(10**9): ["not_found"]}
+    assert not DownloadGrant.objects.exists()
+
+
+def test_a_single_refused_asset_is_named_in_the_singular(api_client, buyer):
+    client = client_for(api_client, buyer)
+    alone = download(client, [10**9], skip_unavailable=True).json()["error"]["message"]
+    assert alone == (
+        "The requested asset cannot be downloaded (1 not found); nothing was granted or charged."
+    )
+    one_of_two = download(client, [stored_asset().pk, 10**9]).json()["error"]["message"]
+    assert one_of_two == (
+        "1 of the 2 requested assets cannot be downloaded (1 not found); nothing was granted or "
+        "charged. Remove it, or send skip_unavailable=true to get the rest."
+    )
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [

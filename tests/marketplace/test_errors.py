@@ -29,6 +29,14 @@ def test_malformed_json_is_400(api_client):
     assert "JSON parse error" in error["message"]
 
 
+def test_json_nested_too_deeply_is_a_400_not_a_crash(api_client):
+    body = "[" * 100_000 + "]" * 100_000
+    api_client.raise_request_exception = False
+    response = api_client.post("/api/v1/auth/token/", data=body, content_type="application/json")
+    error = assert_error_body(response, 400, "parse_error")
+    assert "nested too deeply" in error["message"]
+
+
 def test_unknown_api_url_is_a_json_404(api_client):
     error = assert_error_body(api_client.get("/api/v1/nothing-here/"), 404, "not_found")
     assert "/api/docs/" in error["message"]

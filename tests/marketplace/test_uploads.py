@@ -407,6 +407,10 @@ def test_a_batch_needs_one_metadata_object_per_file(api_client, ada):
     assert bad_item.status_code == 400
     assert "metadata.0.title" in bad_item.json()["error"]["fields"]
     assert media_files() == []
+    deep = upload_batch(api_client, [("a.jpg", jpeg(1))], "[" * 100_000 + "]" * 100_000)
+    assert deep.status_code == 400
+    assert deep.json()["error"]["fields"] == {"metadata": ["A JSON list of 1 object."]}
+    assert media_files() == []
 
 
 def test_a_batch_over_the_cap_is_refused(api_client, ada, settings):

@@ -168,6 +168,9 @@ def test_filters_by_work_kind_and_days(artist, buyer, monkeypatch):
     )
     tomorrow = (today + timedelta(days=1)).isoformat()
     assert history(client, since=tomorrow)["count"] == 0
+    # The last day a date can name: to the end of time, not a crash.
+    assert history(client, until="9999-12-31")["count"] == 6
+    assert history(client, since="9999-12-31", until="9999-12-31")["count"] == 0
 
 
 @pytest.mark.parametrize(

@@ -118,7 +118,7 @@ def test_dismiss_closes_every_open_flag_and_says_when_there_is_nothing_to_dismis
     assert report.unchanged == {clean.pk: "no open flag or hold to dismiss"}
     assert set(Flag.objects.values_list("state", flat=True)) == {"dismissed"}
     assert kinds(asset).count("flag.dismissed") == 2
-    assert report.summary() == "1 changed; 1 unchanged (no open flag or hold to dismiss)"
+    assert report.summary() == "1 asset changed; 1 unchanged (no open flag or hold to dismiss)"
 
 
 def test_take_down_closes_the_flags_tells_earlier_buyers_and_is_a_no_op_the_second_time(

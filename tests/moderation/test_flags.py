@@ -81,13 +81,13 @@ def test_taking_down_closes_every_flag_on_the_asset_and_tells_its_buyers(
     first = Flag.objects.order_by("pk").first()
     with django_capture_on_commit_callbacks(execute=True):
         counts = flags_decide(flag_ids=[first.pk], action="take_down", moderator=moderator)
-    assert counts == {"decided": 2, "taken_down": 1, "already_down": 0}
+    assert (counts.decided, counts.taken_down, counts.already_down) == (2, 1, 0)
     assert Asset.objects.get(pk=asset.pk).status == AssetStatus.TAKEN_DOWN
     assert set(Flag.objects.values_list("state", flat=True)) == {"actioned"}
     assert len(mail.outbox) == 1
     # Deciding decided flags again is a no-op.
     again = flags_decide(flag_ids=[first.pk], action="dismiss", moderator=moderator)
-    assert again["decided"] == 0
+    assert again.decided == 0 and again.not_open == {first.pk: "actioned"}
 
 
 def test_a_moderator_works_the_queue_in_the_admin_without_being_superuser(
@@ -103,9 +103,9 @@ def test_a_moderator_works_the_queue_in_the_admin_without_being_superuser(
     with django_capture_on_commit_callbacks(execute=True):
         chosen = {"action": "take_down", "_selected_action": [Flag.objects.get().pk]}
         response = client.post("/admin/moderation/flag/", chosen, follow=True)
-    assert "1 asset(s) taken down" in response.content.decode()
+    assert "1 flag decided; 1 asset taken down." in response.content.decode()
     assert Asset.objects.get(pk=asset.pk).status == AssetStatus.TAKEN_DOWN
     chosen = {"action": "restore", "_selected_action": [Flag.objects.get().pk]}
     response = client.post("/admin/moderation/flag/", chosen, follow=True)
-    assert "1 asset(s) restored" in response.content.decode()
+    assert "1 asset restored." in response.content.decode()
     assert Asset.objects.get(pk=asset.pk).status == AssetStatus.PUBLISHED

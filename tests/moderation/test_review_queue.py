@@ -75,7 +75,7 @@ def test_a_moderator_filters_the_queue_by_reason_and_age(make_user, moderator_cl
     for title in ("Ochre study", "Velvet nude", "Harbour sketch", "Commons file 401"):
         assert title in page
     assert "Quiet orchard" not in page and "Commons file 402" not in page
-    assert "1 open flag(s)" in page and "classifier hold" in page and "nudity 0.95" in page
+    assert ">1 open flag<" in page and "classifier hold" in page and "nudity 0.95" in page
 
     held_only = moderator_client.get(QUEUE, {"reason": "classifier_hold"}).content.decode()
     assert "Velvet nude" in held_only and "Ochre study" not in held_only
@@ -111,7 +111,7 @@ def test_one_page_shows_image_scores_provenance_evidence_flags_and_claims(
     decided = moderator_client.post(
         QUEUE, {"action": "take_down", "_selected_action": [flagged.pk], "index": 0}, follow=True
     )
-    assert "1 changed" in decided.content.decode()
+    assert "1 asset changed." in decided.content.decode()
     flagged.refresh_from_db()
     assert flagged.status == AssetStatus.TAKEN_DOWN
 
@@ -132,8 +132,10 @@ def test_a_moderator_decides_in_bulk_and_is_told_what_did_not_apply(
             follow=True,
         )
     body = response.content.decode()
-    assert "2 changed; 1 unchanged (no open flag or hold to dismiss)" in body
-    assert f"Asset {assets['claimed'].pk}: no open flag or hold to dismiss." in body
+    assert "2 assets changed; 1 unchanged (no open flag or hold to dismiss)." in body
+    claimed = assets["claimed"]
+    assert (f"Asset {claimed.pk} ({claimed.title}): no open flag or hold to dismiss; nothing "
+            "was done.") in body  # fmt: skip
     assets["held"].refresh_from_db()
     assert assets["held"].status == AssetStatus.PUBLISHED
     assert Flag.objects.get().state == Flag.State.DISMISSED

@@ -14,7 +14,7 @@ from marketplace.collections import collection_create, items_add
 from marketplace.models import Collection, Role
 from provenance.datasheets import LICENSE_CHECKS, UNKNOWN_SOURCE_CHECK
 from provenance.services import events_seal
-from tests.marketplace.factories import stored_asset
+from tests.marketplace.factories import opt_in_work, stored_asset
 from tests.provenance.conftest import append
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def release():
         name="museums | safe", version="2026.11", description="Paintings, low nudity.",
         filters={"source": "cleveland_museum,nypl", "max_nsfw": 0.2},
     )  # fmt: skip
-    return release_build(created.pk, actor="test")
+    return release_build(created.pk, actor="test", base_url="https://market.example.org")
 
 
 def test_a_release_datasheet_in_json_carries_the_exact_counts_and_filters(api_client, release):
@@ -152,6 +152,23 @@ def test_a_collection_datasheet_counts_removed_items_apart(api_client, make_user
     )
     assert "| available | 3 |" in text and "| removed | 2 |" in text
     assert "Hand-picked" in text and "europeana" not in text
+
+
+def test_the_opt_in_license_links_to_its_terms_by_an_absolute_address(
+    api_client, make_user, settings
+):
+    buyer = make_user("ona", role=Role.BUYER)
+    work = opt_in_work(make_user("painter", role=Role.RIGHTS_HOLDER))
+    collection = collection_create(owner=buyer, name="opted in")
+    items_add(owner=buyer, collection_id=collection.pk, asset_ids=[work.asset_id])
+    path = f"/api/v1/collections/{collection.pk}/datasheet/"
+    [opt_in] = api_client.get(path).json()["counts"]["by_license"]
+    assert opt_in["url"] == "http://testserver/api/v1/terms/current/"
+    settings.PUBLIC_BASE_URL = "https://market.example.org"
+    [opt_in] = api_client.get(path).json()["counts"]["by_license"]
+    assert opt_in["url"] == "https://market.example.org/api/v1/terms/current/"
+    markdown = api_client.get(path, {"format": "md"}).content.decode()
+    assert "(https://market.example.org/api/v1/terms/current/)" in markdown
 
 
 def test_a_private_collection_datasheet_is_404_to_anyone_but_its_owner(api_client, make_user):

@@ -1,6 +1,7 @@
 import sys
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from billing.gateway import sandbox_enabled
@@ -34,6 +35,7 @@ class Command(BaseCommand):
                 found += 1
                 self.stdout.write(f"{name}: {difference}")
         if found:
-            self.stderr.write(self.style.ERROR(f"reconcile: {found} difference(s)"))
+            differences = ngettext("%(n)d difference", "%(n)d differences", found) % {"n": found}
+            self.stderr.write(self.style.ERROR(f"reconcile: {differences}"))
             sys.exit(1)
         self.stdout.write(self.style.SUCCESS("reconcile: the ledger balances; no differences"))

@@ -1,7 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from catalog.progress import progress_bar
-from catalog.releases import release_build, release_for_build, release_size
+from catalog.releases import (
+    NoSiteAddress,
+    release_base_url,
+    release_build,
+    release_for_build,
+    release_size,
+)
 from marketplace.errors import DomainError
 
 
@@ -31,8 +38,18 @@ class Command(BaseCommand):
             "published asset.",
         )
         parser.add_argument("--description", default="", help="What the release is for.")
+        parser.add_argument(
+            "--base-url",
+            default="",
+            help="The site's address (https://market.example.org) that each row's `url` "
+            "starts with, when PUBLIC_BASE_URL is not set.",
+        )
 
-    def handle(self, *args, name, version, filters, description, **options):
+    def handle(self, *args, name, version, filters, description, base_url, **options):
+        try:
+            base_url = release_base_url(base_url)
+        except NoSiteAddress as error:
+            raise CommandError(str(error)) from error
         try:
             release = release_for_build(
                 name=name, version=version, filters=_parse(filters), description=description,
@@ -42,13 +59,17 @@ class Command(BaseCommand):
         except DomainError as error:
             raise CommandError(_explained(error)) from error
         with progress_bar(total=total, unit="assets", description="release") as bar:
-            release = release_build(release.pk, actor="command build_release", progress=bar.update)
+            release = release_build(
+                release.pk, actor="command build_release", base_url=base_url,
+                progress=bar.update,
+            )  # fmt: skip
         if release.state != release.State.DONE:
             raise CommandError(f"Release {release} is being built by another process.")
         counts = release.counts
         self.stdout.write(
             self.style.SUCCESS(
-                f"Release {release} (id {release.pk}): {counts['total']:,} assets; "
+                f"Release {release} (id {release.pk}): "
+                f"{counts['total']:,} {ngettext('asset', 'assets', counts['total'])}; "
                 f"by source: {_listed(counts['by_source'])}; "
                 f"by license: {_listed(counts['by_license'])}."
             )

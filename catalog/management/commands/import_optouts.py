@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from catalog.optouts import optouts_import_csv
 
@@ -24,6 +25,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"opt-outs: {result.added} added, {result.already_present} already registered, "
-                f"{len(result.invalid)} invalid rows skipped"
+                + ngettext(
+                    "%(n)d invalid row skipped", "%(n)d invalid rows skipped", len(result.invalid)
+                )
+                % {"n": len(result.invalid)}
             )
         )

@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from catalog.pd12m import Pd12mFileError, count_rows, file_format, import_pd12m
 from catalog.progress import progress_bar
@@ -47,7 +48,11 @@ class Command(BaseCommand):
         for message in report.error_samples[:ERRORS_SHOWN]:
             self.stderr.write(f"error: {message}")
         if report.errors > ERRORS_SHOWN:
-            self.stderr.write(f"... {report.errors - ERRORS_SHOWN} more errors (see the report)")
+            more = report.errors - ERRORS_SHOWN
+            self.stderr.write(
+                ngettext("... %(n)d more error (see the report)",
+                         "... %(n)d more errors (see the report)", more) % {"n": more}
+            )  # fmt: skip
         self.stdout.write(self.style.SUCCESS(f"{file.name}: {report.summary()}"))
         self.stdout.write(f"Report stored as ingest run {report.run.pk} (see the admin).")
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from catalog.progress import progress_bar
 from catalog.scores import asset_scoring_backlog_count
@@ -47,7 +48,8 @@ class Command(BaseCommand):
                 queued = backlog_queue(
                     batch_size=batch_size, limit=limit, rescore=rescore, progress=bar.update
                 )
-            self.stdout.write(self.style.SUCCESS(f"score: queued {queued} assets"))
+            assets = ngettext("%(n)d asset", "%(n)d assets", queued) % {"n": queued}
+            self.stdout.write(self.style.SUCCESS(f"score: queued {assets}"))
             return
         with progress_bar(total=total, unit="assets", description="score") as bar:
             outcome = backlog_score(

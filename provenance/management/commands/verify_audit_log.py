@@ -1,6 +1,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from provenance.selectors import audit_log_length, audit_log_verify, events_unsealed_count
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         if seal:
             with _progress_bar(total=events_unsealed_count(), description="seal") as bar:
                 sealed = events_seal(progress=bar.update)
-            self.stdout.write(f"Sealed {sealed:,} events.")
+            self.stdout.write(f"Sealed {_count(sealed, 'event', 'events')}.")
         with _progress_bar(total=audit_log_length(), description="verify") as bar:
             check = audit_log_verify(progress=bar.update)
         if not check.intact:
@@ -33,8 +34,8 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Audit log intact: {check.verified:,} entries verified, "
-                f"{check.unsealed:,} events not sealed yet."
+                f"Audit log intact: {_count(check.verified, 'entry', 'entries')} verified, "
+                f"{_count(check.unsealed, 'event', 'events')} not sealed yet."
             )
         )
         self.stdout.write(f"Head: seq {check.head_seq}, hash {check.head_hash}")
@@ -51,3 +52,8 @@ def _progress_bar(*, total: int, description: str):
         disable=not sys.stderr.isatty(),
         dynamic_ncols=True,
     )
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    """`1 entry`, `48,210 entries`."""
+    return f"{n:,} {ngettext(singular, plural, n)}"

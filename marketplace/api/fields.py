@@ -1,0 +1,44 @@
+"""Ids in requests: every id the API takes, in a body, a query or a path, is checked here
+against the range of our id columns (PostgreSQL bigint, from 1), so an impossible id is a
+400 naming its field (or, in a path, a 404) and never reaches a query."""
+
+from rest_framework import serializers
+
+ID_MAX = 2**63 - 1  # PostgreSQL bigint: every table's id
+ID_RANGE = f"Ids are whole numbers from 1 to {ID_MAX}."
+
+
+class IdField(serializers.IntegerField):
+    """The id of one of our rows."""
+
+    default_error_messages = {
+        "invalid": f"Not an id. {ID_RANGE}",
+        "min_value": f"No such id. {ID_RANGE}",
+        "max_value": f"No such id. {ID_RANGE}",
+        "max_string_length": f"No such id. {ID_RANGE}",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=ID_MAX, **kwargs)
+
+
+class IdListField(serializers.ListField):
+    """Several ids at once."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=IdField(), **kwargs)
+
+
+class IdConverter:
+    """`<id:pk>` in a URL: an id in range, else the path matches nothing (a JSON 404)."""
+
+    regex = "[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)  # digits only; very long ones raise ValueError too
+        if not 1 <= number <= ID_MAX:
+            raise ValueError(f"{value} is not an id")
+        return number
+
+    def to_url(self, value) -> str:
+        return str(value)
