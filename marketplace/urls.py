@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", include("marketplace.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("marketplace.web.urls")),
 ]
 
 handler400 = "marketplace.api.errors.bad_request"
