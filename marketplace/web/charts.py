@@ -17,15 +17,20 @@ class Bar:
     height: float
     pattern: str = ""  # a CSS class naming a fill pattern
 
+    @property
+    def cx(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
 
 def _nice_max(value: float) -> float:
     return max(value, 1)
 
 
-def day_columns(days, value, *, fmt=str, height: float = 120, width: float = 600) -> dict:
-    """Vertical bars, one per day. `value(day)` gives the number; `fmt` its text."""
+def day_columns(days, value, *, fmt=str, height: float = 120, width: float = 420) -> dict:
+    """Vertical bars, one per day, with room on the right for the last bar's value.
+    `value(day)` gives the number; `fmt` its text."""
     count = max(len(days), 1)
-    step = width / count
+    step = (width - 30) / count
     top = _nice_max(max((value(d) for d in days), default=0))
     bars = []
     for i, day in enumerate(days):
@@ -45,16 +50,19 @@ def day_columns(days, value, *, fmt=str, height: float = 120, width: float = 600
     return {"bars": bars, "ticks": ticks, "height": height, "width": width}
 
 
-def labelled_rows(rows: list[tuple[str, float, str, str]], *, width: float = 600) -> dict:
+ROW = 46  # a row: its label on one line, its bar and value on the next
+
+
+def labelled_rows(rows: list[tuple[str, float, str, str]], *, width: float = 420) -> dict:
     """Horizontal bars, one per (label, value, value text, pattern) row."""
     top = _nice_max(max((v for _, v, _, _ in rows), default=0))
-    bar_area = width * 0.55
+    bar_area = width * 0.5
     bars = [
-        Bar(label=label, value_text=text, x=0, y=i * 34,
-            width=round(max(v / top * bar_area, 2 if v else 0), 1), height=22, pattern=pattern)
+        Bar(label=label, value_text=text, x=0, y=i * ROW,
+            width=round(max(v / top * bar_area, 2 if v else 0), 1), height=18, pattern=pattern)
         for i, (label, v, text, pattern) in enumerate(rows)
     ]  # fmt: skip
-    return {"bars": bars, "height": max(len(rows) * 34, 34), "width": width, "offset": width * 0.4}
+    return {"bars": bars, "height": max(len(rows) * ROW, ROW), "width": width}
 
 
 def usd_text(micros: int) -> str:

@@ -44,7 +44,8 @@ def dashboard(request):
                 (
                     w.title or f"Work {w.work_id}",
                     w.downloads,
-                    f"{w.downloads} downloads, {usd_text(w.earned_micros)}",
+                    f"{w.downloads} download{'s' if w.downloads != 1 else ''}, "
+                    f"{usd_text(w.earned_micros)}",
                     "",
                 )
                 for w in ranked

@@ -30,6 +30,9 @@
   let busy = false;
 
   function megabytes(bytes) {
+    if (bytes < 1024 * 1024) {
+      return Math.max(1, Math.round(bytes / 1024)) + " KB";
+    }
     return (bytes / (1024 * 1024)).toFixed(1) + " MB";
   }
 

@@ -1,5 +1,7 @@
 """Fixtures of the web page tests: signed-in clients of each role."""
 
+import os
+
 import pytest
 from django.test import Client
 
@@ -24,3 +26,43 @@ def buyer_client(make_user) -> Client:
     client = Client()
     client.force_login(make_user("bob", role=Role.BUYER))
     return client
+
+
+# --- browser tests -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def playwright(django_db_setup):
+    """Playwright's sync API keeps an event loop running in this thread from its start to
+    the end of the session, and Django refuses database calls from a thread with a running
+    loop. So the test database is set up first, and the guard is off from here on: the
+    suite runs the browser tests last (tests/conftest.py), so only they run without it."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    driver = sync_playwright().start()
+    yield driver
+    driver.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    from tests.marketplace.web.browser import CHROMIUM, CHROMIUM_ARGS
+
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    from tests.marketplace.web.browser import DESKTOP
+
+    return {**browser_context_args, "viewport": DESKTOP, "locale": "en-US"}
+
+
+@pytest.fixture
+def site(live_server, page, request):
+    """A browser page (a fresh context per test) on the live server."""
+    from tests.marketplace.web.browser import Site
+
+    page.set_default_timeout(15_000)
+    return Site(page, live_server.url, request.node.name)
