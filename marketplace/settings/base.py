@@ -231,6 +231,7 @@ LOGGING = {
 LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
+CSRF_FAILURE_VIEW = "marketplace.web.errors.csrf_failure"
 
 # EMAIL_URL: smtp+tls://user:password@host:587 in production; the console by default.
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))

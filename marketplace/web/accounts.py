@@ -62,7 +62,8 @@ def sign_up(request):
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome, {user.username}: your account is ready.")
                 return redirect(_start_page(user))
-    return render(request, "web/accounts/sign_up.html", {"form": form})
+    status = 400 if form.errors else 200
+    return render(request, "web/accounts/sign_up.html", {"form": form}, status=status)
 
 
 def _start_page(user) -> str:
