@@ -29,6 +29,7 @@ demo: $(VENV)/.installed-demo
 # The browser tests drive Debian's Chromium (Playwright cannot download its own browser
 # here): installed with apt when missing, through sudo when not root.
 CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 SCREENSHOTS := var/screenshots
 
 browser: $(CHROMIUM)

@@ -1,5 +1,7 @@
 """Template filters of the web pages."""
 
+import re
+
 from django import template
 
 from marketplace.web.charts import usd_text
@@ -24,3 +26,10 @@ def event_label(kind: str) -> str:
 def humanize_code(code: str) -> str:
     """A reason code (`matches_base_set`) as words."""
     return (code or "").replace("_", " ").capitalize()
+
+
+@register.filter
+def unwrap(text: str) -> str:
+    """Join a text's hard-wrapped continuation lines (indented) to their paragraph, so it
+    wraps to the reader's screen instead."""
+    return re.sub(r"\n[ \t]+", " ", text or "")

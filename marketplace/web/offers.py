@@ -11,7 +11,7 @@ from marketplace import declarations, offers, selectors
 from marketplace.errors import DomainError
 from marketplace.web.access import rights_holder_required
 from marketplace.web.forms import UsdField, add_domain_error
-from marketplace.web.works import _work
+from marketplace.web.works import owned_work
 
 
 class OfferForm(forms.Form):
@@ -37,7 +37,7 @@ class OfferForm(forms.Form):
 @rights_holder_required
 @require_http_methods(["GET", "POST"])
 def work_offer(request, work_id: int):
-    work = _work(request, work_id)
+    work = owned_work(request, work_id)
     terms = offers.current_terms()
     current = work.current_offers[0] if work.current_offers else None
     initial = {"terms_version": terms.version, "allow_research": True}
@@ -137,7 +137,7 @@ class DeclarationForm(forms.Form):
 @rights_holder_required
 @require_http_methods(["GET", "POST"])
 def work_declare(request, work_id: int):
-    work = _work(request, work_id)
+    work = owned_work(request, work_id)
     form = DeclarationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         evidence = [declarations.EvidenceFile(f.name, f) for f in form.cleaned_data["evidence"]]

@@ -81,7 +81,8 @@ class WorkEditForm(forms.Form):
             raise forms.ValidationError(str(error)) from error
 
 
-def _work(request, work_id: int):
+def owned_work(request, work_id: int):
+    """The signed-in owner's work with what its pages show; anyone else's is a 404."""
     try:
         return uploads.work_detail(owner=request.user, work_id=work_id)
     except DomainError as error:
@@ -91,7 +92,7 @@ def _work(request, work_id: int):
 @rights_holder_required
 @require_http_methods(["GET", "POST"])
 def work_detail(request, work_id: int):
-    work = _work(request, work_id)
+    work = owned_work(request, work_id)
     asset = work.asset
     initial = {"title": asset.title, "description": asset.description,
                "creation_date": asset.creation_date, "tags": ", ".join(asset.tags)}  # fmt: skip

@@ -1,6 +1,7 @@
 """What the browser tests share: Chromium from Debian (Playwright cannot download its own
 here), axe-core checks, and screenshots a reviewer can look at."""
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
