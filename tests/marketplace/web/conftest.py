@@ -59,10 +59,36 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": DESKTOP, "locale": "en-US"}
 
 
+# The site's pages must work under a Content Security Policy of 'self' only: no inline
+# scripts, event handlers or styles. The browser tests serve every page with this policy
+# and fail on anything it refuses.
+STRICT_CSP = "default-src 'self'; object-src 'none'; base-uri 'self'"
+
+
 @pytest.fixture
 def site(live_server, page, request):
     """A browser page (a fresh context per test) on the live server."""
     from tests.marketplace.web.browser import Site
 
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+
+    def with_policy(route):
+        if route.request.method != "GET":  # forms and uploads go through untouched
+            route.continue_()
+            return
+        response = route.fetch(max_redirects=0)
+        headers = {**response.headers}
+        if headers.get("content-type", "").startswith("text/html"):
+            headers["content-security-policy"] = STRICT_CSP
+        route.fulfill(response=response, headers=headers)
+
+    page.route(live_server.url + "/**", with_policy)
     page.set_default_timeout(15_000)
-    return Site(page, live_server.url, request.node.name)
+    yield Site(page, live_server.url, request.node.name)
+    assert not refused, refused
