@@ -75,3 +75,26 @@ def test_too_many_sign_in_attempts_say_when_to_try_again(site, monkeypatch):
     expect(page.get_by_role("heading", level=1)).to_have_text("Too many attempts")
     expect(page.get_by_text("Please try again in")).to_be_visible()
     site.check("throttled")
+
+
+def test_images_dropped_on_the_page_are_uploaded(site, rights_holder):
+    from tests.catalog.images import jpeg
+
+    _sign_in(site, rights_holder)
+    page = site.go("/works/upload/")
+    dropped = page.evaluate_handle(
+        """(bytes) => {
+            const files = new DataTransfer();
+            files.items.add(new File([new Uint8Array(bytes)], "dropped-sunset.jpg",
+                                     {type: "image/jpeg"}));
+            return files;
+        }""",
+        list(jpeg(21, size=(400, 300))),
+    )
+    page.dispatch_event("#dropzone", "drop", {"dataTransfer": dropped})
+    expect(page.locator(".upload-item")).to_have_count(1)
+    expect(page.get_by_label("Title")).to_have_value("dropped sunset")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_role("heading", name="My works")).to_be_visible()
+    expect(page.get_by_role("link", name="dropped sunset")).to_be_visible()
+    assert Work.objects.get().asset.title == "dropped sunset"
