@@ -1,6 +1,7 @@
 """A person's notifications on the site, with a link to the work each concerns."""
 
 from django.contrib.auth.decorators import login_required
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +21,9 @@ def notification_list(request):
 @require_POST
 def notifications_read(request):
     """Mark one (`id`) or all of the person's notifications read."""
-    raw = request.POST.get("id", "")
-    notifications_mark_read(user=request.user, ids=[int(raw)] if raw.isdigit() else None)
+    raw = request.POST.get("id")
+    if raw is not None and not (raw.isdigit() and len(raw) <= 18):
+        messages.error(request, "That notification does not exist.")
+        return redirect("web:notifications")
+    notifications_mark_read(user=request.user, ids=[int(raw)] if raw else None)
     return redirect("web:notifications")

@@ -1,8 +1,24 @@
 """The site's pages. The API lives under /api/, the admin under /admin/."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from marketplace.web import accounts, earnings, home, notifications, offers, uploads, works
+
+
+class IdConverter:
+    """A database id: digits that fit PostgreSQL's bigint (longer ones are a 404, not a
+    database error)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 app_name = "web"
 
@@ -42,12 +58,12 @@ urlpatterns = [
         name="upload-direct-confirm",
     ),
     path("works/price-preview/", offers.price_preview, name="price-preview"),
-    path("works/<int:work_id>/", works.work_detail, name="work"),
-    path("works/<int:work_id>/offer/", offers.work_offer, name="work-offer"),
-    path("works/<int:work_id>/withdraw/", works.work_withdraw, name="work-withdraw"),
-    path("works/<int:work_id>/declare/", offers.work_declare, name="work-declare"),
-    path("works/<int:work_id>/delete/", works.work_delete, name="work-delete"),
-    path("thumbnails/<int:asset_id>.jpg", works.thumbnail, name="thumbnail"),
+    path("works/<id:work_id>/", works.work_detail, name="work"),
+    path("works/<id:work_id>/offer/", offers.work_offer, name="work-offer"),
+    path("works/<id:work_id>/withdraw/", works.work_withdraw, name="work-withdraw"),
+    path("works/<id:work_id>/declare/", offers.work_declare, name="work-declare"),
+    path("works/<id:work_id>/delete/", works.work_delete, name="work-delete"),
+    path("thumbnails/<id:asset_id>.jpg", works.thumbnail, name="thumbnail"),
     # Rights holders: earnings and payouts
     path("earnings/", earnings.dashboard, name="earnings"),
     path("earnings/history/", earnings.history, name="history"),

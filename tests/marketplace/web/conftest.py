@@ -90,5 +90,7 @@ def site(live_server, page, request):
 
     page.route(live_server.url + "/**", with_policy)
     page.set_default_timeout(15_000)
-    yield Site(page, live_server.url, request.node.name)
+    site = Site(page, live_server.url, request.node.name)
+    yield site
+    site.shot("last-page")  # whatever the test ended on, for a reviewer to look at
     assert not refused, refused

@@ -98,3 +98,47 @@ def test_images_dropped_on_the_page_are_uploaded(site, rights_holder):
     expect(page.get_by_role("heading", name="My works")).to_be_visible()
     expect(page.get_by_role("link", name="dropped sunset")).to_be_visible()
     assert Work.objects.get().asset.title == "dropped sunset"
+
+
+def _focused(page):
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            if (el === document.body) {
+                return ["(the browser)", "n/a", 0];  // focus went past the page's end
+            }
+            const style = getComputedStyle(el);
+            return [el.textContent.trim() || el.name || el.id, style.outlineStyle,
+                    parseFloat(style.outlineWidth)];
+        }"""
+    )
+
+
+def test_the_keyboard_reaches_every_control_with_a_visible_focus(site, make_user):
+    make_user("ada", role=Role.RIGHTS_HOLDER)
+    page = site.go("/sign-in/")
+    assert _focused(page)[0] == "username"  # the form starts focused
+    focused = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        focused.append(_focused(page))
+    names = [name for name, _, _ in focused]
+    for control in ("password", "Sign in", "Forgot your password?", "Skip to the content"):
+        assert control in names, names
+    on_page = [item for item in focused if item[0] != "(the browser)"]
+    assert all(style != "none" and width >= 2 for _, style, width in on_page), on_page
+    # The skip link takes keyboard users past the navigation.
+    page.goto(site.url + "/sign-in/")
+    for _ in range(6):
+        page.keyboard.press("Shift+Tab")
+        if _focused(page)[0] == "Skip to the content":
+            break
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # Signing in with the keyboard alone.
+    page.goto(site.url + "/sign-in/")
+    page.keyboard.type("ada")
+    page.keyboard.press("Tab")
+    page.keyboard.type("a-long-passphrase")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="My works")).to_be_visible()

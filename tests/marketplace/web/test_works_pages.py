@@ -254,3 +254,33 @@ def test_single_uploads_through_the_api_still_work_beside_the_pages(artist_clien
     api.force_authenticate(rights_holder)
     assert upload(api, jpeg(5)).status_code == 201
     assert b"Harbour at dawn" in artist_client.get("/works/").content
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/works/99999999999999999999/",
+        "/works/99999999999999999999/offer/",
+        "/thumbnails/99999999999999999999.jpg",
+        "/works/0/",
+        "/works/abc/",
+    ],
+)
+def test_ids_out_of_range_are_not_found(artist_client, path):
+    response = artist_client.get(path)
+    assert response.status_code == 404
+    assert b"find that page" in response.content
+
+
+def test_bad_input_is_answered_without_a_server_error(artist_client, rights_holder):
+    work = opt_in_work(rights_holder)
+    assert artist_client.get("/works/?page=abc&state=nonsense").status_code == 200
+    assert artist_client.get("/earnings/history/?page=999999").status_code == 200
+    assert artist_client.get("/earnings/history/?since=yesterday").status_code == 400
+    assert artist_client.post(f"/works/{work.pk}/", {"title": ""}).status_code == 400
+    assert artist_client.post(f"/works/{work.pk}/offer/", {"price_usd": "-1"}).status_code == 400
+    assert artist_client.post(f"/works/{work.pk}/declare/", {"statement": ""}).status_code == 400
+    assert artist_client.post("/works/upload/batch/", {"metadata": "nope"}).status_code == 400
+    assert artist_client.get("/works/upload/batch/").status_code == 405
+    read = artist_client.post("/notifications/read/", {"id": "abc"}, follow=True)
+    assert b"That notification does not exist." in read.content
