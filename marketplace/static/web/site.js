@@ -3,15 +3,6 @@
 (function () {
   "use strict";
 
-  // Ask before destructive actions (forms marked data-confirm).
-  document.addEventListener("submit", function (event) {
-    const form = event.target;
-    const question = form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
-      event.preventDefault();
-    }
-  });
-
   // After htmx swaps in a new list, move focus to it so keyboard and screen-reader users
   // land on the result.
   document.addEventListener("htmx:afterSwap", function (event) {

@@ -24,3 +24,8 @@ def test_home_shows_published_images_only(client, rights_holder):
 
 def test_home_without_published_images_says_so(client):
     assert b"No images are published yet." in client.get("/").content
+
+
+def test_a_buyer_is_pointed_to_the_api_until_their_pages_come(buyer_client, artist_client):
+    assert b"pages for buyers are on their way" in buyer_client.get("/").content
+    assert b"pages for buyers are on their way" not in artist_client.get("/").content
