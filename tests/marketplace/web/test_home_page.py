@@ -3,6 +3,7 @@
 import pytest
 
 from catalog.models import Asset
+from marketplace.models import Role
 from tests.marketplace.factories import opt_in_work, stored_asset
 
 pytestmark = pytest.mark.django_db
@@ -29,3 +30,9 @@ def test_home_without_published_images_says_so(client):
 def test_a_buyer_is_pointed_to_the_api_until_their_pages_come(buyer_client, artist_client):
     assert b"pages for buyers are on their way" in buyer_client.get("/").content
     assert b"pages for buyers are on their way" not in artist_client.get("/").content
+
+
+def test_staff_find_the_admin_from_every_page(client, make_user):
+    assert b'href="/admin/"' not in client.get("/").content
+    client.force_login(make_user("mona", role=Role.MODERATOR, is_staff=True))
+    assert b'href="/admin/">Moderation and administration' in client.get("/").content
