@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint format worker beat clean
+.PHONY: demo test lint format worker beat clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,24 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(BIN)/python manage.py demo --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev lint
-	$(BIN)/python -m pytest
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser
+# here): installed with apt when missing, through sudo when not root.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+SCREENSHOTS := var/screenshots
+
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests"
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-dejavu-core
+
+test: $(VENV)/.installed-dev lint browser
+	rm -rf $(SCREENSHOTS)
+	@$(BIN)/python -m pytest; status=$$?; \
+	echo "Screenshots of the browser tests: $(CURDIR)/$(SCREENSHOTS)/"; exit $$status
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -18,6 +18,7 @@ from billing.gateway import gateway
 from billing.ledger import Line, accounts_lock, payable_of, platform, transaction_post
 from billing.models import AccountKind, ConnectAccount, Payout, Posting, TransactionKind
 from billing.money import MICROS_PER_CENT, cents_from_micros, micros_from_cents, usd
+from billing.signals import payout_sent
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,16 @@ def payout_send(payout: Payout) -> Payout:
                     Line(platform(AccountKind.STRIPE_CLEARING), payout.amount_micros),
                 ],
                 memo=f"Transfer {transfer_id} sent",
+            )
+            sent = payout
+            transaction.on_commit(
+                lambda: payout_sent.send(
+                    sender=Payout,
+                    payout_id=sent.pk,
+                    rights_holder_id=sent.rights_holder_id,
+                    amount_micros=sent.amount_micros,
+                    batch=sent.batch,
+                )
             )
     return payout
 

@@ -1,11 +1,16 @@
-"""Reading the ledger: wallets, statements and earnings."""
+"""Reading the ledger: wallets, statements, earnings and payouts."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from billing.ledger import payable_of, wallet_of
-from billing.models import Payout, Posting, TransactionKind
+from billing.models import ConnectAccount, Payout, Posting, TransactionKind
+from billing.payouts import available_micros
 
 
 def wallet_balance(buyer) -> int:
@@ -53,3 +58,49 @@ def payouts_of(rights_holder, *, since=None, until=None) -> QuerySet:
 
 def payable_balance(rights_holder) -> int:
     return payable_of(rights_holder).balance_micros
+
+
+@dataclass(frozen=True)
+class HeldEarning:
+    release_on: date  # goes into the first payout run on or after this day
+    micros: int
+
+
+@dataclass(frozen=True)
+class PayoutOverview:
+    payouts_enabled: bool
+    onboarding_started: bool
+    balance_micros: int  # earned and not yet paid out
+    available_micros: int  # past the hold period: goes out in the next payout
+    held: list[HeldEarning]  # the rest, by the day it is released
+    minimum_micros: int
+    payouts: list[Payout]
+
+
+def payout_overview(rights_holder, *, now=None, recent: int = 20) -> PayoutOverview:
+    """What a rights holder's payouts page shows: readiness, balance, what is held and
+    until when, and the latest payouts."""
+    now = now or timezone.now()
+    account = ConnectAccount.objects.filter(rights_holder=rights_holder).first()
+    held_rows = (
+        Posting.objects.filter(
+            account=payable_of(rights_holder),
+            amount_micros__gt=0,
+            transaction__kind=TransactionKind.DOWNLOAD,
+            transaction__created_at__gt=now - timedelta(days=settings.PAYOUT_HOLD_DAYS),
+        )
+        .annotate(day=TruncDate("transaction__created_at"))
+        .values("day")
+        .annotate(micros=Sum("amount_micros"))
+        .order_by("day")
+    )
+    hold = timedelta(days=settings.PAYOUT_HOLD_DAYS)
+    return PayoutOverview(
+        payouts_enabled=bool(account and account.payouts_enabled),
+        onboarding_started=account is not None,
+        balance_micros=payable_balance(rights_holder),
+        available_micros=max(0, available_micros(rights_holder, now=now)),
+        held=[HeldEarning(row["day"] + hold, row["micros"]) for row in held_rows],
+        minimum_micros=settings.PAYOUT_MINIMUM_MICROS,
+        payouts=list(payouts_of(rights_holder)[:recent]),
+    )

@@ -1,9 +1,11 @@
 """Catalog writes other apps call: the state of opt-in works as their owners offer them,
-and takedowns."""
+their deletion, and takedowns."""
 
+from django.core.files.storage import storages
 from django.db import transaction
+from django.db.models import Q
 
-from catalog.models import Asset, AssetStatus
+from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus
 from catalog.search_documents import search_documents_refresh
 from catalog.signals import asset_taken_down
 from provenance.models import EventKind, ProvenanceEvent
@@ -81,3 +83,28 @@ def asset_restore(*, asset_id: int, actor: str, note: str = "") -> bool:
         ]
     )  # fmt: skip
     return True
+
+
+@transaction.atomic
+def opt_in_asset_delete(*, asset_id: int, actor: str) -> None:
+    """Delete an opt-in asset nobody licensed (the caller checks), with its scores and
+    flags; its stored files go once the deletion commits, unless another asset shares them
+    (files are stored by content). Its audit-log history stays, ending with the deletion."""
+    asset = Asset.objects.select_for_update().get(pk=asset_id, source=OPT_IN_SOURCE)
+    keys = [key for key in (asset.original_key, asset.thumbnail_key) if key]
+    events_append(
+        [
+            ProvenanceEvent(
+                asset_id=asset_id, kind=EventKind.UPLOAD_DELETED, actor=actor,
+                data={"sha256": asset.sha256, "title": asset.title},
+            )
+        ]
+    )  # fmt: skip
+    asset.delete()
+    shared = set(
+        Asset.objects.filter(Q(original_key__in=keys) | Q(thumbnail_key__in=keys)).values_list(
+            "original_key", "thumbnail_key"
+        )
+    )
+    unused = [key for key in keys if not any(key in pair for pair in shared)]
+    transaction.on_commit(lambda: [storages["default"].delete(key) for key in unused])

@@ -23,3 +23,8 @@ class MarketplaceConfig(AppConfig):
 
         asset_taken_down.connect(on_asset_taken_down, dispatch_uid="marketplace.takedowns")
         asset_hold_cleared.connect(on_asset_hold_cleared, dispatch_uid="marketplace.holds")
+        # Billing announces payouts sent: the rights holder is told on the site and by email.
+        from billing.signals import payout_sent
+        from marketplace.notifications import on_payout_sent
+
+        payout_sent.connect(on_payout_sent, dispatch_uid="marketplace.payouts")

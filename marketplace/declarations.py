@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from marketplace.errors import DomainError
 from marketplace.models import OwnershipDeclaration, RightsHolderProfile, Work
+from marketplace.notifications import declaration_rejected_notify
 from marketplace.offers import work_of, work_refresh_status
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
@@ -169,6 +170,8 @@ def declaration_decide(
     kind = EventKind.OWNERSHIP_ACCEPTED if accept else EventKind.OWNERSHIP_REJECTED
     events_append([_event(work, kind, moderator.username, declaration, note=note)])
     work_refresh_status(work)
+    if not accept:
+        declaration_rejected_notify(work=work, note=note)
     return declaration
 
 

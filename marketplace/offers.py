@@ -12,6 +12,7 @@ from catalog.models import AssetStatus
 from catalog.services import opt_in_asset_offer
 from marketplace.errors import DomainError, NotFound
 from marketplace.models import Offer, OwnershipDeclaration, TermsVersion, Work
+from marketplace.notifications import hold_released_notify
 from marketplace.terms_text import FIRST_TEXT, FIRST_TITLE, FIRST_VERSION
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
@@ -147,6 +148,7 @@ def _event(work: Work, kind: str, owner, **data) -> None:
 def on_asset_hold_cleared(sender, *, asset_id: int, **kwargs) -> None:
     """A moderator cleared a classifier hold: an opt-in work is published or not as its
     offer, declaration and upload hold say now (they may have changed while it was held)."""
-    work = Work.objects.select_related("asset").filter(asset_id=asset_id).first()
+    work = Work.objects.select_related("asset", "owner").filter(asset_id=asset_id).first()
     if work is not None:
         work_refresh_status(work)
+        hold_released_notify(work=work)

@@ -1,5 +1,8 @@
 """Account services: registration and API tokens."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
@@ -113,3 +116,25 @@ def role_groups_sync() -> None:
                 Permission.objects.filter(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(permissions)
+
+
+# --- the API token as the web page shows it ----------------------------------------------
+# The page asks only these two functions, so a change in how tokens are kept stays here.
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    key: str
+    created: datetime
+
+
+def api_token_for_page(*, user: User) -> ApiToken:
+    """The person's API token, made on first use (as POST /api/v1/auth/token/ does)."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return ApiToken(token.key, token.created)
+
+
+def api_token_rotate_for_page(*, user: User) -> ApiToken:
+    """A new API token; the old one stops working at once."""
+    token = token_rotate(user=user)
+    return ApiToken(token.key, token.created)

@@ -23,6 +23,7 @@ from storages.backends.s3 import S3Storage
 from catalog.images import MIME_BY_FORMAT, ImageRejected
 from catalog.models import OPT_IN_SOURCE
 from catalog.optouts import opted_out
+from catalog.services import opt_in_asset_delete
 from catalog.upload_files import VerifiedImage, declared_format, read_limited, upload_verify
 from catalog.uploads import (
     UploadMatch,
@@ -36,6 +37,7 @@ from catalog.uploads import (
 from marketplace.errors import DomainError
 from marketplace.models import (
     DirectUpload,
+    DownloadGrant,
     Offer,
     OwnershipDeclaration,
     RightsHolderProfile,
@@ -43,6 +45,7 @@ from marketplace.models import (
     Work,
 )
 from marketplace.models.works import HoldReason
+from marketplace.notifications import hold_released_notify
 from marketplace.offers import work_of, work_refresh_status
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
@@ -309,6 +312,34 @@ def work_update(*, owner, work_id: int, **changes) -> Work:
     return work
 
 
+class WorkLicensed(DomainError):
+    code = "work_licensed"
+    status_code = 409
+
+
+@transaction.atomic
+def work_delete(*, owner, work_id: int) -> str:
+    """Delete a work nobody has licensed: its offers, declarations (and evidence files),
+    its catalog asset and stored files. A licensed work can only be withdrawn: buyers'
+    licenses stay valid. Returns the title it had."""
+    work = work_of(owner=owner, work_id=work_id, lock=True)
+    if DownloadGrant.objects.filter(asset_id=work.asset_id).exists():
+        raise WorkLicensed(
+            "Buyers have licensed this work, so it cannot be deleted: their licenses stay "
+            "valid. Withdraw it instead; nobody can license it after that."
+        )
+    evidence = [k for keys in work.declarations.values_list("evidence_keys", flat=True)
+                for k in keys]  # fmt: skip
+    title, asset_id = work.asset.title, work.asset_id
+    DirectUpload.objects.filter(work=work).delete()
+    work.offers.all().delete()
+    work.delete()  # and its declarations
+    opt_in_asset_delete(asset_id=asset_id, actor=owner.get_username())
+    storage = storages["default"]
+    transaction.on_commit(lambda: [storage.delete(key) for key in evidence])
+    return title
+
+
 @transaction.atomic
 def work_hold_release(*, work_id: int, moderator, note: str = "") -> Work:
     """A moderator found the match harmless: the work may be published once offered and
@@ -331,6 +362,7 @@ def work_hold_release(*, work_id: int, moderator, note: str = "") -> Work:
         ]
     )
     work_refresh_status(work)
+    hold_released_notify(work=work)
     return work
 
 
@@ -350,6 +382,11 @@ def _s3_storage() -> S3Storage:
             "send the file to POST /api/v1/works/ as multipart/form-data instead."
         )
     return storage
+
+
+def direct_upload_available() -> bool:
+    """Whether large files can go straight to S3 here (not on local storage)."""
+    return isinstance(storages["default"], S3Storage)
 
 
 def _s3_key(storage: S3Storage, key: str) -> str:

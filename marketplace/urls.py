@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from catalog.thumbnails import local_thumbnail
@@ -15,7 +14,7 @@ urlpatterns = [
     path("billing/sandbox/", include("billing.sandbox_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("", TemplateView.as_view(template_name="landing.html"), name="home"),
+    path("", include("marketplace.web.urls")),
 ]
 if settings.MEDIA_URL.startswith("/"):  # media in a local folder: the demo
     urlpatterns.append(

@@ -67,6 +67,7 @@ class EventKind(models.TextChoices):
     UPLOAD_DESCRIBED = "upload.described", "Upload: description changed"
     UPLOAD_HELD = "upload.held", "Upload: held for review"
     UPLOAD_HOLD_RELEASED = "upload.hold_released", "Upload: hold released"
+    UPLOAD_DELETED = "upload.deleted", "Upload: deleted by its owner"
     OWNERSHIP_DECLARED = "ownership.declared", "Ownership: declared"
     OWNERSHIP_ACCEPTED = "ownership.accepted", "Ownership: accepted"
     OWNERSHIP_REJECTED = "ownership.rejected", "Ownership: rejected"

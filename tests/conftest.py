@@ -35,6 +35,12 @@ def pytest_configure(config):
         )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: once Playwright has started, Django's guard against database
+    calls from async code is off for the rest of the session (tests/marketplace/web)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_media(settings, tmp_path):
     """Each test starts with an empty cache (throttle counters) and its own media folder."""

@@ -1,9 +1,6 @@
 """Rights holders: their profile (with payout status), and the usage report and full usage
 history of their works."""
 
-import csv
-import io
-
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -17,7 +14,7 @@ from marketplace.api.billing import UsdField
 from marketplace.api.fields import IdField
 from marketplace.api.permissions import IsRightsHolder
 from marketplace.models import RightsHolderProfile
-from marketplace.usage import usage_history, usage_report
+from marketplace.usage import usage_csv, usage_history, usage_report
 from provenance.models import EventKind
 
 
@@ -119,17 +116,7 @@ class UsageExportView(APIView):
         },
     )
     def get(self, request):
-        rows = UsageSerializer(usage_report(request.user)).data["works"]
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["work_id", "asset_id", "title", "downloads", "grants", "buyers",
-                         "earned_usd", "research", "commercial"])  # fmt: skip
-        for row in rows:
-            writer.writerow([row["work_id"], row["asset_id"], row["title"], row["downloads"],
-                             row["grants"], row["buyers"], row["earned_usd"],
-                             row["purposes"].get("research", 0),
-                             row["purposes"].get("commercial", 0)])  # fmt: skip
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(usage_csv(request.user), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="usage.csv"'
         return response
 

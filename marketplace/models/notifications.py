@@ -2,11 +2,17 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class Notification(models.Model):
     class Kind(models.TextChoices):
         TAKEDOWN = "takedown", "An asset you licensed was taken down"
+        # Rights holders' notices about their own works and money.
+        WORK_TAKEN_DOWN = "work_taken_down", "Your work was taken down"
+        DECLARATION_REJECTED = "declaration_rejected", "Your ownership declaration was rejected"
+        HOLD_RELEASED = "hold_released", "A review hold on your work was released"
+        PAYOUT_SENT = "payout_sent", "A payout was sent to you"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -23,9 +29,12 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # One notice per person and takedown, however often the signal arrives.
+            # One notice per person and takedown, however often the signal arrives. (A
+            # declaration can be rejected again, a work held again: those may repeat.)
             models.UniqueConstraint(
-                fields=["user", "kind", "asset_id"], name="notification_once_per_asset"
+                fields=["user", "kind", "asset_id"],
+                condition=Q(kind__in=["takedown", "work_taken_down"]),
+                name="notification_once_per_takedown",
             )
         ]
 

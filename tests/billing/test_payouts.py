@@ -115,3 +115,21 @@ def test_a_reversed_transfer_returns_to_the_payable_once(fake_stripe, buyer, onb
     payout.refresh_from_db()
     assert payout.state == Payout.State.REVERSED
     assert payable_of(onboarded).balance_micros == 3_000_000
+
+
+def test_a_sent_payout_is_told_to_the_rights_holder_on_the_site_and_by_email(
+    fake_stripe, buyer, onboarded, settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from marketplace.models import Notification
+
+    settings.PAYOUT_HOLD_DAYS = 14
+    earn(buyer, onboarded, 2_500_000, key="told")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_at(15, batch="2030-02-01")
+    [notice] = Notification.objects.filter(user=onboarded)
+    assert notice.kind == "payout_sent"
+    assert "USD 2.500000" in notice.message
+    assert mail.outbox[-1].to == [onboarded.email]
+    assert "payout of USD 2.500000" in mail.outbox[-1].subject

@@ -1,0 +1,175 @@
+"""Reads the web pages make: a work's state in a rights holder's words, their works filtered
+by it, the dashboard's series, and notifications."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from billing.services import platform_fee_micros
+from catalog.models import AssetStatus
+from marketplace.models import DownloadGrant, Notification, Offer, OwnershipDeclaration, Work
+from marketplace.models.works import HoldReason
+from marketplace.uploads import works_of_owner
+from marketplace.usage import DOWNLOAD_KINDS
+from provenance.models import EventKind, ProvenanceEvent
+
+# --- a work's state ---------------------------------------------------------------------
+
+STATE_LABELS = {
+    "draft": "Draft",
+    "offered": "Offered",
+    "published": "Published",
+    "held": "Held for review",
+    "withdrawn": "Withdrawn",
+    "taken_down": "Taken down",
+}
+
+_current_offer = Offer.objects.filter(work=OuterRef("pk"), ended_at__isnull=True)
+_not_down = ~Q(asset__status__in=[AssetStatus.TAKEN_DOWN, AssetStatus.WITHDRAWN])
+STATE_FILTERS = {
+    "draft": Q(asset__status=AssetStatus.CANDIDATE, hold="", has_offer=False),
+    "offered": Q(asset__status=AssetStatus.CANDIDATE, hold="", has_offer=True),
+    "published": Q(asset__status=AssetStatus.PUBLISHED),
+    "held": Q(asset__status=AssetStatus.HELD) | (~Q(hold="") & _not_down),
+    "withdrawn": Q(asset__status=AssetStatus.WITHDRAWN),
+    "taken_down": Q(asset__status=AssetStatus.TAKEN_DOWN),
+}
+
+CLASSIFIER_HOLD = (
+    "Our nudity classifier scored it high, so a moderator looks at it before anyone can "
+    "license it. You will get a notification when it is decided."
+)
+UPLOAD_HOLD = {
+    HoldReason.MATCHES_BASE_SET: "It looks like an image already in the public-domain base "
+    "set. A moderator checks that it is your own work; declaring ownership with evidence "
+    "helps.",
+    HoldReason.MATCHES_OTHER_OWNER: "It looks like a work another rights holder uploaded. A "
+    "moderator checks who owns it; declaring ownership with evidence helps.",
+    HoldReason.OPTED_OUT: "The same file is on the opt-out registry. A moderator checks "
+    "whether you are the person who opted it out.",
+}
+
+
+@dataclass(frozen=True)
+class WorkState:
+    code: str  # one of STATE_LABELS
+    label: str
+    why: str  # what holds it back, or what happens next, in the owner's words
+
+
+def work_state(work: Work) -> WorkState:
+    """Needs the prefetches of `works_of_owner` (current offer, newest declaration)."""
+    status = work.asset.status
+    offer = work.current_offers[0] if work.current_offers else None
+    declaration = work.newest_declarations[0] if work.newest_declarations else None
+    if status == AssetStatus.TAKEN_DOWN:
+        return _state("taken_down", "A moderator took it down; see its history for why.")
+    if status == AssetStatus.WITHDRAWN:
+        return _state("withdrawn", "Not on offer. Licenses bought earlier stay valid.")
+    if status == AssetStatus.HELD:
+        return _state("held", CLASSIFIER_HOLD)
+    if work.hold:
+        return _state("held", UPLOAD_HOLD.get(work.hold, work.get_hold_display()))
+    if status == AssetStatus.PUBLISHED:
+        return _state("published", "Buyers can find and license it.")
+    if offer is None:
+        return _state("draft", "Offer it, and declare that you own it, to publish it.")
+    if declaration is None:
+        return _state("offered", "Declare that you own it: it is published once accepted.")
+    if declaration.state == OwnershipDeclaration.State.PENDING:
+        return _state("offered", "Your ownership declaration waits for a moderator.")
+    if declaration.state == OwnershipDeclaration.State.REJECTED:
+        return _state("offered", "Your ownership declaration was rejected; see the note.")
+    return _state("offered", "Waiting to be published.")
+
+
+def _state(code: str, why: str) -> WorkState:
+    return WorkState(code, STATE_LABELS[code], why)
+
+
+def works_for_page(owner, *, state: str = "", query: str = "") -> QuerySet[Work]:
+    """The owner's works, newest first, in one state and/or matching words of the title."""
+    works = works_of_owner(owner).annotate(has_offer=Exists(_current_offer))
+    if state in STATE_FILTERS:
+        works = works.filter(STATE_FILTERS[state])
+    if query.strip():
+        works = works.filter(asset__title__icontains=query.strip())
+    return works
+
+
+def work_state_counts(owner) -> dict[str, int]:
+    works = Work.objects.filter(owner=owner).annotate(has_offer=Exists(_current_offer))
+    return {code: works.filter(condition).count() for code, condition in STATE_FILTERS.items()}
+
+
+def owns_asset(user, asset_id: int) -> bool:
+    return Work.objects.filter(owner=user, asset_id=asset_id).exists()
+
+
+def work_is_licensed(work: Work) -> bool:
+    """Someone holds a license to it: it can be withdrawn but never deleted."""
+    return DownloadGrant.objects.filter(asset_id=work.asset_id).exists()
+
+
+# --- prices as a buyer sees them -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceBreakdown:
+    price_micros: int
+    fee_micros: int
+
+    @property
+    def buyer_pays_micros(self) -> int:
+        return self.price_micros + self.fee_micros
+
+
+def price_breakdown(price_micros: int) -> PriceBreakdown:
+    """What the artist keeps (the whole price), the platform's fee and what a buyer pays."""
+    return PriceBreakdown(price_micros, platform_fee_micros())
+
+
+# --- the dashboard's series ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayUsage:
+    day: date
+    downloads: int
+    earned_micros: int
+
+
+def usage_by_day(owner, *, days: int = 30, today: date | None = None) -> list[DayUsage]:
+    """Downloads of the owner's works and what licenses paid them, per day for the last
+    `days` days (from the audit log: a license's price is earned on the day it is bought)."""
+    today = today or timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    per_day = {first + timedelta(days=i): [0, 0] for i in range(days)}
+    events = ProvenanceEvent.objects.filter(
+        asset_id__in=Work.objects.filter(owner=owner).values("asset_id"),
+        kind__in=DOWNLOAD_KINDS,
+        created_at__date__gte=first,
+    ).values_list("created_at", "kind", "data")
+    for created_at, kind, data in events:
+        bucket = per_day.get(timezone.localdate(created_at))
+        if bucket is None:
+            continue
+        bucket[0] += 1
+        if kind == EventKind.DOWNLOAD_GRANTED:
+            bucket[1] += int(data.get("price_micros") or 0)
+    return [DayUsage(day, n, earned) for day, (n, earned) in per_day.items()]
+
+
+# --- notifications ----------------------------------------------------------------------
+
+
+def notifications_unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notifications_of(user) -> QuerySet[Notification]:
+    """Newest first, each with the id of the person's work it concerns (if any)."""
+    work = Work.objects.filter(asset_id=OuterRef("asset_id"), owner=user).values("pk")[:1]
+    return Notification.objects.filter(user=user).annotate(work_id=Subquery(work))

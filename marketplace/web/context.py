@@ -1,0 +1,24 @@
+"""What every page's layout needs: the navigation for the person's roles and their
+unread notifications."""
+
+from django.urls import reverse
+
+from marketplace.models import Role
+from marketplace.selectors import notifications_unread_count
+
+
+def site(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"site_nav": [], "unread_notifications": 0}
+    roles = set(user.roles)
+    nav = []
+    if Role.RIGHTS_HOLDER in roles:
+        nav += [
+            ("My works", reverse("web:works")),
+            ("Upload", reverse("web:upload")),
+            ("Earnings", reverse("web:earnings")),
+            ("Payouts", reverse("web:payouts")),
+        ]
+    nav.append(("API token", reverse("web:token")))
+    return {"site_nav": nav, "unread_notifications": notifications_unread_count(user)}

@@ -1,0 +1,74 @@
+"""The site's pages. The API lives under /api/, the admin under /admin/."""
+
+from django.urls import path, register_converter
+
+from marketplace.web import accounts, earnings, home, notifications, offers, uploads, works
+
+
+class IdConverter:
+    """A database id: digits that fit PostgreSQL's bigint (longer ones are a 404, not a
+    database error)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
+app_name = "web"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    # Accounts
+    path("sign-up/", accounts.sign_up, name="sign-up"),
+    path("sign-in/", accounts.SignInView.as_view(), name="sign-in"),
+    path("sign-out/", accounts.SignOutView.as_view(), name="sign-out"),
+    path("password-reset/", accounts.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password-reset/sent/",
+        accounts.PasswordResetSentView.as_view(),
+        name="password-reset-sent",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        accounts.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path("account/token/", accounts.token, name="token"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.notifications_read, name="notifications-read"),
+    # Rights holders: works
+    path("works/", works.work_list, name="works"),
+    path("works/upload/", uploads.upload_page, name="upload"),
+    path("works/upload/batch/", uploads.upload_batch, name="upload-batch"),
+    path("works/upload/direct/", uploads.upload_direct_start, name="upload-direct-start"),
+    path(
+        "works/upload/direct/<uuid:upload_id>/",
+        uploads.upload_direct_confirm,
+        name="upload-direct-confirm",
+    ),
+    path("works/price-preview/", offers.price_preview, name="price-preview"),
+    path("works/<id:work_id>/", works.work_detail, name="work"),
+    path("works/<id:work_id>/offer/", offers.work_offer, name="work-offer"),
+    path("works/<id:work_id>/withdraw/", works.work_withdraw, name="work-withdraw"),
+    path("works/<id:work_id>/declare/", offers.work_declare, name="work-declare"),
+    path("works/<id:work_id>/delete/", works.work_delete, name="work-delete"),
+    path("thumbnails/<id:asset_id>.jpg", works.thumbnail, name="thumbnail"),
+    # Rights holders: earnings and payouts
+    path("earnings/", earnings.dashboard, name="earnings"),
+    path("earnings/history/", earnings.history, name="history"),
+    path("earnings/usage.csv", earnings.usage_export, name="usage-csv"),
+    path("payouts/", earnings.payouts, name="payouts"),
+    path("payouts/onboarding/", earnings.payouts_onboarding, name="payouts-onboarding"),
+    path("payouts/sandbox/", earnings.payouts_sandbox_complete, name="payouts-sandbox-complete"),
+]
