@@ -8,8 +8,10 @@ from billing.gateway import gateway
 from billing.models import ConnectAccount
 
 
-def connect_onboarding_url(*, rights_holder) -> str:
-    """A Stripe onboarding link, opening the connected account on first use."""
+def connect_onboarding_url(*, rights_holder, return_url: str = "", refresh_url: str = "") -> str:
+    """A Stripe onboarding link, opening the connected account on first use. It sends the
+    rights holder back to `return_url` when done and to `refresh_url` when it has expired
+    (the settings' addresses when not given)."""
     payments = gateway()
     account = ConnectAccount.objects.filter(rights_holder=rights_holder).first()
     if account is None:
@@ -21,8 +23,8 @@ def connect_onboarding_url(*, rights_holder) -> str:
         )
     return payments.connect_link(
         account_id=account.stripe_account_id,
-        refresh_url=settings.BILLING_CONNECT_REFRESH_URL,
-        return_url=settings.BILLING_SUCCESS_URL,
+        refresh_url=refresh_url or settings.BILLING_CONNECT_REFRESH_URL,
+        return_url=return_url or settings.BILLING_SUCCESS_URL,
     )
 
 

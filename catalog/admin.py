@@ -29,11 +29,11 @@ class AssetAdmin(admin.ModelAdmin):
 
     @admin.display(description="image")
     def thumbnail(self, asset: Asset) -> str:
-        return thumbnail_img(asset.thumbnail_key, 64)
+        return thumbnail_img(asset.pk, asset.thumbnail_key, 64)
 
     @admin.display(description="image")
     def image(self, asset: Asset) -> str:
-        return thumbnail_img(asset.thumbnail_key, 384)
+        return thumbnail_img(asset.pk, asset.thumbnail_key, 384)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

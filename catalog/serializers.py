@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.files.storage import storages
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -192,10 +192,9 @@ class AssetSerializer(serializers.ModelSerializer):
     def get_thumbnail_url(self, asset: Asset) -> str | None:
         if not asset.thumbnail_key:
             return None
-        # The view gives the link maker (a short-lived, absolute link that works on local
-        # storage too); without one, the storage's own URL.
-        link = self.context.get("thumbnail_url") or storages["default"].url
-        return link(asset.thumbnail_key)
+        # The view gives the link maker: an absolute link to the site's thumbnail view.
+        link = self.context.get("thumbnail_url") or (lambda pk: reverse("web:thumbnail", args=[pk]))
+        return link(asset.pk)
 
     def get_price_usd(self, asset: Asset) -> str:
         return usd(asset.price_micros or 0)

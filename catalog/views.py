@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -16,7 +17,6 @@ from catalog.serializers import (
 )
 from marketplace.api import docs
 from marketplace.api.links import absolute, absolute_page_url, base_url
-from marketplace.delivery import thumbnail_link
 from marketplace.errors import NotFound
 from marketplace.search_defaults import search_thresholds
 from provenance.selectors import provenance_record, public_history
@@ -29,7 +29,7 @@ EXAMPLE_PAGE = {
             "id": 1042, "source": "cleveland_museum", "source_record_id": "96887",
             "title": "Harbor at Dawn", "creator": "Jane Doe", "license": "cc0-1.0",
             "width": 3400, "height": 2267, "mime_type": "image/jpeg", "price_usd": "0.000000",
-            "thumbnail_url": "https://media.example.org/thumbnails/ab/cd/abcd.jpg?X-Amz-...",
+            "thumbnail_url": "https://market.example.org/thumbnails/1042.jpg",
         }
     ],
     "facets": {
@@ -78,7 +78,7 @@ def search_params(query_params) -> dict:
 
 def _context(request) -> dict:
     base = base_url(request)
-    return {"thumbnail_url": lambda key: absolute(thumbnail_link(key).url, base=base)}
+    return {"thumbnail_url": lambda pk: absolute(reverse("web:thumbnail", args=[pk]), base=base)}
 
 
 def _published_asset(pk: int):

@@ -95,11 +95,11 @@ class WorkAdmin(ReviewAdmin):
 
     @admin.display(description="thumbnail")
     def thumbnail(self, work: Work):
-        return thumbnail_img(work.asset.thumbnail_key, 96)
+        return thumbnail_img(work.asset_id, work.asset.thumbnail_key, 96)
 
     @admin.display(description="preview")
     def preview(self, work: Work):
-        return thumbnail_img(work.asset.thumbnail_key, 384)
+        return thumbnail_img(work.asset_id, work.asset.thumbnail_key, 384)
 
     @admin.display(description="title", ordering="asset__title")
     def title(self, work: Work) -> str:
@@ -245,7 +245,7 @@ class OwnershipDeclarationAdmin(ReviewAdmin):
 
     @admin.display(description="work")
     def preview(self, declaration: OwnershipDeclaration):
-        return thumbnail_img(declaration.work.asset.thumbnail_key, 384)
+        return thumbnail_img(declaration.work.asset_id, declaration.work.asset.thumbnail_key, 384)
 
     @admin.display(description="statement")
     def statement_excerpt(self, declaration: OwnershipDeclaration) -> str:

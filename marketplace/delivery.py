@@ -61,15 +61,26 @@ def signed_link(
     return Link(reverse("download-file", args=[signing.dumps(claims, salt=SALT)]), expires_at)
 
 
-def thumbnail_link(key: str) -> Link:
-    """A short-lived link to a thumbnail (S3-presigned, or signed to our file view)."""
-    return signed_link(
-        key=key,
-        seconds=settings.DOWNLOAD_URL_SECONDS,
-        filename=key.rsplit("/", 1)[-1],
-        mime_type="image/jpeg",
-        inline=True,
-    )
+THUMBNAIL_SALT = "marketplace.thumbnail"
+
+
+def thumbnail_path(asset_id: int, *, signed: bool = False) -> str:
+    """The site's link to an asset's thumbnail (its one thumbnail view checks who may see
+    it). `signed` adds a short-lived capability, so whoever holds the link sees the
+    thumbnail whatever the asset's state: an owner's draft listed by the API."""
+    path = reverse("web:thumbnail", args=[asset_id])
+    if signed:
+        path += "?s=" + signing.dumps(asset_id, salt=THUMBNAIL_SALT)
+    return path
+
+
+def thumbnail_signed(asset_id: int, token: str) -> bool:
+    """Whether `token` is a live capability for this asset's thumbnail."""
+    try:
+        return signing.loads(token, salt=THUMBNAIL_SALT,
+                             max_age=settings.DOWNLOAD_URL_SECONDS) == asset_id  # fmt: skip
+    except signing.BadSignature:
+        return False
 
 
 def _grant_signature(grant_id: int, expires: int) -> str:

@@ -1,10 +1,12 @@
-from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from catalog.thumbnails import local_thumbnail
+from marketplace.api.fields import IdConverter
 from marketplace.api.health import HealthzView, ReadyzView
+
+# `<id:pk>` in every URL of the site and the API: an id in range, else no match (a 404).
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("healthz", HealthzView.as_view(), name="healthz"),
@@ -16,10 +18,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("marketplace.web.urls")),
 ]
-if settings.MEDIA_URL.startswith("/"):  # media in a local folder: the demo
-    urlpatterns.append(
-        path(f"{settings.MEDIA_URL.strip('/')}/<path:key>", local_thumbnail, name="thumbnail")
-    )
 
 handler400 = "marketplace.api.errors.bad_request"
 handler403 = "marketplace.api.errors.permission_denied"

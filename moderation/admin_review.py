@@ -116,7 +116,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="image")
     def thumbnail(self, asset):
-        return thumbnail_img(asset.thumbnail_key, 64)
+        return thumbnail_img(asset.pk, asset.thumbnail_key, 64)
 
     @admin.display(description="why it is here")
     def reasons(self, asset) -> str:
@@ -159,7 +159,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="image")
     def preview(self, asset):
-        return thumbnail_img(asset.thumbnail_key, 480)
+        return thumbnail_img(asset.pk, asset.thumbnail_key, 480)
 
     @admin.display(description="classifier scores")
     def score_detail(self, asset):

@@ -1,4 +1,4 @@
-from django.urls import include, path, register_converter
+from django.urls import include, path
 
 from marketplace.api import (
     accounts,
@@ -11,11 +11,9 @@ from marketplace.api import (
     rights_holders,
     thresholds,
 )
-from marketplace.api.fields import IdConverter
 from moderation.views import FlagCreateView
 
 # `<id:pk>`: before any route of the API (the included ones too) is read.
-register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("auth/register/", accounts.RegisterView.as_view(), name="register"),

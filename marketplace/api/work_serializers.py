@@ -16,7 +16,7 @@ from catalog.uploads import (
 )
 from marketplace import offers
 from marketplace.api.links import absolute
-from marketplace.delivery import thumbnail_link
+from marketplace.delivery import thumbnail_path
 from marketplace.models import OwnershipDeclaration, Work
 from marketplace.models.works import HoldReason
 
@@ -222,10 +222,10 @@ class WorkSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_thumbnail_url(self, work: Work) -> str | None:
-        key = work.asset.thumbnail_key
-        if not key:
+        if not work.asset.thumbnail_key:
             return None
-        return absolute(thumbnail_link(key).url, request=self.context.get("request"))
+        url = thumbnail_path(work.asset_id, signed=True)  # drafts are the owner's only
+        return absolute(url, request=self.context.get("request"))
 
 
 class WorkUploadResponseSerializer(serializers.Serializer):

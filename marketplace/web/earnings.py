@@ -1,17 +1,15 @@
 """Earnings and usage: the dashboard with its charts, the usage history from the audit log,
 the CSV export, and payouts (Connect onboarding, balance, holds, past payouts)."""
 
-from urllib.parse import urlsplit
-
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import connect, sandbox
+from billing import connect
 from billing.gateway import sandbox_enabled
 from billing.selectors import payout_overview
 from marketplace import selectors
@@ -147,29 +145,14 @@ def payouts(request):
 @rights_holder_required
 @require_POST
 def payouts_onboarding(request):
-    """Start (or continue) Stripe Connect onboarding: Stripe's page, or in the demo's
-    sandbox a local page that finishes it."""
+    """Start (or continue) Stripe Connect onboarding on Stripe's page (in the demo, the
+    sandbox's page), which sends the rights holder back to their payouts page."""
+    here = request.build_absolute_uri(reverse("web:payouts"))
     try:
-        url = connect.connect_onboarding_url(rights_holder=request.user)
+        url = connect.connect_onboarding_url(
+            rights_holder=request.user, return_url=here, refresh_url=here
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("web:payouts")
-    if sandbox_enabled():
-        try:
-            account_id = resolve(urlsplit(url).path).kwargs["account_id"]
-        except (Resolver404, KeyError):
-            raise Http404("No sandbox onboarding here.") from None
-        return render(request, "web/earnings/sandbox_onboarding.html", {"account_id": account_id})
     return redirect(url)
-
-
-@rights_holder_required
-@require_POST
-def payouts_sandbox_complete(request):
-    try:
-        sandbox.connect_complete(user=request.user, account_id=request.POST.get("account_id", ""))
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Sandbox payouts are set up. (No money moves in the demo.)")
-    return redirect("web:payouts")

@@ -1,24 +1,8 @@
 """The site's pages. The API lives under /api/, the admin under /admin/."""
 
-from django.urls import path, register_converter
+from django.urls import path
 
 from marketplace.web import accounts, earnings, home, notifications, offers, uploads, works
-
-
-class IdConverter:
-    """A database id: digits that fit PostgreSQL's bigint (longer ones are a 404, not a
-    database error)."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value) -> str:
-        return str(value)
-
-
-register_converter(IdConverter, "id")
 
 app_name = "web"
 
@@ -70,5 +54,4 @@ urlpatterns = [
     path("earnings/usage.csv", earnings.usage_export, name="usage-csv"),
     path("payouts/", earnings.payouts, name="payouts"),
     path("payouts/onboarding/", earnings.payouts_onboarding, name="payouts-onboarding"),
-    path("payouts/sandbox/", earnings.payouts_sandbox_complete, name="payouts-sandbox-complete"),
 ]

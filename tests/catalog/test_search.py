@@ -339,7 +339,7 @@ def test_detail_has_license_provenance_and_download_terms(api_client):
         "available": True, "price_usd": "0.000000", "platform_fee_usd": "0.000000",
         "total_usd": "0.000000", "counts_against_quota": True,
     }  # fmt: skip
-    assert body["thumbnail_url"].startswith("http://testserver/api/v1/files/")
+    assert body["thumbnail_url"] == f"http://testserver/thumbnails/{asset.pk}.jpg"
 
 
 def test_an_opt_in_work_costs_its_price_plus_the_platform_fee(api_client):

@@ -122,19 +122,24 @@ def test_sandbox_checkout_portal_and_onboarding_links_are_absolute(site, buyer, 
 def test_thumbnail_links_are_absolute_and_show_the_thumbnail(site, make_user, api_client):
     client = client_of(make_user("thumbs", role=Role.RIGHTS_HOLDER))
     work = upload(client, gps_jpeg()).json()["works"][0]
-    assert work["thumbnail_url"].startswith(f"{site}/api/v1/files/")
+    # A draft's thumbnail: a signed link, the only way to it without the owner's session.
+    path, _, signature = work["thumbnail_url"].removeprefix(site).partition("?s=")
+    assert path.startswith("/thumbnails/") and path.endswith(".jpg") and signature
     for url in (work["thumbnail_url"], client.get(f"/api/v1/works/{work['id']}/").json()
                 ["thumbnail_url"]):  # fmt: skip
-        path = url.removeprefix(site)
-        response = APIClient().get(path)
+        response = APIClient().get(url.removeprefix(site))
         assert response["Content-Type"] == "image/jpeg"
         assert not response["Content-Disposition"].startswith("attachment")
         with Image.open(io.BytesIO(b"".join(response.streaming_content))) as thumb:
             assert max(thumb.size) <= 384
+    assert APIClient().get(path).status_code == 404  # unsigned: a draft is not public
+    second = upload(client, gps_jpeg(2)).json()["works"][0]["thumbnail_url"]
+    other_path = second.removeprefix(site).partition("?s=")[0]
+    assert APIClient().get(f"{other_path}?s={signature}").status_code == 404  # not its own
 
     asset = stored_asset(thumbnail_key=stored_asset().original_key)
     listed = api_client.get(f"/api/v1/assets/{asset.pk}/").json()["thumbnail_url"]
-    assert listed.startswith(f"{site}/api/v1/files/")
+    assert listed == f"{site}/thumbnails/{asset.pk}.jpg"
     assert fetch(APIClient(), listed) == default_storage.open(asset.thumbnail_key).read()
 
 

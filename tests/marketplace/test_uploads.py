@@ -451,9 +451,9 @@ def test_an_upload_is_stored_in_s3_under_its_content_hash(api_client, ada, setti
     )
     original = stored(asset.original_key)
     assert sha256(original) == asset.sha256 and b"GPS" not in original
-    assert response.json()["works"][0]["thumbnail_url"].startswith(
-        f"{s3_endpoint}/uploads-s3/thumbnails/"
-    )
+    # Thumbnails are served through the site from the bucket, never from a bucket URL.
+    thumbnail = api_client.get(response.json()["works"][0]["thumbnail_url"])
+    assert b"".join(thumbnail.streaming_content) == stored(asset.thumbnail_key)
 
 
 # --- dedupe: holds and re-uploads --------------------------------------------------------
