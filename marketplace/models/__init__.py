@@ -11,6 +11,7 @@ from marketplace.models.buying import (
     SavedThresholds,
 )
 from marketplace.models.notifications import Notification
+from marketplace.models.tokens import ApiToken, TokenScope
 from marketplace.models.uploads import DirectUpload
 from marketplace.models.works import (
     Offer,
@@ -22,6 +23,7 @@ from marketplace.models.works import (
 
 __all__ = [
     "SELF_SERVICE_ROLES",
+    "ApiToken",
     "Collection",
     "CollectionItem",
     "DirectUpload",
@@ -35,6 +37,7 @@ __all__ = [
     "Role",
     "SavedThresholds",
     "TermsVersion",
+    "TokenScope",
     "User",
     "Work",
 ]
