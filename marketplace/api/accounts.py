@@ -113,6 +113,9 @@ class TokenRotateView(AuthThrottleMixin, APIView):
 
 @extend_schema(tags=["accounts"])
 class TokenListView(APIView):
+    # Only a `manage` token (or a session) sees or creates the account's tokens.
+    token_scopes = {"GET": TokenScope.MANAGE}
+
     @extend_schema(
         summary="Your API tokens",
         description="Tokens that still work, newest first (`?all=true`: revoked and expired "
