@@ -23,3 +23,10 @@ class MarketplaceConfig(AppConfig):
 
         asset_taken_down.connect(on_asset_taken_down, dispatch_uid="marketplace.takedowns")
         asset_hold_cleared.connect(on_asset_hold_cleared, dispatch_uid="marketplace.holds")
+
+        # Failed sign-ins that lock an account out are recorded in the audit log.
+        from axes.signals import user_locked_out
+
+        from marketplace.signin import on_user_locked_out
+
+        user_locked_out.connect(on_user_locked_out, dispatch_uid="marketplace.lockouts")

@@ -19,11 +19,19 @@ from django.utils import timezone
 
 from marketplace.errors import DomainError, InvalidCredentials, NotFound
 from marketplace.models import ApiToken, TokenScope, User
+from marketplace.signin import lockout_minutes
 
 TOKEN_PREFIX = "mkt_"  # noqa: S105 - a label, not a secret
 PREFIX_LENGTH = 12  # `mkt_` and 8 random characters: shown in lists, used for look-ups
 # last_used_at is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class LockedOut(DomainError):
+    """Sign-in refused for a while after repeated failures (marketplace.signin)."""
+
+    code = "locked_out"
+    status_code = 429
 
 
 class TokenRefused(DomainError):
@@ -100,6 +108,11 @@ def token_obtain(
     """A new token for whoever signs in with this username and password. `request` goes to
     the authentication backends: failed attempts count towards the sign-in lockout."""
     user = authenticate(request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):
+        minutes = lockout_minutes()
+        raise LockedOut(
+            f"Too many failed sign-ins for this account from here; try again in {minutes} minutes."
+        )
     if user is None:
         raise InvalidCredentials("Unable to sign in with this username and password.")
     return token_create(

@@ -75,6 +75,8 @@ class EventKind(models.TextChoices):
     FLAG_RAISED = "flag.raised", "Flag: raised"
     FLAG_DISMISSED = "flag.dismissed", "Flag: dismissed"
     RELEASE_BUILT = "release.built", "Dataset release: built"
+    ACCOUNT_LOCKED_OUT = "account.locked_out", "Account: locked out after failed sign-ins"
+    STAFF_OTP_ENROLLED = "staff.otp_enrolled", "Staff: second factor enrolled"
 
 
 class ProvenanceEvent(models.Model):

@@ -1,6 +1,7 @@
 """Registering, signing in with a token or a session, rotating the token, /me."""
 
 import pytest
+from django.http import HttpRequest
 from rest_framework.throttling import ScopedRateThrottle
 
 from marketplace.models import ApiToken, Role, User
@@ -133,7 +134,7 @@ def test_me_without_credentials_is_401_with_the_error_body(api_client):
 
 def test_session_authentication_works_too(api_client, make_user):
     make_user("mod", role=Role.MODERATOR)
-    assert api_client.login(username="mod", password="a-long-passphrase")
+    assert api_client.login(request=HttpRequest(), username="mod", password="a-long-passphrase")
     assert api_client.get(ME).json()["roles"] == ["moderator"]
 
 

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from catalog.models import Asset, AssetStatus
 from marketplace.demo import BASE_SET_FILE, DEMO_USERS, demo_load
@@ -57,7 +58,9 @@ def test_load_demo_refuses_without_debug(settings):
 
 def test_moderator_sees_the_demo_assets_in_the_admin(client):
     demo_load()
-    assert client.login(username="demo-moderator", password="demo-moderator-pass")
+    assert client.login(
+        request=HttpRequest(), username="demo-moderator", password="demo-moderator-pass"
+    )
     response = client.get("/admin/catalog/asset/")
     assert response.status_code == 200
     asset = Asset.objects.order_by("id").first()
@@ -71,7 +74,7 @@ def test_moderator_sees_the_demo_assets_in_the_admin(client):
 
 def test_buyers_cannot_enter_the_admin(client):
     demo_load()
-    assert client.login(username="demo-buyer", password="demo-buyer-pass")
+    assert client.login(request=HttpRequest(), username="demo-buyer", password="demo-buyer-pass")
     response = client.get("/admin/catalog/asset/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
