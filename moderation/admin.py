@@ -31,6 +31,9 @@ class ClassifierScoreAdmin(admin.ModelAdmin):
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["moderation/admin.css"]}
+
     """The flag queue: newest first, filtered by reason, state and age; a moderator
     dismisses flags or takes their assets down in bulk."""
 
@@ -49,7 +52,9 @@ class FlagAdmin(admin.ModelAdmin):
         key = flag.asset.thumbnail_key
         if not key:
             return "-"
-        return format_html('<img src="{}" style="max-height:64px">', default_storage.url(key))
+        return format_html(
+            '<img src="{}" class="moderation-thumbnail" alt="">', default_storage.url(key)
+        )
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -67,11 +67,12 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _image(key: str, height: int):
+def _image(key: str, size: str):
+    """An image sized by moderation/admin.css (`thumbnail` or `image`)."""
     if not key:
         return "-"
     return format_html(
-        '<img src="{}" style="max-height:{}px" alt="">', default_storage.url(key), height
+        '<img src="{}" class="moderation-{}" alt="">', default_storage.url(key), size
     )
 
 
@@ -81,6 +82,9 @@ def _pre(value) -> str:
 
 @admin.register(ReviewItem)
 class ReviewQueueAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["moderation/admin.css"]}
+
     list_display = ["id", "thumbnail", "title", "reasons", "scores", "source", "license",
                     "status", "waiting"]  # fmt: skip
     list_display_links = ["id", "title"]
@@ -116,7 +120,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="image")
     def thumbnail(self, asset):
-        return _image(asset.thumbnail_key, 64)
+        return _image(asset.thumbnail_key, "thumbnail")
 
     @admin.display(description="why it is here")
     def reasons(self, asset) -> str:
@@ -158,7 +162,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="image")
     def preview(self, asset):
-        return _image(asset.thumbnail_key, 480)
+        return _image(asset.thumbnail_key, "image")
 
     @admin.display(description="classifier scores")
     def score_detail(self, asset):

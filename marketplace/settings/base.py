@@ -2,16 +2,20 @@
 README's configuration table and `.env.example`); the defaults run the demo on one machine:
 SQLite, eager Celery, a local media folder, the local payment sandbox."""
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_HASHES
 
 from marketplace.settings.env import (
     caches_from_env,
     celery_from_env,
+    media_origins,
     micros_from_usd,
     public_base_url,
     storages_from_env,
@@ -45,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "storages",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -58,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +88,48 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "marketplace.signin.lockout_response"
+# Browser-side protection for every page (the API's JSON answers carry it too, harmlessly):
+# scripts, styles, fonts and frames from this site only, nothing inline, no framing by
+# other sites. The hashes allow the few fixed style attributes of DRF's browsable API
+# (float and border rules of its buttons and forms), no script.
+_DRF_STYLE_ATTRIBUTES = [
+    "float: right; margin-right: 10px",
+    "border-bottom: 1px solid #e5e5e5",
+    "border-bottom: 0",
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [
+            SELF,
+            UNSAFE_HASHES,
+            *(
+                f"'sha256-{base64.b64encode(hashlib.sha256(rule.encode()).digest()).decode()}'"
+                for rule in _DRF_STYLE_ATTRIBUTES
+            ),
+        ],
+        # data: for the icons inside Swagger UI's stylesheet; media may come from S3.
+        "img-src": [SELF, "data:", *media_origins(os.environ)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "usb", "xr-spatial-tracking",
+    )
+}  # fmt: skip
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 # Staff two-factor (TOTP, with recovery codes) for the admin; production always requires it.
 STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = "Opt-in media marketplace"
@@ -213,7 +262,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "marketplace.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "marketplace.api.renderers.BrowsableAPIRenderer",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
