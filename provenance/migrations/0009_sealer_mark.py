@@ -1,6 +1,5 @@
 from django.db import migrations, models
 
-from marketplace.migration_operations import PostgreSQLOnly
 
 # Each event records the id of the transaction that appended it (PostgreSQL fills it in;
 # the ORM never names the column), so the sealer can read only the events of transactions
@@ -17,6 +16,15 @@ DROP_TXID = """
 ALTER TABLE provenance_provenanceevent DROP CONSTRAINT provenance_event_txid_set;
 ALTER TABLE provenance_provenanceevent DROP COLUMN txid;
 """
+
+
+def on_postgresql(sql):
+    # The audit sealer runs on PostgreSQL only; the SQLite demo database gets no column.
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql)
+
+    return run
 
 
 class Migration(migrations.Migration):
@@ -49,5 +57,5 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, help_text='When the mark last moved.')),
             ],
         ),
-        PostgreSQLOnly(migrations.RunSQL(ADD_TXID, reverse_sql=DROP_TXID)),
+        migrations.RunPython(on_postgresql(ADD_TXID), on_postgresql(DROP_TXID)),
     ]

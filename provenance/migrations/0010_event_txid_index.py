@@ -1,6 +1,5 @@
 from django.db import migrations
 
-from marketplace.migration_operations import PostgreSQLOnly
 
 # The sealer's index: the events of recent transactions, in id order. Built without
 # blocking the writers that append to the log meanwhile.
@@ -11,6 +10,15 @@ CREATE = (
 DROP = "DROP INDEX CONCURRENTLY IF EXISTS provenance_event_txid_id"
 
 
+def on_postgresql(sql):
+    # The audit sealer runs on PostgreSQL only; the SQLite demo database gets no index.
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(sql)
+
+    return run
+
+
 class Migration(migrations.Migration):
     atomic = False
 
@@ -18,4 +26,4 @@ class Migration(migrations.Migration):
         ('provenance', '0009_sealer_mark'),
     ]
 
-    operations = [PostgreSQLOnly(migrations.RunSQL(CREATE, reverse_sql=DROP))]
+    operations = [migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP))]
