@@ -68,6 +68,7 @@ def pages(asset_id: int) -> dict[str, str]:
         f"/admin/moderation/reviewitem/{asset_id}/change/": "staff",
         "/admin/moderation/flag/": "staff",
         "/admin/marketplace/user/": "staff",
+        "/admin/marketplace/apitoken/": "staff",
         "/admin/otp_totp/totpdevice/": "staff",
         "/admin/axes/accessattempt/": "staff",
         "/api/docs/": "anonymous",

@@ -218,3 +218,25 @@ def test_the_register_token_has_the_manage_scope(api_client):
     )  # fmt: skip
     token = response.json()["token"]
     assert token["scope"] == "manage" and token["name"] == "Created at registration"
+
+
+def test_staff_find_a_leaked_token_by_its_prefix_and_revoke_it(
+    client, api_client, buyer, make_user
+):
+    token = token_for(buyer, name="leaked")
+    record = ApiToken.objects.get(user=buyer)
+    admin = make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    listing = client.get("/admin/marketplace/apitoken/", {"q": record.prefix})
+    assert listing.status_code == 200 and b"leaked" in listing.content
+    assert (
+        record.digest.encode()
+        not in client.get(f"/admin/marketplace/apitoken/{record.pk}/change/").content
+    )
+    response = client.post(
+        "/admin/marketplace/apitoken/",
+        {"action": "revoke", "_selected_action": [record.pk]},
+        follow=True,
+    )
+    assert b"1 token revoked." in response.content
+    assert me_with(api_client, token).json()["error"]["code"] == "token_revoked"
