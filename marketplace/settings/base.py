@@ -115,7 +115,14 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF],
+        # A form posted here may be answered by a redirect to Stripe's hosted pages
+        # (Checkout, the customer portal, Connect onboarding): browsers apply this to it.
+        "form-action": [
+            SELF,
+            "https://checkout.stripe.com",
+            "https://billing.stripe.com",
+            "https://connect.stripe.com",
+        ],
         "frame-ancestors": [NONE],
     },
 }
