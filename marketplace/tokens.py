@@ -25,6 +25,7 @@ TOKEN_PREFIX = "mkt_"  # noqa: S105 - a label, not a secret
 PREFIX_LENGTH = 12  # `mkt_` and 8 random characters: shown in lists, used for look-ups
 # last_used_at is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+BIGINT_MAX = 2**63 - 1
 
 
 class LockedOut(DomainError):
@@ -135,8 +136,9 @@ def tokens_of(user: User, *, include_inactive: bool = False) -> QuerySet[ApiToke
 def token_revoke(*, user: User, token_id: int) -> ApiToken:
     """Revoke one of the account's tokens: it stops working at once. Revoking a revoked
     token changes nothing."""
-    token = ApiToken.objects.select_for_update().filter(user=user, pk=token_id).first()
-    if token is None:
+    in_range = 0 < token_id <= BIGINT_MAX  # a path id past the column's range is no token
+    token = in_range and ApiToken.objects.select_for_update().filter(user=user, pk=token_id).first()
+    if not token:
         raise NotFound("You have no token with this id.")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

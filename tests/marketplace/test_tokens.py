@@ -126,6 +126,7 @@ def test_revoking_one_token_leaves_the_others_working(api_client, buyer, make_us
     sign_in(api_client, other)
     kept = ApiToken.objects.get(name="keep")
     assert api_client.delete(f"{TOKENS}{kept.pk}/").status_code == 404
+    assert api_client.delete(f"{TOKENS}99999999999999999999/").status_code == 404
     assert me_with(api_client, keep).status_code == 200
 
 
