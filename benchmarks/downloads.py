@@ -38,7 +38,6 @@ BULK = 10_000
 
 def seed(works: int, buyers: int) -> dict:
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
     from billing.ledger import Line, platform, transaction_post, wallet_of
     from billing.models import AccountKind
@@ -46,6 +45,7 @@ def seed(works: int, buyers: int) -> dict:
     from marketplace.models import Offer, OwnershipDeclaration, Role, Work
     from marketplace.offers import current_terms
     from marketplace.services import role_group
+    from marketplace.tokens import token_create
 
     User = get_user_model()
     artist = User.objects.create_user("bench-artist", password="x" * 20)
@@ -86,7 +86,7 @@ def seed(works: int, buyers: int) -> dict:
         Offer(work=w, price_micros=25_000, allow_commercial=True, terms=terms) for w in work_rows
     )
     return {
-        "tokens": [Token.objects.create(user=b).key for b in accounts],
+        "tokens": [token_create(user=b, name="benchmark").token for b in accounts],
         "paid": [a.pk for a in paid],
         "base": [a.pk for a in base],
     }

@@ -1,9 +1,11 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import ngettext
 
 from marketplace import admin_works  # noqa: F401 - registers the works' admin
-from marketplace.models import DownloadGrant, TermsVersion, User
+from marketplace.models import ApiToken, DownloadGrant, TermsVersion, User
 from marketplace.offers import terms_make_current
+from marketplace.tokens import token_revoke
 from provenance.admin import ReadOnlyAdmin, action_selection
 
 admin.site.site_header = "Opt-in media marketplace"
@@ -66,3 +68,33 @@ class DownloadGrantAdmin(ReadOnlyAdmin):
     search_fields = ["=asset__id", "buyer__username"]
     list_select_related = ["buyer"]
     show_full_result_count = False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Accounts' API tokens (never the tokens themselves: only their hash is stored), for
+    finding and revoking a leaked one."""
+
+    list_display = ["prefix", "name", "user", "scope", "created_at", "expires_at",
+                    "last_used_at", "revoked_at"]  # fmt: skip
+    list_filter = ["scope"]
+    search_fields = ["=prefix", "user__username", "name"]
+    list_select_related = ["user"]
+    exclude = ["digest"]
+    actions = ["revoke"]
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(description="Revoke the selected tokens", permissions=["revoke"])
+    def revoke(self, request, queryset) -> None:
+        revoked = 0
+        for token in queryset.select_related("user").filter(revoked_at__isnull=True):
+            token_revoke(user=token.user, token_id=token.pk)
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext("%d token revoked.", "%d tokens revoked.", revoked) % revoked
+            if revoked
+            else "The selected tokens were revoked already.",
+        )

@@ -28,3 +28,10 @@ class MarketplaceConfig(AppConfig):
         from marketplace.notifications import on_payout_sent
 
         payout_sent.connect(on_payout_sent, dispatch_uid="marketplace.payouts")
+
+        # Failed sign-ins that lock an account out are recorded in the audit log.
+        from axes.signals import user_locked_out
+
+        from marketplace.signin import on_user_locked_out
+
+        user_locked_out.connect(on_user_locked_out, dispatch_uid="marketplace.lockouts")

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from billing.money import usd
 from billing.quota import QuotaStatus, quota_consume, quota_lock
 from billing.selectors import wallet_balance
 from billing.services import ChargeItem, charge_downloads, platform_fee_micros
@@ -187,6 +188,24 @@ def _grants_insert(grants: list[DownloadGrant]) -> list[DownloadGrant]:
     return grants
 
 
+class SpendingNotAllowed(DomainError):
+    code = "insufficient_scope"
+    status_code = 403
+
+
+def _refuse_spending(wanted: list[int], existing: dict, offers: dict, fee: int) -> None:
+    costly = [i for i in wanted if i not in existing and i in offers
+              and offers[i].price_micros + fee > 0]  # fmt: skip
+    if costly:
+        total = sum(offers[i].price_micros + fee for i in costly)
+        raise SpendingNotAllowed(
+            f"This token may not spend from the wallet, and {len(costly)} of these assets "
+            f"would cost USD {usd(total)} in all. Use a token with the `purchase` scope, or "
+            "leave them out.",
+            fields={str(i): ["needs_purchase_scope"] for i in costly},
+        )
+
+
 @transaction.atomic
 def downloads_grant(
     *,
@@ -196,7 +215,11 @@ def downloads_grant(
     purpose_note: str = "",
     skip_unavailable: bool = False,
     idempotency_key: str = "",
+    may_spend: bool = True,
 ) -> DownloadResult:
+    """License `asset_ids` for `buyer` and return their links. `may_spend=False` (an API
+    token without the purchase scope) refuses the whole request when it would charge the
+    wallet: only free assets and assets already licensed go through."""
     ids = list(dict.fromkeys(asset_ids))
     if not ids:
         raise DomainError("Name at least one asset.", code="invalid",
@@ -235,9 +258,11 @@ def downloads_grant(
             _refusal_message(refused, requested=len(ids)),
             fields={str(i): [r] for i, r in refused.items()},
         )
+    fee, now = platform_fee_micros(), timezone.now()
+    if not may_spend:
+        _refuse_spending(wanted, existing, offers, fee)
     quota = quota_consume(usage, period, count=len(wanted))
 
-    fee, now = platform_fee_micros(), timezone.now()
     new_ids = [i for i in wanted if i not in existing]
     charge_key = _charge_key(buyer, idempotency_key)
     grants = _grants_insert(

@@ -1,17 +1,13 @@
-"""Account services: registration and API tokens."""
+"""Account services: registration and roles (API tokens: marketplace.tokens)."""
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
 
-from marketplace.errors import AlreadyExists, DomainError, InvalidCredentials
+from marketplace.errors import AlreadyExists, DomainError
 from marketplace.models import SELF_SERVICE_ROLES, Role, User
+from marketplace.tokens import IssuedToken, token_create
 
 
 def role_group(role: Role) -> Group:
@@ -19,7 +15,9 @@ def role_group(role: Role) -> Group:
     return group
 
 
-def user_register(*, username: str, email: str, password: str, role: str) -> tuple[User, Token]:
+def user_register(
+    *, username: str, email: str, password: str, role: str
+) -> tuple[User, IssuedToken]:
     """Create an account with one self-service role and its first API token."""
     if role not in SELF_SERVICE_ROLES:
         raise DomainError(
@@ -46,26 +44,10 @@ def user_register(*, username: str, email: str, password: str, role: str) -> tup
         with transaction.atomic():
             user = User.objects.create_user(username=username, email=email, password=password)
             user.groups.add(role_group(Role(role)))
-            token = Token.objects.create(user=user)
+            token = token_create(user=user, name="Created at registration")
     except IntegrityError as exc:  # a concurrent registration won the race
         raise AlreadyExists("This username or email address was just registered.") from exc
     return user, token
-
-
-def token_obtain(*, username: str, password: str) -> Token:
-    """The user's API token, created on first use."""
-    user = authenticate(username=username, password=password)
-    if user is None:
-        raise InvalidCredentials("Unable to sign in with this username and password.")
-    token, _ = Token.objects.get_or_create(user=user)
-    return token
-
-
-@transaction.atomic
-def token_rotate(*, user: User) -> Token:
-    """Replace the user's token: the old one stops working at once."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
 
 
 # What each role may do in the Django admin, beyond its own objects through the API.
@@ -116,25 +98,3 @@ def role_groups_sync() -> None:
                 Permission.objects.filter(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(permissions)
-
-
-# --- the API token as the web page shows it ----------------------------------------------
-# The page asks only these two functions, so a change in how tokens are kept stays here.
-
-
-@dataclass(frozen=True)
-class ApiToken:
-    key: str
-    created: datetime
-
-
-def api_token_for_page(*, user: User) -> ApiToken:
-    """The person's API token, made on first use (as POST /api/v1/auth/token/ does)."""
-    token, _ = Token.objects.get_or_create(user=user)
-    return ApiToken(token.key, token.created)
-
-
-def api_token_rotate_for_page(*, user: User) -> ApiToken:
-    """A new API token; the old one stops working at once."""
-    token = token_rotate(user=user)
-    return ApiToken(token.key, token.created)

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from marketplace.api.docs_views import ApiDocsView
 from marketplace.api.fields import IdConverter
 from marketplace.api.health import HealthzView, ReadyzView
 
@@ -15,7 +16,7 @@ urlpatterns = [
     path("api/v1/", include("marketplace.api.urls")),
     path("billing/sandbox/", include("billing.sandbox_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
     path("", include("marketplace.web.urls")),
 ]
 

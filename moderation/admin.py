@@ -1,8 +1,7 @@
 from django.contrib import admin, messages
-from django.core.files.storage import default_storage
-from django.utils.html import format_html
 from django.utils.translation import ngettext
 
+from catalog.thumbnails import thumbnail_img
 from moderation import admin_review  # noqa: F401  (registers the review queue)
 from moderation.flags import assets_restore, flags_decide
 from moderation.models import ClassifierScore, Flag
@@ -48,10 +47,7 @@ class FlagAdmin(admin.ModelAdmin):
 
     @admin.display(description="image")
     def thumbnail(self, flag: Flag) -> str:
-        key = flag.asset.thumbnail_key
-        if not key:
-            return "-"
-        return format_html('<img src="{}" style="max-height:64px">', default_storage.url(key))
+        return thumbnail_img(flag.asset_id, flag.asset.thumbnail_key, 64)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -76,6 +76,8 @@ class EventKind(models.TextChoices):
     FLAG_RAISED = "flag.raised", "Flag: raised"
     FLAG_DISMISSED = "flag.dismissed", "Flag: dismissed"
     RELEASE_BUILT = "release.built", "Dataset release: built"
+    ACCOUNT_LOCKED_OUT = "account.locked_out", "Account: locked out after failed sign-ins"
+    STAFF_OTP_ENROLLED = "staff.otp_enrolled", "Staff: second factor enrolled"
 
 
 class ProvenanceEvent(models.Model):
@@ -93,6 +95,11 @@ class ProvenanceEvent(models.Model):
     )
     data = models.JSONField(default=dict, help_text="Details of the decision.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When.")
+
+    # The table also has a `txid` column that the ORM never reads or writes: PostgreSQL
+    # fills it with the id of the transaction that appended the event, and the sealer reads
+    # only events of transactions it has not seen finish (see `events_seal`, and migration
+    # 0009; it is empty for events from before it existed).
 
     class Meta:
         ordering = ["id"]
@@ -150,6 +157,46 @@ class AuditSeal(models.Model):
 
     def __str__(self) -> str:
         return f"seal {self.seq} of event {self.event_id}"
+
+
+class SealerMark(models.Model):
+    """Where the sealer stopped: one row. Every event appended by a transaction whose id is
+    below `txid_bound` is sealed, so a run reads only the events at or above it."""
+
+    txid_bound = models.BigIntegerField(
+        default=0,
+        help_text="Events of transactions with a lower id are all sealed (a PostgreSQL xid8).",
+    )
+    legacy_checked = models.BooleanField(
+        default=False,
+        help_text="Whether a run has sealed every event from before transaction ids were "
+        "recorded (they are read once, by the first run).",
+    )
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the mark last moved.")
+
+    def __str__(self) -> str:
+        return f"sealed below transaction {self.txid_bound}"
+
+
+class AuditCheckpoint(models.Model):
+    """A link of the audit log's chain that a full or incremental verification found
+    intact, with every link before it: the next incremental verification starts there."""
+
+    seq = models.PositiveBigIntegerField(help_text="The last link verified.")
+    hash = models.CharField(max_length=64, help_text="That link's hash, lowercase hex.")
+    verified = models.PositiveBigIntegerField(
+        help_text="How many links this verification recomputed."
+    )
+    incremental = models.BooleanField(
+        help_text="Whether it started from the previous checkpoint rather than the genesis."
+    )
+    verified_at = models.DateTimeField(auto_now_add=True, help_text="When it finished.")
+
+    class Meta:
+        ordering = ["-verified_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"verified up to seq {self.seq}"
 
 
 class DatasetRelease(models.Model):

@@ -4,10 +4,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
+from django.db import connection
 from django.db.models import Max
 
 from provenance.chain import CONTENT_FIELDS, GENESIS_HASH, link_hash
-from provenance.models import AuditSeal, ProvenanceEvent, ProvenanceRecord
+from provenance.models import (
+    AuditCheckpoint,
+    AuditSeal,
+    ProvenanceEvent,
+    ProvenanceRecord,
+    SealerMark,
+)
 
 
 def decisions_by_asset(asset_ids: list[int]) -> dict[int, str]:
@@ -53,13 +60,15 @@ class ChainBreak:
 
 @dataclass(frozen=True)
 class AuditLogCheck:
-    """The result of checking the audit log's hash chain from its first link."""
+    """The result of checking the audit log's hash chain, from its first link or from a
+    checkpoint (`start_seq`: the links up to it were verified earlier)."""
 
-    verified: int  # links checked and intact, before the break if there is one
+    verified: int  # links recomputed and intact, before the break if there is one
     unsealed: int  # events appended but not sealed yet
     head_seq: int  # the last intact link
     head_hash: str
     broken: ChainBreak | None = None
+    start_seq: int = 0
 
     @property
     def intact(self) -> bool:
@@ -72,20 +81,48 @@ def audit_log_length() -> int:
 
 
 def events_unsealed_count() -> int:
-    """Events appended to the log and not sealed into the chain yet."""
-    return ProvenanceEvent.objects.filter(seal__isnull=True).count()
+    """Events appended to the log and not sealed into the chain yet. Only the events above
+    the sealer's mark can be (see `provenance.services.events_seal`): those are counted."""
+    mark = SealerMark.objects.filter(pk=1).first()
+    bound, legacy = (mark.txid_bound, not mark.legacy_checked) if mark else (0, True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM provenance_provenanceevent e "
+            "WHERE (e.txid >= %(bound)s::text::xid8 OR (%(legacy)s AND e.txid IS NULL)) "
+            "AND NOT EXISTS (SELECT 1 FROM provenance_auditseal s WHERE s.event_id = e.id)",
+            {"bound": str(bound), "legacy": legacy},
+        )
+        return cursor.fetchone()[0]
+
+
+def audit_checkpoint_latest() -> AuditCheckpoint | None:
+    """The last link a verification found intact, if any verification was recorded."""
+    return AuditCheckpoint.objects.order_by("-verified_at", "-id").first()
 
 
 def audit_log_verify(
-    *, chunk_size: int = 2000, progress: Callable[[int], object] | None = None
+    *,
+    chunk_size: int = 2000,
+    progress: Callable[[int], object] | None = None,
+    start: AuditCheckpoint | None = None,
 ) -> AuditLogCheck:
     """Walk the hash chain in `seq` order, recompute each link from the event's current
     content and the previous link, and stop at the first one that does not match: an
     edited or deleted event, or a deleted or edited seal. Streams: seals are read with a
-    server-side cursor and their events fetched a chunk at a time."""
-    verified, expected_prev = 0, GENESIS_HASH
-    broken, suspect = None, None  # suspect: a link whose hash differs, pending the next
-    seals = AuditSeal.objects.order_by("seq").values_list("seq", "event_id", "prev_hash", "hash")
+    server-side cursor and their events fetched a chunk at a time.
+
+    From `start` (a checkpoint of an earlier verification) only the links after it are
+    recomputed, once its own seal is found unchanged: the links before it are taken as
+    verified then (a full verification checks them again)."""
+    start_seq, expected_prev = (start.seq, start.hash) if start else (0, GENESIS_HASH)
+    verified, broken, suspect = 0, None, None  # suspect: a differing hash, pending the next
+    if start is not None:
+        broken = _checkpoint_changed(start)
+        if broken is not None:
+            return AuditLogCheck(0, events_unsealed_count(), start_seq, start.hash, broken,
+                                 start_seq)  # fmt: skip
+    seals = AuditSeal.objects.filter(seq__gt=start_seq).order_by("seq")
+    seals = seals.values_list("seq", "event_id", "prev_hash", "hash")
     for chunk in _chunks(seals.iterator(chunk_size=chunk_size), chunk_size):
         ids = [event_id for _, event_id, _, _ in chunk]
         events = {
@@ -95,9 +132,11 @@ def audit_log_verify(
         for seq, event_id, prev_hash, link in chunk:
             if suspect is not None:
                 broken = _hash_mismatch(*suspect, next_prev_hash=prev_hash)
-            elif seq != verified + 1:
+            elif seq != start_seq + verified + 1:
                 broken = ChainBreak(
-                    verified + 1, None, f"its seal is missing (the next seal is seq {seq})"
+                    start_seq + verified + 1,
+                    None,
+                    f"its seal is missing (the next seal is seq {seq})",
                 )
             elif prev_hash != expected_prev:
                 previous = f"the hash of seq {seq - 1}" if seq > 1 else "the genesis hash"
@@ -119,10 +158,25 @@ def audit_log_verify(
     return AuditLogCheck(
         verified=verified,
         unsealed=events_unsealed_count(),
-        head_seq=verified,
+        head_seq=start_seq + verified,
         head_hash=expected_prev,
         broken=broken,
+        start_seq=start_seq,
     )
+
+
+def _checkpoint_changed(start: AuditCheckpoint) -> ChainBreak | None:
+    """The checkpoint's own link, if its seal is gone or no longer holds the hash verified."""
+    seal = AuditSeal.objects.filter(seq=start.seq).values_list("event_id", "hash").first()
+    if seal is None:
+        return ChainBreak(start.seq, None, "the seal verified at the last checkpoint is missing")
+    if seal[1] != start.hash:
+        return ChainBreak(
+            start.seq,
+            seal[0],
+            f"the seal's hash differs from the one verified on {start.verified_at:%Y-%m-%d}",
+        )
+    return None
 
 
 def _hash_mismatch(

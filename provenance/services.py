@@ -2,18 +2,22 @@
 appended events are sealed into the audit log's hash chain."""
 
 import json
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from provenance.chain import CONTENT_FIELDS, GENESIS_HASH, EventContent, link_hash
-from provenance.models import AuditSeal, ProvenanceEvent, ProvenanceRecord
+from provenance.models import (
+    AuditCheckpoint,
+    AuditSeal,
+    ProvenanceEvent,
+    ProvenanceRecord,
+    SealerMark,
+)
 
 # PostgreSQL advisory lock key of the sealer (one sealer at a time, across all workers).
 # catalog.locks holds the catalog's keys (7_341_xxx); provenance's are 7_342_xxx.
@@ -141,28 +145,36 @@ def events_seal(
 ) -> int:
     """Seal the events that have no seal yet into the audit log's hash chain and return how
     many were sealed (at most `limit`). Safe to run from several workers at once, and
-    alongside writers.
+    alongside writers, and to run again after a crash: every event is sealed exactly once.
+
+    A run reads only new events. The sealer keeps a mark (`SealerMark.txid_bound`): every
+    event appended by a transaction with a lower id is sealed. Each event records its
+    transaction's id, so a run looks at the events of transactions at or above the mark
+    only (an index range), seals the unsealed ones in id order, and at the end moves the
+    mark to the oldest transaction still running when it started: every transaction
+    below that had finished, so their events were all visible to this run. An event whose
+    transaction commits later is above the new mark and is sealed by a later run.
 
     Each batch is one transaction holding the sealer's advisory lock: it reads the chain's
-    head and the next unsealed events, so concurrent sealers take turns and the chain never
-    forks. The chain's order is the sealing order (`seq`), not the ids: an event whose
-    transaction commits after a higher id was sealed is "late", and is sealed by the next
-    run. A run first seals the late events it finds (one anti-join below the frontier, the
-    highest sealed id), then the events past the frontier (an index range: no join)."""
+    head and extends it, so concurrent sealers take turns and the chain never forks. The
+    chain's order is the sealing order (`seq`), not the ids."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1.")
-    sealed, late = 0, None
-    while limit is None or sealed < limit:
+    # First the horizon, then the mark: a mark moved meanwhile by another run is only ever
+    # higher, and still correct.
+    horizon = _oldest_running_transaction()
+    mark = _sealer_mark()
+    bound, with_legacy = mark.txid_bound, not mark.legacy_checked
+    after = _first_unsealed_id(bound, with_legacy)
+    sealed, complete = 0, True
+    while after is not None:
+        if limit is not None and sealed >= limit:
+            complete = False
+            break
         size = batch_size if limit is None else min(batch_size, limit - sealed)
         with transaction.atomic():
             _advisory_xact_lock(SEAL_LOCK)
-            if late is None:
-                late = deque(
-                    ProvenanceEvent.objects.filter(pk__lt=_frontier(), seal__isnull=True)
-                    .order_by("pk")
-                    .values_list("pk", flat=True)
-                )
-            rows = _events_to_seal(late, size)
+            rows = _unsealed_events(after, bound, with_legacy, size)
             if not rows:
                 break
             head = AuditSeal.objects.order_by("-seq").values_list("seq", "hash").first()
@@ -173,30 +185,76 @@ def events_seal(
                 links.append((seq, row[0], prev_hash, link))
                 prev_hash = link
             _seals_insert(links)
-        sealed += len(rows)
+        sealed, after = sealed + len(rows), rows[-1][0] + 1
         if progress is not None:
             progress(len(rows))
         if len(rows) < size:
             break
+    if complete:
+        _sealer_mark_advance(horizon, legacy_checked=with_legacy)
     return sealed
 
 
-def _frontier() -> int:
-    """The highest sealed event id (an index look-up): every event above it is unsealed."""
-    return AuditSeal.objects.aggregate(last=Max("event_id"))["last"] or 0
+# Events a run may have to seal: those of transactions at or above the mark, and, until a
+# run has checked them once, those from before transaction ids were recorded.
+_NEW_EVENTS = "e.txid >= %(bound)s::text::xid8"
+_OLD_EVENTS = "e.txid IS NULL"
+_UNSEALED = "NOT EXISTS (SELECT 1 FROM provenance_auditseal s WHERE s.event_id = e.id)"
 
 
-def _events_to_seal(late: deque[int], size: int) -> list[EventContent]:
-    """The next `size` events to seal: late ones first (still unsealed: another sealer may
-    have sealed them since this run found them), then those past the frontier."""
-    events = ProvenanceEvent.objects.order_by("pk").values_list(*CONTENT_FIELDS)
-    rows = []
-    while late and len(rows) < size:
-        ids = [late.popleft() for _ in range(min(size - len(rows), len(late)))]
-        rows += events.filter(pk__in=ids, seal__isnull=True)
-    if len(rows) < size:
-        rows += events.filter(pk__gt=_frontier())[: size - len(rows)]
-    return rows
+def _oldest_running_transaction() -> int:
+    """The id of the oldest transaction still running (or the next one to start): every
+    transaction with a lower id has committed or rolled back."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        return cursor.fetchone()[0]
+
+
+def _sealer_mark() -> SealerMark:
+    return SealerMark.objects.get_or_create(pk=1)[0]
+
+
+def _sealer_mark_advance(horizon: int, *, legacy_checked: bool) -> None:
+    with transaction.atomic():
+        _advisory_xact_lock(SEAL_LOCK)
+        mark = SealerMark.objects.select_for_update().get_or_create(pk=1)[0]
+        mark.txid_bound = max(mark.txid_bound, horizon)
+        mark.legacy_checked = mark.legacy_checked or legacy_checked
+        mark.save()
+
+
+def _first_unsealed_id(bound: int, with_legacy: bool) -> int | None:
+    """The lowest id among the events this run may have to seal (one look at each of them
+    through the (txid, id) index), or None when there is none."""
+    conditions = [_NEW_EVENTS, _OLD_EVENTS] if with_legacy else [_NEW_EVENTS]
+    lowest = None
+    with connection.cursor() as cursor:
+        for condition in conditions:
+            cursor.execute(
+                "SELECT min(e.id) FROM provenance_provenanceevent e "  # noqa: S608 - constants
+                f"WHERE {condition} AND {_UNSEALED}",
+                {"bound": str(bound)},
+            )
+            found = cursor.fetchone()[0]
+            if found is not None and (lowest is None or found < lowest):
+                lowest = found
+    return lowest
+
+
+def _unsealed_events(after: int, bound: int, with_legacy: bool, size: int) -> list[EventContent]:
+    """The next `size` unsealed events from id `after` on, in id order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.id FROM provenance_provenanceevent e "  # noqa: S608 - constants
+            f"WHERE e.id >= %(after)s AND ({_NEW_EVENTS} OR (%(legacy)s AND {_OLD_EVENTS})) "
+            f"AND {_UNSEALED} "
+            "ORDER BY e.id LIMIT %(size)s",
+            {"after": after, "bound": str(bound), "legacy": with_legacy, "size": size},
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    # Their content through the ORM, decoded exactly as the verifier reads it.
+    events = ProvenanceEvent.objects.filter(pk__in=ids).order_by("pk")
+    return list(events.values_list(*CONTENT_FIELDS))
 
 
 def _seals_insert(links: list[tuple[int, int, str, str]]) -> None:
@@ -225,3 +283,12 @@ def clones_record(*, cloned_at: datetime, sha256_by_asset: dict[int, str]) -> No
     for record in records:
         record.cloned_at, record.sha256 = cloned_at, sha256_by_asset[record.asset_id]
     ProvenanceRecord.objects.bulk_update(records, ["cloned_at", "sha256"])
+
+
+def audit_checkpoint_record(*, seq: int, hash: str, verified: int, incremental: bool) -> None:
+    """Remember a link a verification found intact, with every link before it: the next
+    incremental verification starts after it. Nothing is recorded for an empty chain."""
+    if seq > 0:
+        AuditCheckpoint.objects.create(
+            seq=seq, hash=hash, verified=verified, incremental=incremental
+        )

@@ -15,6 +15,7 @@ from billing.ledger import wallet_of
 from billing.money import usd
 from billing.quota import quota_status
 from marketplace.api import docs
+from marketplace.api.authentication import request_allows
 from marketplace.api.billing import PlanSerializer, UsdField
 from marketplace.api.fields import IdField, IdListField
 from marketplace.api.idempotency import IDEMPOTENCY_KEY, idempotent_response
@@ -24,7 +25,7 @@ from marketplace.collections import collection_asset_ids
 from marketplace.delivery import file_for_token
 from marketplace.downloads import downloads_grant
 from marketplace.idempotency import HEADER
-from marketplace.models import DownloadGrant, Purpose
+from marketplace.models import DownloadGrant, Purpose, TokenScope
 
 
 class DownloadRequestSerializer(serializers.Serializer):
@@ -155,6 +156,8 @@ class GrantSerializer(serializers.ModelSerializer):
 
 class DownloadsView(ListAPIView):
     permission_classes = [IsBuyer]
+    # A `download` token may license what costs nothing; spending needs `purchase`.
+    token_scopes = {"POST": TokenScope.DOWNLOAD}
     serializer_class = GrantSerializer
 
     def get_queryset(self):
@@ -186,7 +189,8 @@ class DownloadsView(ListAPIView):
             201: DownloadResultSerializer,
             400: docs.BAD_REQUEST,
             402: docs.error("`insufficient_funds`: `fields.needed_micros` says how much more."),
-            403: docs.error("Not a buyer, or the wallet is frozen."),
+            403: docs.error("Not a buyer, the wallet is frozen, or `insufficient_scope`: the "
+                            "token may not spend (scope `download`) and an asset costs money."),
             409: docs.error("`unavailable`: `fields` maps each asset id to its reason "
                             "(`not_found`, `withdrawn`, `taken_down`, `under_review`, "
                             "`use_not_allowed`, `not_stored`)."),
@@ -210,6 +214,7 @@ class DownloadsView(ListAPIView):
                 purpose_note=data.get("purpose_note", ""),
                 skip_unavailable=data["skip_unavailable"],
                 idempotency_key=request.headers.get(HEADER, ""),
+                may_spend=request_allows(request, TokenScope.PURCHASE),
             )
             return Response(_result_body(result, request), status=status.HTTP_201_CREATED)
 

@@ -11,7 +11,7 @@ from marketplace.api.links import absolute, base_url
 from marketplace.api.permissions import IsBuyer
 from marketplace.errors import NotFound
 from marketplace.manifests import manifest_link, manifest_request
-from marketplace.models import ManifestExport
+from marketplace.models import ManifestExport, TokenScope
 
 
 class ManifestRequestSerializer(serializers.Serializer):
@@ -49,6 +49,8 @@ class ManifestSerializer(serializers.ModelSerializer):
 @extend_schema(tags=["downloads"])
 class ManifestListView(APIView):
     permission_classes = [IsBuyer]
+    # A manifest links assets already licensed: what a `download` token may fetch.
+    token_scopes = {"POST": TokenScope.DOWNLOAD}
 
     @extend_schema(
         summary="Export a manifest (JSON Lines or Parquet) of granted assets",

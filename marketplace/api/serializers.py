@@ -1,7 +1,7 @@
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
-from marketplace.models import SELF_SERVICE_ROLES, Role, User
+from marketplace.models import SELF_SERVICE_ROLES, ApiToken, Role, TokenScope, User
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -51,16 +51,69 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenOptionsSerializer(serializers.Serializer):
+    """What a new token is for, what it may do and how long it lives."""
+
+    name = serializers.CharField(
+        max_length=100, required=False, help_text="What the token is for, e.g. `training job`."
+    )
+    scope = serializers.ChoiceField(
+        choices=TokenScope.choices,
+        default=TokenScope.MANAGE,
+        help_text="`read` (search, your own lists), `download` (license only what costs "
+        "nothing or is already licensed), `purchase` (may also spend from the wallet), "
+        "`manage` (everything the account may do). Each includes the ones before it.",
+    )
+    expires_in_days = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        help_text="Days until it stops working; the default and the maximum are set by the "
+        "platform (API_TOKEN_DEFAULT_DAYS, API_TOKEN_MAX_DAYS).",
+    )
+
+
+class TokenCreateSerializer(TokenOptionsSerializer):
+    name = serializers.CharField(
+        max_length=100, help_text="What the token is for, e.g. `training job`."
+    )
+
+
+class TokenRequestSerializer(TokenOptionsSerializer):
     username = serializers.CharField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
 
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(
-        source="key", help_text="Send as `Authorization: Token <token>` on every request."
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token as listed: never the token itself, which is shown only once."""
+
+    created = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "scope", "created", "expires_at", "last_used_at",
+                  "revoked_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class TokenSerializer(ApiTokenSerializer):
+    """A token just created, with the token itself: store it now, it is not shown again."""
+
+    token = serializers.SerializerMethodField(
+        help_text="Send as `Authorization: Token <token>`. Shown only this once."
     )
-    created = serializers.DateTimeField()
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = ["token", *ApiTokenSerializer.Meta.fields]
+        read_only_fields = fields
+
+    def get_token(self, record) -> str:
+        return self.context["token"]
+
+
+def issued_token_body(issued) -> dict:
+    """The response body for a token just created (marketplace.tokens.IssuedToken)."""
+    return TokenSerializer(issued.record, context={"token": issued.token}).data
 
 
 class RegisterResponseSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from marketplace.models.buying import (
 )
 from marketplace.models.notifications import Notification
 from marketplace.models.requests import IdempotentRequest
+from marketplace.models.tokens import ApiToken, TokenScope
 from marketplace.models.uploads import DirectUpload
 from marketplace.models.works import (
     Offer,
@@ -23,6 +24,7 @@ from marketplace.models.works import (
 
 __all__ = [
     "SELF_SERVICE_ROLES",
+    "ApiToken",
     "Collection",
     "CollectionItem",
     "DirectUpload",
@@ -37,6 +39,7 @@ __all__ = [
     "Role",
     "SavedThresholds",
     "TermsVersion",
+    "TokenScope",
     "User",
     "Work",
 ]

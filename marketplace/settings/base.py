@@ -2,17 +2,22 @@
 README's configuration table and `.env.example`); the defaults run the demo on one machine:
 an embedded PostgreSQL, eager Celery, a local media folder, the local payment sandbox."""
 
+import base64
+import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 
 from marketplace import embedded_postgres
 from marketplace.settings.env import (
     caches_from_env,
     celery_from_env,
+    media_origins,
     micros_from_usd,
     public_base_url,
     storages_from_env,
@@ -35,7 +40,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = public_base_url(env.str("PUBLIC_BASE_URL", default=""))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "marketplace.admin_config.MarketplaceAdminConfig",  # Django's admin, staff two-factor on top
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,11 +48,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "storages",
     "django_htmx",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "marketplace",
     "catalog",
     "provenance",
@@ -57,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware: API paths work without their trailing slash (no redirect),
     # and every error under /api/ gets the JSON error body, whatever DEBUG is.
@@ -65,10 +76,77 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it answers a request whose sign-in was refused for a lockout.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Sign-in: django-axes refuses a username from an address after repeated failures (it
+# checks before the password), then Django's own check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "marketplace.signin.lockout_response"
+# Browser-side protection for every page (the API's JSON answers carry it too, harmlessly):
+# scripts, styles, fonts and frames from this site only, nothing inline, no framing by
+# other sites. The hashes allow the few fixed style attributes of DRF's browsable API
+# (float and border rules of its buttons and forms), no script.
+_DRF_STYLE_ATTRIBUTES = [
+    "float: right; margin-right: 10px",
+    "border-bottom: 1px solid #e5e5e5",
+    "border-bottom: 0",
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [
+            SELF,
+            UNSAFE_HASHES,
+            *(
+                f"'sha256-{base64.b64encode(hashlib.sha256(rule.encode()).digest()).decode()}'"
+                for rule in _DRF_STYLE_ATTRIBUTES
+            ),
+        ],
+        # data: for the icons inside Swagger UI's stylesheet; media may come from S3.
+        "img-src": [SELF, "data:", *media_origins(os.environ)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        # A form posted here may be answered by a redirect to Stripe's hosted pages
+        # (Checkout, the customer portal, Connect onboarding): browsers apply this to it.
+        "form-action": [
+            SELF,
+            "https://checkout.stripe.com",
+            "https://billing.stripe.com",
+            "https://connect.stripe.com",
+        ],
+        "frame-ancestors": [NONE],
+    },
+}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "usb", "xr-spatial-tracking",
+    )
+}  # fmt: skip
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Staff two-factor (TOTP, with recovery codes) for the admin; production always requires it.
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = "Opt-in media marketplace"
 
 ROOT_URLCONF = "marketplace.urls"
 WSGI_APPLICATION = "marketplace.wsgi.application"
@@ -186,7 +264,7 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "marketplace.api.authentication.ScopedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -211,11 +289,20 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "marketplace.api.renderers.BrowsableAPIRenderer",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
+# API tokens: the lifetime a new token gets unless its owner asks for another, and the
+# longest they may ask for (days).
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+if not 1 <= API_TOKEN_DEFAULT_DAYS <= API_TOKEN_MAX_DAYS:
+    raise ValueError(
+        f"API_TOKEN_DEFAULT_DAYS ({API_TOKEN_DEFAULT_DAYS}) must be from 1 to "
+        f"API_TOKEN_MAX_DAYS ({API_TOKEN_MAX_DAYS})."
+    )
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Opt-in media marketplace API",
@@ -253,6 +340,8 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING" if _celery["CELERY_TASK_ALWAYS_EAGER"] else "INFO"},
         # runserver prints this itself.
         "django.utils.autoreload": {"level": "WARNING"},
+        # Lockouts are in the audit log; its start-up banner would open every command's output.
+        "axes": {"level": "WARNING"},
     },
 }
 

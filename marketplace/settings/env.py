@@ -100,3 +100,25 @@ def public_base_url(text: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
         raise ValueError(f"{text!r} is not an http(s) address such as https://api.example.org")
     return text
+
+
+def media_origins(env: Mapping[str, str]) -> list[str]:
+    """Where the browser loads media from besides this site (the admin shows thumbnails):
+    `CSP_MEDIA_ORIGINS` when set, else the S3 endpoint's origin (or AWS's addresses for
+    the bucket), else none (local media are served by this site)."""
+    listed = [o.strip().rstrip("/") for o in env.get("CSP_MEDIA_ORIGINS", "").split(",")]
+    if any(listed):
+        return [origin for origin in listed if origin]
+    bucket = env.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+    if not bucket:
+        return []
+    endpoint = env.get("AWS_S3_ENDPOINT_URL", "").strip()
+    if endpoint:
+        parts = urlsplit(endpoint)
+        host = f"{parts.scheme}://{parts.netloc}"
+        return [host, f"{parts.scheme}://{bucket}.{parts.netloc}"]
+    region = env.get("AWS_S3_REGION_NAME", "").strip()
+    origins = [f"https://{bucket}.s3.amazonaws.com"]
+    if region:
+        origins.append(f"https://{bucket}.s3.{region}.amazonaws.com")
+    return origins

@@ -25,6 +25,9 @@ for _name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_CURATION_PRI
     if not env.str(_name, default=""):
         raise ImproperlyConfigured(f"{_name} must be set in production: payments use Stripe.")
 
+# Staff reach the admin only with a second factor (TOTP or a recovery code).
+STAFF_REQUIRE_2FA = True
+
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # Load balancers probe over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

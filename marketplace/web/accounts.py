@@ -1,19 +1,21 @@
 """Accounts on the site: sign up, sign in and out, password reset by email (Django's session
-auth and CSRF), and the API token page. Sign-in attempts share the API's rate."""
+auth and CSRF), and the API tokens page. Sign-in attempts share the API's rate."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.core.validators import MaxValueValidator
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from marketplace import services
+from marketplace import services, tokens
 from marketplace.errors import DomainError
-from marketplace.models import SELF_SERVICE_ROLES, Role
+from marketplace.models import SELF_SERVICE_ROLES, Role, TokenScope
 from marketplace.web.forms import add_domain_error
 from marketplace.web.throttle import AuthThrottledMixin, auth_attempt_refused
 
@@ -113,15 +115,63 @@ class PasswordResetDoneView(auth_views.PasswordResetCompleteView):
     template_name = "web/accounts/password_reset_done.html"
 
 
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        help_text="What will use it, so you can tell your tokens apart (for example "
+        "“training job on cluster A”).",
+    )
+    scope = forms.ChoiceField(
+        label="It may",
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        widget=forms.RadioSelect,
+        help_text="Give a program the least it needs: a training job that downloads what "
+        "you licensed needs “download”, never “purchase”.",
+    )
+    expires_in_days = forms.IntegerField(
+        label="Expires in (days)",
+        min_value=1,
+        help_text="It stops working after this many days.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = self.fields["expires_in_days"]
+        days.max_value = settings.API_TOKEN_MAX_DAYS
+        days.initial = settings.API_TOKEN_DEFAULT_DAYS
+        days.widget.attrs.update(max=settings.API_TOKEN_MAX_DAYS)
+        days.validators.append(MaxValueValidator(settings.API_TOKEN_MAX_DAYS))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def token(request):
-    """See the API token; rotate it (the old one stops working at once)."""
+    """The account's API tokens: create one (shown once, here, and never again), see the
+    others by name and prefix, revoke one."""
+    form = TokenForm(request.POST or None)
+    issued = None
     if request.method == "POST":
         if refused := auth_attempt_refused(request):
             return refused
-        services.api_token_rotate_for_page(user=request.user)
-        messages.success(request, "A new token is ready. The old one no longer works.")
-        return redirect("web:token")
-    current = services.api_token_for_page(user=request.user)
-    return render(request, "web/accounts/token.html", {"token": current})
+        if form.is_valid():
+            try:
+                issued = tokens.token_create(user=request.user, **form.cleaned_data)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                form = TokenForm()
+    context = {"form": form, "issued": issued, "tokens": tokens.tokens_of(request.user)}
+    return render(request, "web/accounts/token.html", context, status=201 if issued else 200)
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id: int):
+    try:
+        revoked = tokens.token_revoke(user=request.user, token_id=token_id)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"The token “{revoked.name}” is revoked: it no longer works.")
+    return redirect("web:token")

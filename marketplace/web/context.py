@@ -20,5 +20,5 @@ def site(request) -> dict:
             ("Earnings", reverse("web:earnings")),
             ("Payouts", reverse("web:payouts")),
         ]
-    nav.append(("API token", reverse("web:token")))
+    nav.append(("API tokens", reverse("web:token")))
     return {"site_nav": nav, "unread_notifications": notifications_unread_count(user)}

@@ -29,6 +29,7 @@ urlpatterns = [
         name="password-reset-done",
     ),
     path("account/token/", accounts.token, name="token"),
+    path("account/token/<id:token_id>/revoke/", accounts.token_revoke, name="token-revoke"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications-read"),
     # Rights holders: works

@@ -1,18 +1,18 @@
 """Billing endpoints as buyers and rights holders use them, on the sandbox and on Stripe."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from billing.models import TopUp
 from billing.services import ChargeItem, charge_downloads
 from marketplace.models import Role
+from tests.auth import sign_in
 from tests.billing.conftest import fund
 
 pytestmark = pytest.mark.django_db
 
 
 def as_user(api_client, user):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
+    sign_in(api_client, user)
     return api_client
 
 

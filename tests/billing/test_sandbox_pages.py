@@ -6,13 +6,13 @@ import re
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from billing import sandbox_links
 from billing.ledger import wallet_of
 from billing.models import ConnectAccount, Subscription
 from marketplace.models import Role
+from tests.auth import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def return_urls(settings):
 
 def api_as(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
+    sign_in(client, user)
     return client
 
 

@@ -1,10 +1,12 @@
 """Registering, signing in with a token or a session, rotating the token, /me."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from django.http import HttpRequest
 from rest_framework.throttling import ScopedRateThrottle
 
-from marketplace.models import Role, User
+from marketplace.models import ApiToken, Role, User
+from marketplace.tokens import token_digest
+from tests.auth import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +90,12 @@ def test_obtain_token_with_password(api_client, make_user):
         TOKEN, {"username": "ada", "password": "a-long-passphrase"}, format="json"
     )
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=user).key
+    body = response.json()
+    assert body["token"].startswith("mkt_") and body["scope"] == "manage"
+    stored = ApiToken.objects.get(user=user)
+    assert stored.digest == token_digest(body["token"]) and stored.prefix == body["prefix"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    assert api_client.get(ME).json()["username"] == "ada"
 
 
 def test_obtain_token_with_a_wrong_password_is_refused(api_client, make_user):
@@ -96,12 +103,12 @@ def test_obtain_token_with_a_wrong_password_is_refused(api_client, make_user):
     response = api_client.post(TOKEN, {"username": "ada", "password": "nope"}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_credentials"
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_rotating_the_token_revokes_the_old_one(api_client, make_user):
     user = make_user("ada")
-    old = Token.objects.create(user=user).key
+    old = token_for(user)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {old}")
     response = api_client.post(ROTATE)
     assert response.status_code == 200
@@ -127,7 +134,7 @@ def test_me_without_credentials_is_401_with_the_error_body(api_client):
 
 def test_session_authentication_works_too(api_client, make_user):
     make_user("mod", role=Role.MODERATOR)
-    assert api_client.login(username="mod", password="a-long-passphrase")
+    assert api_client.login(request=HttpRequest(), username="mod", password="a-long-passphrase")
     assert api_client.get(ME).json()["roles"] == ["moderator"]
 
 

@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from catalog.models import Asset, AssetStatus, CloneState
 from marketplace.demo import DEMO_USERS, SAMPLES_DIR, SAMPLES_FILE, SAMPLES_SOURCE, demo_load
@@ -144,7 +145,9 @@ BILLING_PAGES = ["/admin/billing/account/", "/admin/billing/ledgertransaction/",
 
 def test_the_demo_staff_reach_the_admin_pages_the_readme_names(client):
     demo_load()
-    assert client.login(username="demo-moderator", password="demo-moderator-pass")
+    assert client.login(
+        request=HttpRequest(), username="demo-moderator", password="demo-moderator-pass"
+    )
     for page in MODERATOR_PAGES:
         assert client.get(page).status_code == 200, page
     asset = Asset.objects.get(source_record_id="skimage-coffee")
@@ -156,7 +159,7 @@ def test_the_demo_staff_reach_the_admin_pages_the_readme_names(client):
     for page in BILLING_PAGES:
         assert client.get(page).status_code == 403, page
 
-    assert client.login(username="demo-admin", password="demo-admin-pass")
+    assert client.login(request=HttpRequest(), username="demo-admin", password="demo-admin-pass")
     for page in BILLING_PAGES:
         assert client.get(page).status_code == 200, page
 
@@ -170,7 +173,8 @@ def test_load_demo_refuses_without_debug(settings):
 
 def test_buyers_cannot_enter_the_admin(client, make_user):
     make_user("demo-buyer")
-    assert client.login(username="demo-buyer", password="a-long-passphrase")
+    assert client.login(request=HttpRequest(), username="demo-buyer",
+                        password="a-long-passphrase")  # fmt: skip
     response = client.get("/admin/catalog/asset/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")

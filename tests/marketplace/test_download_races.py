@@ -3,12 +3,12 @@ exactly what the quota and balance allow is granted, and every grant matches a c
 
 import pytest
 from django.db.models import Sum
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from billing.ledger import wallet_of
 from billing.models import LedgerTransaction, Posting, QuotaUsage, TransactionKind
 from marketplace.models import DownloadGrant, Role
+from tests.auth import token_for
 from tests.billing.conftest import fund
 from tests.marketplace.factories import opt_in_work, stored_asset
 from tests.threads import in_threads
@@ -19,7 +19,7 @@ COST = 100_000  # 99,000 price + 1,000 fee
 
 
 def race(buyer, asset_ids: list[int]) -> list[int]:
-    token = Token.objects.create(user=buyer).key
+    token = token_for(buyer)
 
     def request(i):
         client = APIClient()

@@ -3,7 +3,6 @@
 import httpx
 import pytest
 from django.core.files.storage import default_storage
-from rest_framework.authtoken.models import Token
 
 from billing.ledger import payable_of, platform, wallet_of
 from billing.models import AccountKind
@@ -11,6 +10,7 @@ from catalog.models import Asset, AssetStatus
 from marketplace.models import DownloadGrant, Role
 from marketplace.offers import current_terms, offer_set, offer_withdraw
 from provenance.models import ProvenanceEvent
+from tests.auth import sign_in
 from tests.billing.conftest import fund
 from tests.marketplace.factories import opt_in_work, stored_asset
 from tests.marketplace.test_storage_s3 import s3_storage  # noqa: F401 - fixture
@@ -29,8 +29,7 @@ def artist(make_user):
 
 
 def client_for(api_client, user):
-    token, _ = Token.objects.get_or_create(user=user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    sign_in(api_client, user)
     return api_client
 
 

@@ -5,13 +5,13 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from billing.ledger import wallet_of
 from billing.models import LedgerTransaction, QuotaUsage, TopUp, TransactionKind
 from marketplace.models import DownloadGrant, IdempotentRequest, Role
 from marketplace.tasks import clear_idempotent_requests
+from tests.auth import sign_in, token_for
 from tests.billing.conftest import fund
 from tests.marketplace.factories import opt_in_work, stored_asset
 from tests.threads import in_threads
@@ -21,7 +21,7 @@ COST = 100_000  # 99,000 price + 1,000 fee
 
 def client_of(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
+    sign_in(client, user)
     return client
 
 
@@ -163,7 +163,7 @@ def test_identical_requests_racing_with_one_key_charge_once(buyer, artist):
     work = opt_in_work(artist, price_micros=COST - 1_000)
     fund(buyer, 5 * COST)
     base = stored_asset()
-    token = Token.objects.create(user=buyer).key
+    token = token_for(buyer)
 
     def request(i):
         client = APIClient()

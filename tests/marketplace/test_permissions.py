@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from billing.models import Subscription
 from marketplace.collections import collection_create, items_add
 from marketplace.models import ManifestExport, Role
+from tests.auth import sign_in
 from tests.marketplace.factories import opt_in_work, stored_asset
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +52,7 @@ def world(make_user):
 def call(users, role, method, path, body=None):
     client = APIClient()
     if role != "anonymous":
-        token, _ = Token.objects.get_or_create(user=users[role])
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        sign_in(client, users[role])
     return getattr(client, method)(path, body, format="json").status_code
 
 

@@ -2,7 +2,6 @@
 
 import pytest
 from django.core import mail
-from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 
 from catalog.models import Asset, AssetStatus
@@ -10,6 +9,7 @@ from marketplace.models import Role
 from moderation.flags import flags_decide
 from moderation.models import Flag
 from provenance.models import ProvenanceEvent
+from tests.auth import sign_in
 from tests.marketplace.factories import stored_asset
 from tests.marketplace.test_downloads import download
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def signed_in(api_client, user):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    sign_in(api_client, user)
     return api_client
 
 

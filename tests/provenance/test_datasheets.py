@@ -3,7 +3,6 @@ the filters, the license checks, and who may see a collection's."""
 
 import pytest
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 
 from catalog.connectors import CONNECTORS
 from catalog.models import AssetStatus, License
@@ -14,6 +13,7 @@ from marketplace.collections import collection_create, items_add
 from marketplace.models import Collection, Role
 from provenance.datasheets import LICENSE_CHECKS, UNKNOWN_SOURCE_CHECK
 from provenance.services import events_seal
+from tests.auth import sign_in
 from tests.marketplace.factories import opt_in_work, stored_asset
 from tests.provenance.conftest import append
 
@@ -24,8 +24,7 @@ PDM_URL = "https://creativecommons.org/publicdomain/mark/1.0/"
 
 
 def signed_in(api_client, user):
-    token, _ = Token.objects.get_or_create(user=user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    sign_in(api_client, user)
     return api_client
 
 

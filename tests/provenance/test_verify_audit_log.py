@@ -6,7 +6,8 @@ import io
 import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
 
-from provenance.models import AuditSeal
+from provenance.models import AuditCheckpoint, AuditSeal
+from provenance.services import events_seal
 from tests.provenance.conftest import append, tamper
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +103,43 @@ def test_a_broken_log_exits_with_status_1_and_says_where(sealed_log, capsys):
     assert f"Audit log broken at seq 3 (event {event}): the event is missing" in (
         capsys.readouterr().err
     )
+
+
+def test_an_incremental_verification_starts_after_the_last_verified_link(sealed_log):
+    first = verify("--incremental")  # nothing verified before: from the first link
+    assert "Audit log intact: 5 entries verified" in first
+    checkpoint = AuditCheckpoint.objects.get()
+    assert (checkpoint.seq, checkpoint.incremental) == (5, False)
+    assert checkpoint.hash == AuditSeal.objects.get(seq=5).hash
+
+    append(2)
+    output = verify("--seal", "--incremental")
+    assert "Starting after seq 5" in output
+    assert "Audit log intact: 2 entries verified, 0 events not sealed yet." in output
+    assert f"Head: seq 7, hash {AuditSeal.objects.get(seq=7).hash}" in output
+    latest = AuditCheckpoint.objects.order_by("-id").first()
+    assert (latest.seq, latest.verified, latest.incremental) == (7, 2, True)
+
+
+def test_an_incremental_verification_finds_tampering_after_the_checkpoint(sealed_log):
+    verify()  # checkpoint: seq 5
+    append(2)
+    events_seal()
+    tamper("UPDATE provenance_provenanceevent SET actor = 'x' WHERE id = %s", [event_at(6)])
+    with pytest.raises(CommandError, match=r"broken at seq 6 .*changed after it was sealed"):
+        verify("--incremental")
+
+
+def test_tampering_before_the_checkpoint_takes_a_full_verification(sealed_log):
+    verify()  # checkpoint: seq 5
+    tamper("UPDATE provenance_provenanceevent SET actor = 'x' WHERE id = %s", [event_at(2)])
+    assert "0 entries verified" in verify("--incremental")
+    with pytest.raises(CommandError, match=r"broken at seq 2 .*changed after it was sealed"):
+        verify()
+
+
+def test_an_incremental_verification_refuses_a_changed_checkpoint_seal(sealed_log):
+    verify()
+    tamper("UPDATE provenance_auditseal SET hash = %s WHERE seq = 5", ["f" * 64])
+    with pytest.raises(CommandError, match=r"broken at seq 5 .*differs from the one verified"):
+        verify("--incremental")

@@ -1,12 +1,13 @@
 """Sign up, sign in, the shared auth throttle, CSRF and the API token page."""
 
+import re
+
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from marketplace.models import Role, User
+from marketplace.models import ApiToken, Role, User
 
 pytestmark = pytest.mark.django_db
 
@@ -87,20 +88,39 @@ def test_forms_without_a_csrf_token_are_refused_in_the_sites_words(make_user):
     assert b"Please send the form again" in response.content
 
 
-def test_token_page_shows_the_token_and_rotating_it_stops_the_old_one(artist_client):
+def test_the_token_page_creates_a_scoped_token_shown_once_and_revokes_it(artist_client):
+    created = artist_client.post(
+        "/account/token/", {"name": "training job", "scope": "download", "expires_in_days": 30}
+    )
+    assert created.status_code == 201
+    clear = re.search(rb'id="api-token">([^<]+)<', created.content).group(1).decode()
+    record = ApiToken.objects.get(name="training job")
+    assert (record.scope, clear.startswith(record.prefix)) == ("download", True)
+    assert record.digest != clear and clear not in str(list(ApiToken.objects.values()))
     page = artist_client.get("/account/token/")
-    old = Token.objects.get().key
-    assert old.encode() in page.content
-    rotated = artist_client.post("/account/token/", follow=True)
-    new = Token.objects.get().key
-    assert new != old
-    assert new.encode() in rotated.content
-    assert b"The old one no longer works." in rotated.content
+    assert b"training job" in page.content and clear.encode() not in page.content  # once only
+
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {old}")
-    assert api.get("/api/v1/me/").status_code == 401
-    api.credentials(HTTP_AUTHORIZATION=f"Token {new}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {clear}")
     assert api.get("/api/v1/me/").status_code == 200
+    revoked = artist_client.post(f"/account/token/{record.pk}/revoke/", follow=True)
+    assert "The token “training job” is revoked".encode() in revoked.content
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_the_token_form_says_what_is_wrong(artist_client, settings):
+    response = artist_client.post(
+        "/account/token/",
+        {"name": "", "scope": "everything", "expires_in_days": settings.API_TOKEN_MAX_DAYS + 1},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "This field is required." in body
+    assert "Select a valid choice." in body
+    assert f"less than or equal to {settings.API_TOKEN_MAX_DAYS}" in body
+    assert not ApiToken.objects.exists()
+    other = artist_client.post("/account/token/999/revoke/", follow=True)
+    assert b"You have no token with this id." in other.content
 
 
 def test_error_pages_are_the_sites_and_api_errors_stay_json(client, buyer_client, monkeypatch):
