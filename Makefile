@@ -54,10 +54,10 @@ format: $(VENV)/.installed-dev
 
 # Production processes (configure through the environment first, see the README).
 worker: $(VENV)/.installed-demo
-	$(BIN)/celery -A marketplace worker --loglevel INFO
+	$(BIN)/celery -A config worker --loglevel INFO
 
 beat: $(VENV)/.installed-demo
-	$(BIN)/celery -A marketplace beat --loglevel INFO
+	$(BIN)/celery -A config beat --loglevel INFO
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -146,7 +146,7 @@ def main() -> None:
         stored = Asset.objects.filter(status=AssetStatus.CANDIDATE, clone_state="done").count()
         duplicates = sum(r[0] for r in reports)
         errors = sum(r[1] for r in reports)
-        from marketplace.celery import app
+        from config.celery import app
 
         app.control.purge()  # the scoring tasks cloning queued
 

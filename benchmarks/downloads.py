@@ -94,7 +94,7 @@ def seed(works: int, buyers: int) -> dict:
 
 def start_server(port: int, workers: int, env: dict) -> subprocess.Popen:
     server = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-        [sys.executable, "-m", "gunicorn", "marketplace.wsgi", "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip

@@ -271,7 +271,7 @@ def main() -> int:
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{database}"')
 
-    os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings.base"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     os.environ["DATABASE_URL"] = url
     sys.path.insert(0, str(ROOT))
     import django

@@ -5,10 +5,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from celery import current_app as celery_app  # the project's app (config.celery)
 from django.core.files.storage import storages
 from django.db import connection
-
-from marketplace.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 

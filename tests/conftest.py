@@ -108,7 +108,7 @@ def subprocess_env(tmp_path) -> dict[str, str]:
     """A clean environment for running the project in a child process: only what a shell
     needs, so every setting is at its documented default unless the test sets it."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
-    env["DJANGO_SETTINGS_MODULE"] = "marketplace.settings.base"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     env["PYTHONPATH"] = str(django_settings.BASE_DIR)
     env["VAR_DIR"] = str(tmp_path / "var")
     return env

@@ -13,7 +13,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 
-from marketplace.celery import app as project_app
+from config.celery import app as project_app
 from tests.conftest import redis_url_with_db
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -41,7 +41,7 @@ def worker(subprocess_env):
             "-m",
             "celery",
             "-A",
-            "marketplace",
+            "config",
             "worker",
             "--pool",
             "solo",

@@ -8,8 +8,8 @@ import boto3
 import pytest
 from django.conf import settings
 
-from marketplace.celery import app as celery_app
-from marketplace.settings.env import storages_from_env
+from config.celery import app as celery_app
+from config.settings.env import storages_from_env
 from tests.conftest import free_port, redis_url_with_db
 
 pytestmark = pytest.mark.django_db

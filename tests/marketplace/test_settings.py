@@ -8,7 +8,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from marketplace.settings.env import (
+from config.settings.env import (
     LOCAL_STORAGE_BACKEND,
     S3_STORAGE_BACKEND,
     caches_from_env,
@@ -130,7 +130,7 @@ def test_celery_is_eager_only_without_broker():
 def production_env(subprocess_env, **overrides) -> dict[str, str]:
     env = {
         **subprocess_env,
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.production",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "market.example.org",
         "DATABASE_URL": settings.TEST_DATABASE_URL,

@@ -54,7 +54,7 @@ def admin_sign_in(client, username, password=PASSWORD, otp_token=None):
 def test_production_settings_require_a_second_factor_for_staff(subprocess_env):
     env = {
         **subprocess_env,
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.production",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "x" * 60,
         "DJANGO_ALLOWED_HOSTS": "market.example.org",
         "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db",

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from marketplace.settings.env import storages_from_env
+from config.settings.env import storages_from_env
 
 
 @pytest.fixture

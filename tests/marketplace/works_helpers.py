@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from config.settings.env import storages_from_env
 from marketplace.models import RightsHolderProfile, Role
-from marketplace.settings.env import storages_from_env
 from tests.catalog.images import encode, picture
 
 WORKS = "/api/v1/works/"

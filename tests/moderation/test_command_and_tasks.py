@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 import moderation.tasks
 from catalog.models import Asset, AssetStatus
-from marketplace.celery import app
+from config.celery import app
 from moderation.models import ClassifierScore
 from moderation.tasks import score_assets_task, score_backlog_task
 from tests.catalog.images import jpeg

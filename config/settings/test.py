@@ -3,8 +3,8 @@ constraints and the cache behave as in production."""
 
 from django.core.exceptions import ImproperlyConfigured
 
-from marketplace.settings.base import *  # noqa: F403
-from marketplace.settings.base import env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import env
 
 TEST_DATABASE_URL = env.str("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/test")
 DATABASES = {"default": env.db_url_config(TEST_DATABASE_URL)}

@@ -3,8 +3,8 @@ environment; a missing one stops the process at start-up instead of running inse
 
 from django.core.exceptions import ImproperlyConfigured
 
-from marketplace.settings.base import *  # noqa: F403
-from marketplace.settings.base import STORAGES, env
+from config.settings.base import *  # noqa: F403
+from config.settings.base import STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")

@@ -13,8 +13,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 
-from marketplace import embedded_postgres
-from marketplace.settings.env import (
+from config import embedded_postgres
+from config.settings.env import (
     caches_from_env,
     celery_from_env,
     media_origins,
@@ -148,8 +148,8 @@ X_FRAME_OPTIONS = "DENY"
 STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=False)
 OTP_TOTP_ISSUER = "Opt-in media marketplace"
 
-ROOT_URLCONF = "marketplace.urls"
-WSGI_APPLICATION = "marketplace.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "marketplace.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -170,7 +170,7 @@ TEMPLATES = [
 ]
 
 # Database: PostgreSQL (psycopg 3) everywhere. Unset, the demo's embedded server, which
-# manage.py starts (marketplace/embedded_postgres.py).
+# manage.py starts (config/embedded_postgres.py).
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=embedded_postgres.default_url(VAR_DIR)),
 }
@@ -218,7 +218,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=5.0)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
 CELERY_TIMEZONE = TIME_ZONE
-# Periodic jobs, run by `celery -A marketplace beat`. Each app adds its own entries here.
+# Periodic jobs, run by `celery -A config beat`. Each app adds its own entries here.
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "marketplace.tasks.clear_expired_sessions",
