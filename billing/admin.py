@@ -15,11 +15,11 @@ from billing.models import (
     Subscription,
     TopUp,
 )
-from billing.money import usd
 from billing.payouts import payout_send
 from billing.services import accounts_unfreeze
 from billing.webhooks import event_process
-from provenance.admin import ReadOnlyAdmin, action_selection  # written by services only
+from common.admin import ReadOnlyAdmin, action_selection  # written by services only
+from common.money import usd
 
 
 def _count(n: int, noun: str) -> str:

@@ -1,6 +1,6 @@
 """Billing's refusals: each says what the person can do about it."""
 
-from marketplace.errors import DomainError
+from common.errors import DomainError
 
 
 class InsufficientFunds(DomainError):

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from billing.errors import IdempotencyConflict, InsufficientFunds
 from billing.models import Account, AccountKind, LedgerTransaction
-from billing.money import usd
+from common.money import usd
 
 
 @dataclass(frozen=True)

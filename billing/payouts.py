@@ -17,8 +17,8 @@ from django.utils import timezone
 from billing.gateway import gateway
 from billing.ledger import Line, accounts_lock, payable_of, platform, transaction_post
 from billing.models import AccountKind, ConnectAccount, Payout, Posting, TransactionKind
-from billing.money import MICROS_PER_CENT, cents_from_micros, micros_from_cents, usd
 from billing.signals import payout_sent
+from common.money import MICROS_PER_CENT, cents_from_micros, micros_from_cents, usd
 
 log = logging.getLogger(__name__)
 

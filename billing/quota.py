@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from billing.models import QuotaUsage
 from billing.plans import PlanPeriod, plan_for, plan_period
-from marketplace.errors import DomainError
+from common.errors import DomainError
 
 
 class QuotaExceeded(DomainError):

@@ -17,7 +17,7 @@ from billing.models import (
     TopUp,
     TransactionKind,
 )
-from billing.money import micros_from_cents, usd
+from common.money import micros_from_cents, usd
 
 
 def ledger_differences() -> Iterator[str]:

@@ -17,11 +17,11 @@ from django.utils import timezone
 from billing.errors import PaymentsUnavailable
 from billing.gateway import sandbox_enabled
 from billing.models import ConnectAccount, Subscription, TopUp
-from billing.money import cents_from_micros, usd
 from billing.plans import curation_plan
 from billing.sandbox_links import sandbox_link_claims
 from billing.webhooks import event_process, event_store
-from marketplace.errors import NotFound
+from common.errors import NotFound
+from common.money import cents_from_micros, usd
 
 SUBSCRIPTION_SESSION_PREFIX = "cs_sandbox_sub_"
 

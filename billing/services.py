@@ -19,7 +19,7 @@ from billing.ledger import (
     wallet_of,
 )
 from billing.models import Account, AccountKind, LedgerTransaction, TransactionKind
-from billing.money import usd
+from common.money import usd
 
 
 @dataclass(frozen=True)

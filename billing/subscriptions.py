@@ -12,7 +12,7 @@ from django.db import transaction
 from billing.event_order import is_newer, mark_applied
 from billing.gateway import Redirect, gateway
 from billing.models import Subscription
-from marketplace.errors import DomainError
+from common.errors import DomainError
 
 # Statuses of a subscription Stripe still bills: a second one would charge twice.
 LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "incomplete")

@@ -16,8 +16,8 @@ from billing.errors import WalletFrozen
 from billing.gateway import Redirect, gateway
 from billing.ledger import Line, accounts_lock, platform, transaction_post, wallet_of
 from billing.models import AccountKind, CardCharge, Posting, TopUp, TransactionKind
-from billing.money import MICROS_PER_CENT, micros_from_cents, usd
-from marketplace.errors import DomainError
+from common.errors import DomainError
+from common.money import MICROS_PER_CENT, micros_from_cents, usd
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 
 from billing import sandbox
 from billing.webhooks import event_receive
+from common.errors import DomainError
 from marketplace.api import docs
-from marketplace.errors import DomainError
 
 
 class StripeWebhookView(APIView):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from billing import connect, payouts, subscriptions, topups
 from billing.models import StripeEvent
-from marketplace.errors import DomainError
+from common.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,9 @@ from catalog.models import Asset, IngestRun, OptOut
 from catalog.optouts import InvalidOptOut, normalize_value
 from catalog.releases import InvalidReleaseFilters, release_filters_clean, release_queue
 from catalog.search_documents import search_documents_refresh
-from catalog.thumbnails import thumbnail_img
-from marketplace.api.links import base_url
-from marketplace.errors import DomainError
-from provenance.admin import action_selection
+from common.admin import action_selection, thumbnail_img
+from common.errors import DomainError
+from common.links import base_url
 from provenance.models import DatasetRelease
 
 

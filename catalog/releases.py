@@ -38,7 +38,7 @@ from catalog.pd12m.files import SCHEMA as PD12M_SCHEMA
 from catalog.pd12m.files import caption
 from catalog.search import SCORE_FILTERS, asset_search
 from catalog.serializers import LICENSE_URLS, AssetSearchParamsSerializer, usd
-from marketplace.errors import AlreadyExists, DomainError, NotFound
+from common.errors import AlreadyExists, DomainError, NotFound
 from provenance.datasheets import (
     Datasheet,
     LicenseCount,

@@ -26,7 +26,7 @@ from catalog.connectors import CONNECTORS
 from catalog.models import Asset, AssetStatus, License
 from catalog.pg_settings import set_local
 from catalog.search_documents import CONFIG
-from marketplace.errors import DomainError
+from common.errors import DomainError
 
 ORDERINGS = ("relevance", "newest", "id")
 # Sources shown in facets: every connector, bulk imports and rights holders' uploads.

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from catalog.models import Asset, License
 from catalog.search import ORDERINGS, SCORE_FILTERS
+from common.money import usd
 from provenance.selectors import provenance_record
 
 MICROS = Decimal(1_000_000)
@@ -18,11 +19,6 @@ LICENSE_URLS = {
     License.OPT_IN: None,
 }
 MIME_TYPES = ["image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif"]
-
-
-def usd(micros: int) -> str:
-    """Micro-USD as a USD string with six decimals (0.001000)."""
-    return f"{Decimal(micros) / MICROS:.6f}"
 
 
 class CommaSeparatedField(serializers.ListField):

@@ -15,9 +15,9 @@ from catalog.serializers import (
     AssetSearchParamsSerializer,
     AssetSerializer,
 )
+from common.errors import NotFound
+from common.links import absolute, absolute_page_url, base_url
 from marketplace.api import docs
-from marketplace.api.links import absolute, absolute_page_url, base_url
-from marketplace.errors import NotFound
 from marketplace.search_defaults import search_thresholds
 from provenance.selectors import provenance_record, public_history
 

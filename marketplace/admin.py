@@ -2,11 +2,11 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import ngettext
 
+from common.admin import ReadOnlyAdmin, action_selection
 from marketplace import admin_works  # noqa: F401 - registers the works' admin
 from marketplace.models import ApiToken, DownloadGrant, TermsVersion, User
 from marketplace.offers import terms_make_current
 from marketplace.tokens import token_revoke
-from provenance.admin import ReadOnlyAdmin, action_selection
 
 admin.site.site_header = "Opt-in media marketplace"
 admin.site.site_title = "Marketplace admin"

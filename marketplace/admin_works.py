@@ -3,9 +3,7 @@ or reject declarations (with a note the rights holder reads); the rows themselve
 written by the services only. Evidence files are served here, to staff, as downloads:
 they are never public."""
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import storages
 from django.http import FileResponse, Http404
@@ -14,22 +12,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import ngettext
 
-from catalog.thumbnails import thumbnail_img
+from common.admin import NoteActionForm, action_selection, thumbnail_img
+from common.errors import DomainError
 from marketplace.declarations import declaration_decide
-from marketplace.errors import DomainError
 from marketplace.models import OwnershipDeclaration, Work
 from marketplace.uploads import work_hold_release
-from provenance.admin import action_selection
-
-
-class NoteActionForm(ActionForm):
-    note = forms.CharField(
-        required=False,
-        max_length=500,
-        label="Note",
-        help_text="Why: recorded with the decision and told to the rights holder "
-        "(required to reject a declaration).",
-    )
 
 
 def _run(modeladmin, request, queryset, decide, label, done: tuple[str, str]) -> None:

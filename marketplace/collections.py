@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from billing.plans import plan_for
 from catalog.models import Asset, AssetStatus
 from catalog.releases import license_counts
-from marketplace.errors import AlreadyExists, DomainError, NotFound
+from common.errors import AlreadyExists, DomainError, NotFound
 from marketplace.models import Collection, CollectionItem
 from provenance.datasheets import Datasheet, audit_log_head, source_counts, tally
 

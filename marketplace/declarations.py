@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import ngettext
 
-from marketplace.errors import DomainError
+from common.errors import DomainError
 from marketplace.models import OwnershipDeclaration, RightsHolderProfile, Work
 from marketplace.notifications import declaration_rejected_notify
 from marketplace.offers import work_of, work_refresh_status

@@ -18,7 +18,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from catalog.images import EXTENSION_BY_MIME
 from catalog.models import AssetStatus
-from marketplace.errors import DomainError
+from common.errors import DomainError
 from marketplace.models import DownloadGrant
 
 SALT = "marketplace.download"

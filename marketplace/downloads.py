@@ -14,13 +14,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from billing.money import usd
 from billing.quota import QuotaStatus, quota_consume, quota_lock
 from billing.selectors import wallet_balance
 from billing.services import ChargeItem, charge_downloads, platform_fee_micros
 from catalog.models import AssetStatus, License
+from common.errors import DomainError
+from common.money import usd
 from marketplace.delivery import SERVABLE, Link, download_link
-from marketplace.errors import DomainError
 from marketplace.models import DownloadGrant, Purpose
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append

@@ -17,7 +17,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from marketplace.errors import DomainError
+from common.errors import DomainError
 from marketplace.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"

@@ -16,12 +16,12 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from billing.money import usd
 from catalog.pd12m.files import caption
-from marketplace.api.links import absolute
+from common.errors import DomainError, NotFound
+from common.links import absolute
+from common.money import usd
 from marketplace.collections import collection_for_owner
 from marketplace.delivery import SERVABLE, Link, download_link, signed_link
-from marketplace.errors import DomainError, NotFound
 from marketplace.models import CollectionItem, DownloadGrant, ManifestExport
 
 COLUMNS = ("id", "url", "caption", "width", "height", "mime_type", "hash", "license", "source",

@@ -9,7 +9,7 @@ from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 
-from billing.money import usd
+from common.money import usd
 from marketplace.models import DownloadGrant, Notification, User, Work
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import AssetStatus
 from catalog.services import opt_in_asset_offer
-from marketplace.errors import DomainError, NotFound
+from common.errors import DomainError, NotFound
 from marketplace.models import Offer, OwnershipDeclaration, TermsVersion, Work
 from marketplace.notifications import hold_released_notify
 from marketplace.terms_text import FIRST_TEXT, FIRST_TITLE, FIRST_VERSION

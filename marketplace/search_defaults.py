@@ -15,7 +15,7 @@ from rest_framework.settings import api_settings
 
 from catalog.search import SCORE_FILTERS
 from catalog.serializers import ThresholdsSerializer
-from marketplace.errors import DomainError
+from common.errors import DomainError
 from marketplace.models import SavedThresholds
 
 

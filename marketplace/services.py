@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
-from marketplace.errors import AlreadyExists, DomainError
+from common.errors import AlreadyExists, DomainError
 from marketplace.models import SELF_SERVICE_ROLES, Role, User
 from marketplace.tokens import IssuedToken, token_create
 

@@ -9,7 +9,7 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from marketplace.errors import AlreadyExists, DomainError
+from common.errors import AlreadyExists, DomainError
 from marketplace.models import User
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append

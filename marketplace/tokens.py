@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from marketplace.errors import DomainError, InvalidCredentials, NotFound
+from common.errors import DomainError, InvalidCredentials, NotFound
 from marketplace.models import ApiToken, TokenScope, User
 from marketplace.signin import lockout_minutes
 

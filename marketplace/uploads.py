@@ -34,7 +34,7 @@ from catalog.uploads import (
     upload_store,
     uploads_lock,
 )
-from marketplace.errors import DomainError
+from common.errors import DomainError
 from marketplace.models import (
     DirectUpload,
     DownloadGrant,

@@ -12,8 +12,8 @@ from django.db.models.fields.json import KT, KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from billing.money import usd
 from billing.selectors import earnings_by_work, payouts_of
+from common.money import usd
 from marketplace.models import Work
 from marketplace.offers import work_of
 from provenance.models import EventKind, ProvenanceEvent

@@ -1,11 +1,10 @@
 from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
-from catalog.thumbnails import thumbnail_img
+from common.admin import action_selection, thumbnail_img
 from moderation import admin_review  # noqa: F401  (registers the review queue)
 from moderation.flags import assets_restore, flags_decide
 from moderation.models import ClassifierScore, Flag
-from provenance.admin import action_selection
 
 
 @admin.register(ClassifierScore)

@@ -12,8 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
 from catalog.models import AssetStatus
-from catalog.thumbnails import thumbnail_img
-from marketplace.admin_works import NoteActionForm
+from common.admin import NoteActionForm, action_selection, thumbnail_img
 from marketplace.models import Work
 from moderation.decisions import Decision, assets_decide
 from moderation.models import ClassifierScore, Flag, ReviewItem
@@ -25,7 +24,6 @@ from moderation.review import (
     review_queue,
     waiting_longer_than,
 )
-from provenance.admin import action_selection
 from provenance.selectors import provenance_record, public_history
 
 SHOWN = 20  # unchanged assets named one by one after a bulk decision; the rest are counted

@@ -17,8 +17,8 @@ from catalog.embargo import release_embargoed
 from catalog.holds import NotApplicable, asset_hold_clear, asset_mark_sensitive
 from catalog.models import Asset, AssetStatus, License
 from catalog.services import asset_restore, asset_take_down
+from common.errors import DomainError
 from marketplace.declarations import declaration_decide
-from marketplace.errors import DomainError
 from marketplace.models import OwnershipDeclaration, Work
 from marketplace.uploads import work_hold_release
 from moderation.flags import flags_close

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import Asset, AssetStatus
 from catalog.services import asset_restore, asset_take_down
-from marketplace.errors import DomainError, NotFound
+from common.errors import DomainError, NotFound
 from moderation.models import Flag, FlagReason
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append

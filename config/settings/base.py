@@ -13,12 +13,12 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 
+from common.money import micros_from_usd
 from config import embedded_postgres
 from config.settings.env import (
     caches_from_env,
     celery_from_env,
     media_origins,
-    micros_from_usd,
     public_base_url,
     storages_from_env,
 )

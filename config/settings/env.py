@@ -77,19 +77,6 @@ def celery_from_env(env: Mapping[str, str]) -> dict:
     }
 
 
-def micros_from_usd(text: str) -> int:
-    """A dollar amount written by a person ("10", "0.001") as integer micro-USD, exactly."""
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        value = Decimal(text.strip()) * 1_000_000
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not a USD amount") from None
-    if value != value.to_integral_value():
-        raise ValueError(f"{text!r} has more than six decimals")
-    return int(value)
-
-
 def public_base_url(text: str) -> str:
     """The address people reach this site at (https://api.example.org), without a trailing
     slash; empty when not set."""

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from common.errors import DomainError
 from marketplace import services, tokens
 from marketplace.api import docs
 from marketplace.api.serializers import (
@@ -19,7 +20,6 @@ from marketplace.api.serializers import (
     UserSerializer,
     issued_token_body,
 )
-from marketplace.errors import DomainError
 from marketplace.models import ApiToken, TokenScope
 
 EXPIRED_OR_REVOKED = docs.error(

@@ -13,12 +13,12 @@ from billing import connect, selectors, subscriptions, topups
 from billing.gateway import sandbox_enabled
 from billing.ledger import payable_of, wallet_of
 from billing.models import Posting, TopUp
-from billing.money import MICROS_PER_USD, usd
 from billing.payouts import available_micros
 from billing.plans import plan_for
+from common.links import absolute
+from common.money import MICROS_PER_USD, usd
 from marketplace.api import docs
 from marketplace.api.idempotency import IDEMPOTENCY_KEY, idempotent_response
-from marketplace.api.links import absolute
 from marketplace.api.permissions import IsBuyer, IsRightsHolder
 
 

@@ -33,8 +33,8 @@ from catalog.releases import (
     released,
     released_get,
 )
+from common.links import absolute, base_url
 from marketplace.api import docs
-from marketplace.api.links import absolute, base_url
 from marketplace.collections import collection_datasheet, collection_visible
 from marketplace.delivery import signed_link
 from provenance.datasheets import (

@@ -12,14 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.ledger import wallet_of
-from billing.money import usd
 from billing.quota import quota_status
+from common.links import base_url
+from common.money import usd
 from marketplace.api import docs
 from marketplace.api.authentication import request_allows
 from marketplace.api.billing import PlanSerializer, UsdField
 from marketplace.api.fields import IdField, IdListField
 from marketplace.api.idempotency import IDEMPOTENCY_KEY, idempotent_response
-from marketplace.api.links import base_url
 from marketplace.api.permissions import IsBuyer
 from marketplace.collections import collection_asset_ids
 from marketplace.delivery import file_for_token

@@ -5,11 +5,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import NotFound
+from common.links import absolute, base_url
 from marketplace.api import docs
 from marketplace.api.fields import IdField, IdListField
-from marketplace.api.links import absolute, base_url
 from marketplace.api.permissions import IsBuyer
-from marketplace.errors import NotFound
 from marketplace.manifests import manifest_link, manifest_request
 from marketplace.models import ManifestExport, TokenScope
 

@@ -7,8 +7,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import NotFound
 from marketplace.api import docs
-from marketplace.errors import NotFound
 from marketplace.models import Notification
 
 

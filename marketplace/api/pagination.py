@@ -2,14 +2,14 @@
 
 Unlike DRF's default, a bad page size or page number is a 400 naming the parameter rather
 than being silently clamped (or a 404), and the `next` and `previous` links start with the
-site's address (marketplace.api.links). (Asset search has keyset pages of its own:
+site's address (common.links). (Asset search has keyset pages of its own:
 catalog.search.)"""
 
 from django.conf import settings
 from rest_framework import exceptions, pagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from marketplace.api.links import absolute_page_url
+from common.links import absolute_page_url
 
 
 def requested_page_size(request, *, default: int) -> int:

@@ -4,7 +4,6 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.utils import html
 
-from billing.money import usd
 from catalog.serializers import UsdField
 from catalog.uploads import (
     MAX_CREATION_DATE_LENGTH,
@@ -14,8 +13,9 @@ from catalog.uploads import (
     creation_date_clean,
     tags_clean,
 )
+from common.links import absolute
+from common.money import usd
 from marketplace import offers
-from marketplace.api.links import absolute
 from marketplace.delivery import thumbnail_path
 from marketplace.models import OwnershipDeclaration, Work
 from marketplace.models.works import HoldReason

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from catalog.uploads import (
     WorkText,
 )
+from common.errors import DomainError
 from marketplace import declarations, offers, uploads
 from marketplace.api import docs
 from marketplace.api.permissions import IsRightsHolder
@@ -34,7 +35,6 @@ from marketplace.api.work_serializers import (
     WorkUploadRequestSerializer,
     WorkUploadResponseSerializer,
 )
-from marketplace.errors import DomainError
 
 UPLOAD_ERRORS = (
     "Codes: `empty_file`, `file_too_large` (413), `unsupported_type` (SVG, GIF, other "

@@ -4,7 +4,7 @@ import re
 
 from django import template
 
-from marketplace.web.charts import usd_text
+from common.money import usd_text
 
 register = template.Library()
 

@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.errors import DomainError
 from marketplace import services, tokens
-from marketplace.errors import DomainError
 from marketplace.models import SELF_SERVICE_ROLES, Role, TokenScope
 from marketplace.web.forms import add_domain_error
 from marketplace.web.throttle import AuthThrottledMixin, auth_attempt_refused

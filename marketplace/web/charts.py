@@ -4,8 +4,6 @@ the series apart."""
 
 from dataclasses import dataclass
 
-from billing.money import usd
-
 
 @dataclass(frozen=True)
 class Bar:
@@ -63,10 +61,3 @@ def labelled_rows(rows: list[tuple[str, float, str, str]], *, width: float = 420
         for i, (label, v, text, pattern) in enumerate(rows)
     ]  # fmt: skip
     return {"bars": bars, "height": max(len(rows) * ROW, ROW), "width": width}
-
-
-def usd_text(micros: int) -> str:
-    """USD for people: cents when whole, else up to six decimals (0.05, 0.001)."""
-    text = usd(micros).rstrip("0")
-    whole, _, cents = text.partition(".")
-    return f"${whole}.{cents.ljust(2, '0')}"

@@ -12,11 +12,12 @@ from django.views.decorators.http import require_GET, require_POST
 from billing import connect
 from billing.gateway import sandbox_enabled
 from billing.selectors import payout_overview
+from common.errors import DomainError
+from common.money import usd_text
 from marketplace import selectors
-from marketplace.errors import DomainError
 from marketplace.usage import usage_csv, usage_history, usage_report
 from marketplace.web.access import rights_holder_required
-from marketplace.web.charts import day_columns, labelled_rows, usd_text
+from marketplace.web.charts import day_columns, labelled_rows
 from provenance.models import EventKind
 
 PURPOSE_PATTERNS = {"research": "pattern-dots", "commercial": "pattern-stripes"}

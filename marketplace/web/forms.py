@@ -4,8 +4,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 
-from billing.money import MICROS_PER_USD
-from marketplace.errors import DomainError
+from common.errors import DomainError
+from common.money import MICROS_PER_USD
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:

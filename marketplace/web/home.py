@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from catalog.selectors import published_with_thumbnails
-from marketplace.web.charts import usd_text
+from common.money import usd_text
 
 
 @require_GET

@@ -7,8 +7,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common.errors import DomainError
 from marketplace import declarations, offers, selectors
-from marketplace.errors import DomainError
 from marketplace.web.access import rights_holder_required
 from marketplace.web.forms import UsdField, add_domain_error
 from marketplace.web.works import owned_work

@@ -16,10 +16,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.uploads import MAX_TAGS, WorkText, creation_date_clean, tags_clean
+from common.errors import DomainError
 from marketplace import uploads
 from marketplace.api.errors import error_body
 from marketplace.api.works import CappedUploadHandler
-from marketplace.errors import DomainError
 from marketplace.web.access import rights_holder_required
 
 

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog.selectors import asset_thumbnail_key
 from catalog.uploads import MAX_CREATION_DATE_LENGTH, creation_date_clean, tags_clean
+from common.errors import DomainError
 from marketplace import offers, selectors, uploads
 from marketplace.delivery import thumbnail_signed
-from marketplace.errors import DomainError
 from marketplace.models import Role
 from marketplace.usage import usage_history
 from marketplace.web.access import has_role, rights_holder_required

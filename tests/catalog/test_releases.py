@@ -21,7 +21,7 @@ from catalog.releases import (
     release_queue,
 )
 from catalog.services import asset_take_down
-from marketplace.errors import AlreadyExists
+from common.errors import AlreadyExists
 from provenance.models import DatasetRelease, EventKind, ProvenanceEvent
 from tests.marketplace.factories import stored_asset
 

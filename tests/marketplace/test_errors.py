@@ -5,8 +5,8 @@ from django.test import RequestFactory
 from rest_framework import exceptions
 from rest_framework.throttling import AnonRateThrottle
 
+from common.errors import DomainError
 from marketplace.api.errors import _validation_body, api_exception_handler, server_error
-from marketplace.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

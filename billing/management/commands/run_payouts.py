@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from billing.models import Payout
-from billing.money import usd
 from billing.payouts import payouts_run
+from common.money import usd
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from catalog.releases import (
     release_for_build,
     release_size,
 )
-from marketplace.errors import DomainError
+from common.errors import DomainError
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import io
 import segno
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.errors import DomainError
+from common.errors import DomainError
 from marketplace.models import User
 from marketplace.staff_otp import staff_otp_enrol
 
