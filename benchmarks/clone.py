@@ -75,7 +75,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def clone_worker(_: int) -> tuple[int, int]:
-    from catalog.cloning import clone_pending
+    from catalog.services import clone_pending
 
     report = clone_pending(actor="benchmark")
     return report.duplicates, report.errors
@@ -116,8 +116,8 @@ def main() -> None:
     with bench_database("bench_clone"):
         from django.conf import settings
 
-        from catalog.connectors.base import Fetcher
         from catalog.models import Asset, AssetStatus
+        from catalog.services import Fetcher
 
         urls = [f"{base}/{i}.jpg" for i in range(args.images)]
         concurrency = settings.CLONE_CONCURRENCY

@@ -42,9 +42,9 @@ def seed(works: int, buyers: int) -> dict:
     from billing.ledger import Line, platform, transaction_post, wallet_of
     from billing.models import AccountKind
     from catalog.models import Asset, AssetStatus, License
+    from marketplace.accounts import role_group
     from marketplace.models import Offer, OwnershipDeclaration, Role, Work
     from marketplace.offers import current_terms
-    from marketplace.services import role_group
     from marketplace.tokens import token_create
 
     User = get_user_model()

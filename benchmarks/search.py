@@ -132,8 +132,8 @@ def run(mix, explain: bool) -> None:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
-    from catalog.search import asset_page
-    from catalog.views import search_params
+    from catalog.selectors import asset_page
+    from marketplace.api.assets import search_params
 
     setup_test_environment()
     client = Client()

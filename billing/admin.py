@@ -18,7 +18,7 @@ from billing.models import (
 from billing.payouts import payout_send
 from billing.services import accounts_unfreeze
 from billing.webhooks import event_process
-from common.admin import ReadOnlyAdmin, action_selection  # written by services only
+from common.admin import NoteActionForm, ReadOnlyAdmin, action_selection  # written by services only
 from common.money import usd
 
 
@@ -48,11 +48,14 @@ class AccountAdmin(ReadOnlyAdmin):
     search_fields = ["owner__username", "owner__email"]
     list_select_related = ["owner"]
     actions = ["unfreeze"]
+    action_form = NoteActionForm
 
     @admin.action(description="Lift the freeze on selected wallets", permissions=["unfreeze"])
     def unfreeze(self, request, queryset: QuerySet[Account]) -> None:
         accounts = {a.pk: a for a in action_selection(self, request, queryset)}
-        lifted = accounts_unfreeze(account_ids=list(accounts))
+        lifted = accounts_unfreeze(
+            account_ids=list(accounts), staff=request.user, note=request.POST.get("note", "")
+        )
         self.message_user(request, f"Lifted the freeze on {_count(len(lifted), 'account')}.")
         for pk in sorted(set(accounts) - set(lifted)):
             self.message_user(

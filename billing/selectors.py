@@ -1,4 +1,7 @@
-"""Reading the ledger: wallets, statements, earnings and payouts."""
+"""Billing's public reads: wallets, statements, earnings and payouts from the ledger,
+plans, quotas and fees. Some are defined here; the others in the billing module named
+beside them. Other apps use these (and billing's services and models), never billing's
+other modules (enforced in `make lint`)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -8,9 +11,19 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from billing.gateway import sandbox_enabled
 from billing.ledger import payable_of, wallet_of
 from billing.models import ConnectAccount, Payout, Posting, TransactionKind
 from billing.payouts import available_micros
+from billing.plans import plan_for
+from billing.quota import quota_status
+
+__all__ = [
+    "HeldEarning", "PayoutOverview", "available_micros", "earnings_by_work",
+    "payable_balance", "payable_of", "payout_overview", "payouts_of", "plan_for",
+    "platform_fee_micros", "quota_status", "sandbox_enabled", "wallet_balance", "wallet_of",
+    "wallet_statement",
+]  # fmt: skip
 
 
 def wallet_balance(buyer) -> int:
@@ -104,3 +117,8 @@ def payout_overview(rights_holder, *, now=None, recent: int = 20) -> PayoutOverv
         minimum_micros=settings.PAYOUT_MINIMUM_MICROS,
         payouts=list(payouts_of(rights_holder)[:recent]),
     )
+
+
+def platform_fee_micros() -> int:
+    """The platform's fee on each paid download."""
+    return settings.PLATFORM_FEE_MICROS

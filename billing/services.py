@@ -1,14 +1,15 @@
-"""What the marketplace calls to price and pay for downloads.
-
-Billing knows who pays, who is paid, how much and why, not what an asset is: the
-marketplace passes each paid grant as a `ChargeItem` of plain values."""
+"""Billing's public writes: what other apps may ask billing to do. Defined here: pricing
+and paying for downloads (billing knows who pays, who is paid, how much and why, not what
+an asset is: the marketplace passes each paid grant as a `ChargeItem` of plain values);
+the others in the billing module named beside them. Other apps use these (and billing's
+selectors and models), never billing's other modules (enforced in `make lint`)."""
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import ngettext
 
+from billing.connect import connect_onboarding_url
 from billing.errors import WalletFrozen
 from billing.ledger import (
     Line,
@@ -19,7 +20,22 @@ from billing.ledger import (
     wallet_of,
 )
 from billing.models import Account, AccountKind, LedgerTransaction, TransactionKind
+from billing.quota import QuotaStatus, quota_consume, quota_lock
+from billing.sandbox import checkout_complete, sandbox_page, sandbox_page_complete
+from billing.selectors import platform_fee_micros
+from billing.subscriptions import portal_url, subscription_start
+from billing.topups import top_up_start
+from billing.webhooks import event_receive
 from common.money import usd
+from provenance.models import EventKind, ProvenanceEvent
+from provenance.services import events_append
+
+__all__ = [
+    "ChargeItem", "QuotaStatus", "Quote", "accounts_unfreeze", "charge_downloads",
+    "checkout_complete", "connect_onboarding_url", "event_receive", "portal_url",
+    "quota_consume", "quota_lock", "quote_download", "refund_grant", "sandbox_page",
+    "sandbox_page_complete", "subscription_start", "top_up_start",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,10 +58,6 @@ class Quote:
     @property
     def shortfall_micros(self) -> int:
         return max(0, self.total_micros - self.wallet_micros)
-
-
-def platform_fee_micros() -> int:
-    return settings.PLATFORM_FEE_MICROS
 
 
 def quote_download(*, buyer, items: list[ChargeItem]) -> Quote:
@@ -108,13 +120,23 @@ def charge_downloads(
 
 
 @transaction.atomic
-def accounts_unfreeze(*, account_ids: list[int]) -> list[int]:
-    """Lift the freeze on these wallets (staff, once a refund or dispute is settled).
+def accounts_unfreeze(*, account_ids: list[int], staff, note: str = "") -> list[int]:
+    """Lift the freeze on these wallets (staff, once a refund or dispute is settled), each
+    an audit-log event naming the staff member, the reason it was frozen and their note.
     Returns the ones that were frozen; the others are left as they are."""
-    frozen = Account.objects.select_for_update().filter(pk__in=account_ids, frozen=True)
-    lifted = sorted(frozen.values_list("pk", flat=True))
-    Account.objects.filter(pk__in=lifted).update(frozen=False, frozen_reason="")
-    return lifted
+    frozen = list(
+        Account.objects.select_for_update().filter(pk__in=account_ids, frozen=True).order_by("pk")
+    )
+    Account.objects.filter(pk__in=[a.pk for a in frozen]).update(frozen=False, frozen_reason="")
+    events_append(
+        ProvenanceEvent(
+            kind=EventKind.STAFF_WALLET_UNFROZEN, actor=staff.get_username(),
+            data={"account_id": a.pk, "owner_id": a.owner_id, "was_frozen_for": a.frozen_reason,
+                  "note": note.strip()},
+        )
+        for a in frozen
+    )  # fmt: skip
+    return [a.pk for a in frozen]
 
 
 @transaction.atomic

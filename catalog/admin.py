@@ -6,20 +6,54 @@ from django.utils.html import format_html, format_html_join
 from catalog.models import Asset, IngestRun, OptOut
 from catalog.optouts import InvalidOptOut, normalize_value
 from catalog.releases import InvalidReleaseFilters, release_filters_clean, release_queue
-from catalog.search_documents import search_documents_refresh
+from catalog.services import STAFF_EDITABLE, asset_staff_edit
 from common.admin import action_selection, thumbnail_img
 from common.errors import DomainError
 from common.links import base_url
 from provenance.models import DatasetRelease
 
 
+class AssetForm(forms.ModelForm):
+    creator_url = forms.URLField(
+        required=False, max_length=2000, assume_scheme="https",
+        help_text=Asset._meta.get_field("creator_url").help_text,
+    )  # fmt: skip
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why you change it: kept in the audit log with the change (required to "
+        "change the license).",
+    )
+
+    class Meta:
+        model = Asset
+        fields = list(STAFF_EDITABLE)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "license" in self.changed_data and not cleaned.get("note", "").strip():
+            self.add_error("note", "Say why the license changes: buyers rely on it.")
+        return cleaned
+
+
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
+    """Staff correct a record's words and its license here, each change audited; the rest
+    is written by ingest, cloning and the services, and decisions (takedown, restore, holds)
+    are made in the review queue."""
+
+    form = AssetForm
     list_display = ["id", "thumbnail", "title", "creator", "source", "license", "status",
                     "rejection_reason", "clone_state", "created_at"]  # fmt: skip
     list_filter = ["status", "license", "source", "clone_state", "rejection_reason"]
     search_fields = ["title", "creator", "=source_record_id", "=sha256"]
-    readonly_fields = ["created_at", "updated_at", "canonical", "image"]
+    readonly_fields = [
+        "source", "source_record_id", "landing_url", "original_url", "source_uploaded_at",
+        "embargo_until", "status", "rejection_reason", "canonical", "image", "clone_state",
+        "clone_attempts", "clone_error", "mime_type", "width", "height", "byte_size", "sha256",
+        "perceptual_hash", "original_key", "thumbnail_key", "created_at", "updated_at",
+    ]  # fmt: skip
     raw_id_fields = ["canonical"]
     # The catalog holds millions of rows: no COUNT(*) on every page view.
     show_full_result_count = False
@@ -35,15 +69,21 @@ class AssetAdmin(admin.ModelAdmin):
         return thumbnail_img(asset.pk, asset.thumbnail_key, 384)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        search_documents_refresh([obj.pk])  # an edited title is found by its new words
+        """Through the catalog's service: the change, who made it and why, in the audit log
+        (and the search document refreshed, so an edited title is found by its words)."""
+        changes = {name: form.cleaned_data[name] for name in form.changed_data
+                   if name in STAFF_EDITABLE}  # fmt: skip
+        asset_staff_edit(
+            asset_id=obj.pk, changes=changes, staff=request.user,
+            note=form.cleaned_data.get("note", ""),
+        )  # fmt: skip
 
     fieldsets = [
         ("Record", {"fields": ["title", "creator", "creator_url", "description",
                                "creation_date", "institution", "tags"]}),
         ("Source", {"fields": ["source", "source_record_id", "landing_url", "original_url",
                                "source_uploaded_at", "embargo_until"]}),
-        ("License and status", {"fields": ["license", "status", "rejection_reason",
+        ("License and status", {"fields": ["license", "note", "status", "rejection_reason",
                                            "canonical"]}),
         ("File", {"fields": ["image", "clone_state", "clone_attempts", "clone_error", "mime_type",
                              "width", "height", "byte_size", "sha256", "perceptual_hash",

@@ -29,6 +29,13 @@ from dataclasses import dataclass
 PDM = "pdm-1.0"
 CC0 = "cc0-1.0"
 
+# Where people read each accepted license (the opt-in license is the platform's own terms).
+LICENSE_URLS = {
+    PDM: "https://creativecommons.org/publicdomain/mark/1.0/",
+    CC0: "https://creativecommons.org/publicdomain/zero/1.0/",
+    "opt-in": None,
+}
+
 LICENSE_MISSING = "license_missing"
 LICENSE_RESTRICTED = "license_restricted"
 LICENSE_VERSION_UNKNOWN = "license_version_unknown"

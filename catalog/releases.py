@@ -33,13 +33,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from catalog.licenses import LICENSE_URLS
 from catalog.models import License
 from catalog.pd12m.files import SCHEMA as PD12M_SCHEMA
 from catalog.pd12m.files import caption
 from catalog.search import SCORE_FILTERS, asset_search
-from catalog.serializers import LICENSE_URLS, AssetSearchParamsSerializer, usd
+from catalog.search_params import AssetSearchParamsSerializer
 from common.errors import AlreadyExists, DomainError, NotFound
-from provenance.datasheets import (
+from common.money import usd
+from provenance.models import DatasetRelease, EventKind, ProvenanceEvent
+from provenance.selectors import (
     Datasheet,
     LicenseCount,
     ReleaseFile,
@@ -48,7 +51,6 @@ from provenance.datasheets import (
     source_counts,
     tally,
 )
-from provenance.models import DatasetRelease, EventKind, ProvenanceEvent
 from provenance.services import events_append
 
 State = DatasetRelease.State

@@ -1,15 +1,56 @@
-"""Catalog writes other apps call: the state of opt-in works as their owners offer them,
-their deletion, and takedowns."""
+"""The catalog's public writes: what other apps may change in the catalog. Defined here:
+the state of opt-in works as their owners offer them, their deletion, and takedowns; the
+others in the catalog module named beside them. Other apps use these (and the catalog's
+selectors and models), never the catalog's other modules (enforced in `make lint`)."""
 
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Q
 
+from catalog.cloning import clone_pending
+from catalog.connectors.base import Candidate, Fetcher
+from catalog.embargo import release_embargoed
+from catalog.holds import NotApplicable, asset_hold_clear, asset_mark_sensitive, assets_hold
+from catalog.ingest import ingest_candidates
 from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus
+from catalog.publishing import assets_publish_checked
+from catalog.reports import RunReport
+from catalog.scores import scores_record
 from catalog.search_documents import search_documents_refresh
 from catalog.signals import asset_taken_down
+from catalog.uploads import opt_in_asset_create, opt_in_asset_describe, upload_store, uploads_lock
+from common.errors import DomainError
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
+
+__all__ = [
+    "Candidate",
+    "Fetcher",
+    "NotApplicable",
+    "RunReport",
+    "asset_hold_clear",
+    "asset_mark_sensitive",
+    "asset_restore",
+    "asset_staff_edit",
+    "asset_take_down",
+    "assets_hold",
+    "assets_publish_checked",
+    "clone_pending",
+    "ingest_candidates",
+    "opt_in_asset_create",
+    "opt_in_asset_delete",
+    "opt_in_asset_describe",
+    "opt_in_asset_offer",
+    "release_embargoed",
+    "scores_record",
+    "upload_store",
+    "uploads_lock",
+]  # fmt: skip
+
+# What staff may change by hand in the admin (each change audited): the record's words and
+# its license. Status changes are decisions, made in the review queue (moderation).
+STAFF_EDITABLE = ("title", "creator", "creator_url", "description", "creation_date",
+                  "institution", "tags", "license")  # fmt: skip
 
 # A moderator's takedown is never undone by an owner's offer.
 OWNER_SETTABLE = (AssetStatus.CANDIDATE, AssetStatus.PUBLISHED, AssetStatus.WITHDRAWN)
@@ -108,3 +149,36 @@ def opt_in_asset_delete(*, asset_id: int, actor: str) -> None:
     )
     unused = [key for key in keys if not any(key in pair for pair in shared)]
     transaction.on_commit(lambda: [storages["default"].delete(key) for key in unused])
+
+
+@transaction.atomic
+def asset_staff_edit(*, asset_id: int, changes: dict, staff, note: str = "") -> list[str]:
+    """Apply a staff member's edits to an asset (fields of STAFF_EDITABLE only) and record
+    them in the audit log: each field before and after, who, and their note (required for a
+    license change: the license is what buyers rely on). Returns the fields changed."""
+    refused = sorted(set(changes) - set(STAFF_EDITABLE))
+    if refused:
+        raise ValueError(f"not editable by hand: {', '.join(refused)}")
+    asset = Asset.objects.select_for_update().get(pk=asset_id)
+    changed = {name: value for name, value in changes.items() if getattr(asset, name) != value}
+    if not changed:
+        return []
+    note = note.strip()
+    if "license" in changed and not note:
+        raise DomainError(
+            "Say why the license changes: buyers rely on it.",
+            code="note_required",
+            fields={"note": ["Required to change the license."]},
+        )
+    before = {name: getattr(asset, name) for name in changed}
+    for name, value in changed.items():
+        setattr(asset, name, value)
+    asset.save(update_fields=[*changed, "updated_at"])
+    search_documents_refresh([asset.pk] if asset.status == AssetStatus.PUBLISHED else [])
+    events_append([
+        ProvenanceEvent(
+            asset_id=asset.pk, kind=EventKind.STAFF_ASSET_EDITED, actor=staff.get_username(),
+            data={"changes": {n: [before[n], changed[n]] for n in changed}, "note": note},
+        )
+    ])  # fmt: skip
+    return sorted(changed)

@@ -47,8 +47,8 @@ class NoteActionForm(ActionForm):
         required=False,
         max_length=500,
         label="Note",
-        help_text="Why: recorded with the decision and told to the rights holder "
-        "(required to reject a declaration).",
+        help_text="Why: recorded in the audit log with the decision; for ownership "
+        "decisions the rights holder reads it too (required to reject a declaration).",
     )
 
 

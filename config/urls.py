@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
+from common.fields import IdConverter
 from marketplace.api.docs_views import ApiDocsView
-from marketplace.api.fields import IdConverter
 from marketplace.api.health import HealthzView, ReadyzView
 
 # `<id:pk>` in every URL of the site and the API: an id in range, else no match (a 404).
@@ -14,7 +14,7 @@ urlpatterns = [
     path("readyz", ReadyzView.as_view(), name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),
-    path("billing/sandbox/", include("billing.sandbox_urls")),
+    path("billing/sandbox/", include("marketplace.web.sandbox")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
     path("", include("marketplace.web.urls")),

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import ngettext
 
-from common.admin import ReadOnlyAdmin, action_selection
+from common.admin import NoteActionForm, ReadOnlyAdmin, action_selection
 from marketplace import admin_works  # noqa: F401 - registers the works' admin
 from marketplace.models import ApiToken, DownloadGrant, TermsVersion, User
 from marketplace.offers import terms_make_current
@@ -33,6 +33,7 @@ class TermsVersionAdmin(admin.ModelAdmin):
 
     list_display = ["version", "title", "current", "published_at"]
     actions = ["make_current"]
+    action_form = NoteActionForm
 
     def get_readonly_fields(self, request, obj=None):
         return ["version", "title", "text", "current"] if obj else ["current"]
@@ -56,7 +57,9 @@ class TermsVersionAdmin(admin.ModelAdmin):
                 request, f"Version {version.version} is the current one already.", messages.INFO
             )
             return
-        terms_make_current(version_id=version.pk)
+        terms_make_current(
+            version_id=version.pk, staff=request.user, note=request.POST.get("note", "")
+        )
         self.message_user(request, f"Version {version.version} is now current.")
 
 

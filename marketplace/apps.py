@@ -3,7 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 def _sync_role_groups(sender, **kwargs) -> None:
-    from marketplace.services import role_groups_sync
+    from marketplace.accounts import role_groups_sync
 
     role_groups_sync()
 
@@ -23,6 +23,11 @@ class MarketplaceConfig(AppConfig):
 
         asset_taken_down.connect(on_asset_taken_down, dispatch_uid="marketplace.takedowns")
         asset_hold_cleared.connect(on_asset_hold_cleared, dispatch_uid="marketplace.holds")
+        # Moderators decide ownership claims in the review queue; the marketplace keeps them.
+        from marketplace.claims import WorkClaims
+        from moderation.services import claim_keeper_register
+
+        claim_keeper_register(WorkClaims())
         # Billing announces payouts sent: the rights holder is told on the site and by email.
         from billing.signals import payout_sent
         from marketplace.notifications import on_payout_sent

@@ -7,12 +7,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from billing.plans import plan_for
+from billing.selectors import plan_for
 from catalog.models import Asset, AssetStatus
-from catalog.releases import license_counts
+from catalog.selectors import license_counts
 from common.errors import AlreadyExists, DomainError, NotFound
 from marketplace.models import Collection, CollectionItem
-from provenance.datasheets import Datasheet, audit_log_head, source_counts, tally
+from provenance.selectors import Datasheet, audit_log_head, source_counts, tally
 
 MAX_ITEMS_PER_CALL = 10_000
 

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from catalog.images import EXTENSION_BY_MIME
 from catalog.models import AssetStatus
+from catalog.selectors import EXTENSION_BY_MIME
 from common.errors import DomainError
 from marketplace.models import DownloadGrant
 

@@ -24,23 +24,18 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from billing import sandbox
 from billing.selectors import wallet_balance
-from billing.topups import top_up_start
-from catalog.cloning import clone_pending
-from catalog.connectors.base import Candidate
-from catalog.ingest import ingest_candidates
-from catalog.licenses import normalize_license
+from billing.services import checkout_complete, top_up_start
 from catalog.models import Asset, AssetStatus, CloneState
-from catalog.reports import RunReport
-from catalog.uploads import WorkText
+from catalog.selectors import WorkText, normalize_license
+from catalog.services import Candidate, RunReport, clone_pending, ingest_candidates
+from marketplace.accounts import role_group
 from marketplace.declarations import declaration_make
 from marketplace.models import RightsHolderProfile, Role, User, Work
 from marketplace.offers import current_terms, offer_set
-from marketplace.services import role_group
 from marketplace.uploads import IncomingFile, works_upload
-from moderation.flags import flag_create
 from moderation.models import FlagReason
+from moderation.services import flag_create
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "catalog" / "demo" / "samples"
 SAMPLES_FILE = SAMPLES_DIR / "samples.json"
@@ -239,4 +234,4 @@ def _demo_marketplace(*, artist: User, buyer: User) -> None:
             )  # fmt: skip
     if wallet_balance(buyer) == 0:
         top_up, _ = top_up_start(buyer=buyer, amount_micros=25_000_000)
-        sandbox.checkout_complete(user=buyer, session_id=top_up.checkout_session_id)
+        checkout_complete(user=buyer, session_id=top_up.checkout_session_id)

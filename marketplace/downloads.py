@@ -14,9 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from billing.quota import QuotaStatus, quota_consume, quota_lock
-from billing.selectors import wallet_balance
-from billing.services import ChargeItem, charge_downloads, platform_fee_micros
+from billing.selectors import platform_fee_micros, wallet_balance
+from billing.services import ChargeItem, QuotaStatus, charge_downloads, quota_consume, quota_lock
 from catalog.models import AssetStatus, License
 from common.errors import DomainError
 from common.money import usd

@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.pd12m.files import caption
+from catalog.selectors import caption
 from common.errors import DomainError, NotFound
 from common.links import absolute
 from common.money import usd

@@ -46,11 +46,21 @@ def current_terms() -> TermsVersion:
 
 
 @transaction.atomic
-def terms_make_current(*, version_id: int) -> TermsVersion:
-    """Staff publish a terms version: new offers accept it from now on."""
+def terms_make_current(*, version_id: int, staff, note: str = "") -> TermsVersion:
+    """Staff publish a terms version: new offers accept it from now on. An audit-log event
+    names the staff member, the versions before and after, and their note."""
+    previous = TermsVersion.objects.filter(current=True).values_list("version", flat=True)
+    before = list(previous.exclude(pk=version_id))
     TermsVersion.objects.filter(current=True).exclude(pk=version_id).update(current=False)
     TermsVersion.objects.filter(pk=version_id).update(current=True)
-    return TermsVersion.objects.get(pk=version_id)
+    version = TermsVersion.objects.get(pk=version_id)
+    events_append([
+        ProvenanceEvent(
+            kind=EventKind.STAFF_TERMS_CURRENT, actor=staff.get_username(),
+            data={"version": version.version, "previous": before, "note": note.strip()},
+        )
+    ])  # fmt: skip
+    return version
 
 
 def current_offer(work: Work) -> Offer | None:

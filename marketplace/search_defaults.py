@@ -2,7 +2,7 @@
 into a search's parameters.
 
 The thresholds are `catalog.search.SCORE_FILTERS` parameters, checked by the very fields
-search checks them with (`catalog.serializers.ThresholdsSerializer`): a score added there
+search checks them with (`catalog.selectors.ThresholdsSerializer`): a score added there
 can be saved here at once, and nothing about it is written twice."""
 
 from dataclasses import dataclass
@@ -13,8 +13,7 @@ from django.utils.translation import ngettext
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from catalog.search import SCORE_FILTERS
-from catalog.serializers import ThresholdsSerializer
+from catalog.selectors import SCORE_FILTERS, ThresholdsSerializer
 from common.errors import DomainError
 from marketplace.models import SavedThresholds
 

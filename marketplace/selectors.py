@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from billing.services import platform_fee_micros
+from billing.selectors import platform_fee_micros
 from catalog.models import AssetStatus
 from marketplace.models import DownloadGrant, Notification, Offer, OwnershipDeclaration, Work
 from marketplace.models.works import HoldReason

@@ -20,17 +20,23 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from storages.backends.s3 import S3Storage
 
-from catalog.images import MIME_BY_FORMAT, ImageRejected
 from catalog.models import OPT_IN_SOURCE
-from catalog.optouts import opted_out
-from catalog.services import opt_in_asset_delete
-from catalog.upload_files import VerifiedImage, declared_format, read_limited, upload_verify
-from catalog.uploads import (
+from catalog.selectors import (
+    MIME_BY_FORMAT,
+    ImageRejected,
     UploadMatch,
+    VerifiedImage,
     WorkText,
-    opt_in_asset_create,
-    opt_in_asset_describe,
+    declared_format,
+    opted_out,
+    read_limited,
     upload_matches,
+    upload_verify,
+)
+from catalog.services import (
+    opt_in_asset_create,
+    opt_in_asset_delete,
+    opt_in_asset_describe,
     upload_store,
     uploads_lock,
 )

@@ -6,14 +6,13 @@ history. Decisions are bulk actions on the list, with an optional note."""
 import json
 
 from django.contrib import admin, messages
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
 from catalog.models import AssetStatus
 from common.admin import NoteActionForm, action_selection, thumbnail_img
-from marketplace.models import Work
+from moderation.claims import claim_keeper
 from moderation.decisions import Decision, assets_decide
 from moderation.models import ClassifierScore, Flag, ReviewItem
 from moderation.review import (
@@ -71,10 +70,6 @@ class AgeFilter(admin.SimpleListFilter):
 
 def _pre(value) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
-
-
-def _evidence_files(count: int) -> str:
-    return ngettext("%(n)d evidence file", "%(n)d evidence files", count) % {"n": count}
 
 
 @admin.register(ReviewItem)
@@ -217,22 +212,9 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="ownership")
     def ownership(self, asset):
-        work = Work.objects.filter(asset=asset).select_related("owner").first()
-        if work is None:
-            return "base-set item (no owner claims it)"
-        declarations = [
-            (reverse("admin:marketplace_ownershipdeclaration_change", args=[d.pk]),
-             d.get_state_display(), d.statement[:300], _evidence_files(len(d.evidence_keys)))
-            for d in work.declarations.order_by("-created_at")
-        ]  # fmt: skip
-        return format_html(
-            "<a href='{}'>work {}</a> by {} · upload hold: {}<ul>{}</ul>",
-            reverse("admin:marketplace_work_change", args=[work.pk]), work.pk,
-            work.owner.get_username(), work.get_hold_display() or "none",
-            format_html_join(
-                "", "<li><a href='{}'>{}</a>: “{}” ({})</li>", declarations
-            ) if declarations else "no declaration yet",
-        )  # fmt: skip
+        keeper = claim_keeper()
+        described = keeper.describe(asset.pk) if keeper else None
+        return described or "base-set item (no owner claims it)"
 
     @admin.display(description="history (audit log)")
     def history(self, asset):

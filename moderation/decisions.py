@@ -1,10 +1,11 @@
 """Moderators' decisions on assets in the review queue.
 
 Each decision runs for one asset in its own transaction and starts by locking the rows it
-may change in one fixed order (the opt-in work, then the asset, then its flags: the order
-offers and declarations use too), so two moderators deciding on one asset at once take
-turns, and the second one's decision is applied to what the first left or refused with
-the reason. Every change is an audit-log event, written by the services called here."""
+may change in one fixed order (the ownership claim's rows through moderation.claims, then
+the asset, then its flags: the order offers and declarations use too), so two moderators
+deciding on one asset at once take turns, and the second one's decision is applied to
+what the first left or refused with the reason. Every change is an audit-log event,
+written by the services called here."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,14 +14,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from catalog.embargo import release_embargoed
-from catalog.holds import NotApplicable, asset_hold_clear, asset_mark_sensitive
 from catalog.models import Asset, AssetStatus, License
-from catalog.services import asset_restore, asset_take_down
+from catalog.services import (
+    NotApplicable,
+    asset_hold_clear,
+    asset_mark_sensitive,
+    asset_restore,
+    asset_take_down,
+    release_embargoed,
+)
 from common.errors import DomainError
-from marketplace.declarations import declaration_decide
-from marketplace.models import OwnershipDeclaration, Work
-from marketplace.uploads import work_hold_release
+from moderation.claims import claim_keeper
 from moderation.flags import flags_close
 from moderation.models import Flag
 
@@ -74,8 +78,8 @@ def assets_decide(*, asset_ids: list[int], decision: str, moderator, note: str =
     for asset_id in sorted(set(asset_ids)):
         try:
             with transaction.atomic():
-                work, asset = _lock(asset_id)
-                decide(work=work, asset=asset, moderator=moderator, actor=name, note=note.strip())
+                asset = _lock(asset_id)
+                decide(asset=asset, moderator=moderator, actor=name, note=note.strip())
         except (Unchanged, NotApplicable) as exc:
             report.unchanged[asset_id] = str(exc)
         except DomainError as exc:
@@ -85,13 +89,13 @@ def assets_decide(*, asset_ids: list[int], decision: str, moderator, note: str =
     return report
 
 
-def _lock(asset_id: int) -> tuple[Work | None, Asset]:
-    work = Work.objects.select_for_update(of=("self",)).filter(asset_id=asset_id).first()
+def _lock(asset_id: int) -> Asset:
+    if keeper := claim_keeper():
+        keeper.lock(asset_id)
     try:
-        asset = Asset.objects.select_for_update().get(pk=asset_id)
+        return Asset.objects.select_for_update().get(pk=asset_id)
     except Asset.DoesNotExist:
         raise Unchanged("no such asset") from None
-    return work, asset
 
 
 def _open_flags(asset: Asset) -> list[Flag]:
@@ -143,33 +147,18 @@ def _restore(*, asset: Asset, actor: str, note: str, **_) -> None:
         raise Unchanged("not taken down")
 
 
-def _pending(work: Work | None) -> list[int]:
-    if work is None:
-        return []
-    pending = work.declarations.filter(state=OwnershipDeclaration.State.PENDING)
-    return list(pending.order_by("pk").values_list("pk", flat=True))
-
-
-def _verify_ownership(*, work: Work | None, moderator, note: str, **_) -> None:
-    """The uploader owns it: pending declarations are accepted and an upload hold (the file
+def _verify_ownership(*, asset: Asset, moderator, note: str, **_) -> None:
+    """The claimant owns it: pending declarations are accepted and an upload hold (the file
     matched someone else's) is released."""
-    pending = _pending(work)
-    if not pending and not (work and work.hold):
+    if not (keeper := claim_keeper()):
         raise Unchanged("no ownership claim waiting")
-    for pk in pending:
-        declaration_decide(declaration_id=pk, accept=True, moderator=moderator, note=note)
-    if work.hold:
-        work_hold_release(work_id=work.pk, moderator=moderator, note=note)
+    keeper.verify(asset_id=asset.pk, moderator=moderator, note=note)
 
 
-def _reject_ownership(*, work: Work | None, moderator, note: str, **_) -> None:
-    pending = _pending(work)
-    if not pending:
+def _reject_ownership(*, asset: Asset, moderator, note: str, **_) -> None:
+    if not (keeper := claim_keeper()):
         raise Unchanged("no ownership declaration waiting")
-    if not note:
-        raise Unchanged("a note is required: the rights holder reads why")
-    for pk in pending:
-        declaration_decide(declaration_id=pk, accept=False, moderator=moderator, note=note)
+    keeper.reject(asset_id=asset.pk, moderator=moderator, note=note)
 
 
 def _release_embargo(asset_ids: list[int], report: DecisionReport, fetcher) -> DecisionReport:

@@ -10,8 +10,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from PIL import Image
 
-from catalog.images import ImageRejected, decode_image
-from catalog.scores import ScoringSubject
+from catalog.selectors import ImageRejected, ScoringSubject, decode_image
 
 READERS = 8  # concurrent storage reads (S3 answers in tens of milliseconds each)
 

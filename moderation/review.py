@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from catalog.models import Asset, AssetStatus
-from marketplace.models import OwnershipDeclaration, Work
+from moderation.claims import claim_keeper
 from moderation.models import Flag
 from provenance.models import EventKind, ProvenanceEvent
 
@@ -51,10 +51,14 @@ def _open_flags():
 
 
 def _claims():
-    pending = OwnershipDeclaration.objects.filter(
-        work=OuterRef("pk"), state=OwnershipDeclaration.State.PENDING
+    """Rows of `asset_id` and `since`, one per asset whose ownership claim waits (none when
+    no app keeps claims)."""
+    keeper = claim_keeper()
+    return (
+        keeper.waiting()
+        if keeper
+        else Asset.objects.none().annotate(asset_id=F("pk"), since=F("created_at"))
     )
-    return Work.objects.filter(Q(Exists(pending)) | ~Q(hold=""))
 
 
 def reason_condition(reason: str) -> Q:
@@ -85,11 +89,7 @@ def review_queue(reasons=WAITING) -> QuerySet[Asset]:
         .order_by("-id")
         .values("created_at")[:1]
     )
-    claimed_at = (
-        _claims().filter(asset=OuterRef("pk"))
-        .annotate(since=Coalesce(Min("declarations__created_at"), F("created_at")))
-        .values("since")[:1]
-    )  # fmt: skip
+    claimed_at = _claims().filter(asset_id=OuterRef("pk")).values("since")[:1]
     since = [
         Subquery(flags.annotate(first=Min("created_at")).values("first")),
         Subquery(claimed_at),
@@ -105,7 +105,7 @@ def review_queue(reasons=WAITING) -> QuerySet[Asset]:
             open_flags=Coalesce(
                 Subquery(flags.annotate(n=Count("pk")).values("n")), 0, output_field=IntegerField()
             ),
-            has_claim=Exists(_claims().filter(asset=OuterRef("pk"))),
+            has_claim=Exists(_claims().filter(asset_id=OuterRef("pk"))),
             waiting_since=Least(*parts, output_field=DateTimeField()),
         )
         .order_by("waiting_since", "pk")

@@ -1,4 +1,6 @@
-"""Scoring assets with the classifiers and recording the results: each score as a
+"""Moderation's public writes: registering the keeper of ownership claims
+(moderation.claims), flagging an asset (moderation.flags), and
+scoring assets with the classifiers and recording the results: each score as a
 `ClassifierScore` with its model's name and version, and the latest ones on the asset through
 `catalog.scores` (search filters on them there). Nudity at or above MODERATION_HOLD_NSFW
 holds the asset for a moderator's review (`catalog.holds`): it leaves search and downloads
@@ -13,20 +15,26 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from catalog.holds import assets_hold
-from catalog.publishing import assets_publish_checked
-from catalog.scores import (
+from catalog.selectors import (
     AssetScores,
     ScoringSubject,
     asset_scoring_backlog,
     asset_scoring_subjects,
-    scores_record,
 )
+from catalog.services import assets_hold, assets_publish_checked, scores_record
+from moderation.claims import claim_keeper_register
 from moderation.classifiers import ModelInfo, faces, nudity, text_pii
+from moderation.flags import flag_create
 from moderation.images import Unreadable, scoring_images
 from moderation.models import Classifier, ClassifierScore
 
 UPDATED_FIELDS = ["model_name", "score", "details", "threshold", "over_threshold", "scored_at"]
+
+
+__all__ = [
+    "ScoringOutcome", "assets_score", "assets_score_later", "backlog_queue", "backlog_score",
+    "claim_keeper_register", "flag_create", "on_assets_stored",
+]  # fmt: skip
 
 
 @dataclass

@@ -78,6 +78,9 @@ class EventKind(models.TextChoices):
     RELEASE_BUILT = "release.built", "Dataset release: built"
     ACCOUNT_LOCKED_OUT = "account.locked_out", "Account: locked out after failed sign-ins"
     STAFF_OTP_ENROLLED = "staff.otp_enrolled", "Staff: second factor enrolled"
+    STAFF_ASSET_EDITED = "staff.asset_edited", "Staff: asset edited in the admin"
+    STAFF_WALLET_UNFROZEN = "staff.wallet_unfrozen", "Staff: wallet freeze lifted"
+    STAFF_TERMS_CURRENT = "staff.terms_current", "Staff: terms version made current"
 
 
 class ProvenanceEvent(models.Model):

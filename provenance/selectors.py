@@ -1,4 +1,7 @@
-"""Reading provenance: records, and the audit log's chain checked end to end."""
+"""Provenance's public reads: records, public histories, the audit log's chain checked end
+to end, and datasheets (defined in provenance.datasheets). Other apps use these (and
+provenance's services and models), never provenance's other modules (enforced in
+`make lint`)."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -8,6 +11,17 @@ from django.db import connection
 from django.db.models import Max
 
 from provenance.chain import CONTENT_FIELDS, GENESIS_HASH, link_hash
+from provenance.datasheets import (
+    Datasheet,
+    LicenseCount,
+    ReleaseFile,
+    Threshold,
+    audit_log_head,
+    datasheet_json,
+    datasheet_markdown,
+    source_counts,
+    tally,
+)
 from provenance.models import (
     AuditCheckpoint,
     AuditSeal,
@@ -15,6 +29,13 @@ from provenance.models import (
     ProvenanceRecord,
     SealerMark,
 )
+
+__all__ = [
+    "AuditLogCheck", "ChainBreak", "Datasheet", "LicenseCount", "ReleaseFile", "Threshold",
+    "audit_checkpoint_latest", "audit_log_head", "audit_log_length", "audit_log_verify",
+    "datasheet_json", "datasheet_markdown", "decisions_by_asset", "events_unsealed_count",
+    "provenance_record", "public_history", "source_counts", "tally",
+]  # fmt: skip
 
 
 def decisions_by_asset(asset_ids: list[int]) -> dict[int, str]:

@@ -102,6 +102,38 @@ def records_upsert(decisions: Iterable[Decision], *, chunk_size: int = 1000) -> 
 EVENT_COLUMNS = ("asset_id", "kind", "reason", "actor", "data", "created_at")
 EVENT_TYPES = ("bigint", "text", "text", "text", "jsonb", "timestamptz")
 
+# Bulk imports: their rows are in a table of their own already, so records and events are
+# written straight from a query over it, one statement each, never through Python.
+RECORD_COLUMNS = ("asset_id", *RECORD_FIELDS, "sha256")
+_RECORD_COMPARED = [name for name in RECORD_FIELDS if name != "retrieved_at"]
+_RECORDS_FROM = f"""
+INSERT INTO {ProvenanceRecord._meta.db_table} AS r ({", ".join(RECORD_COLUMNS)})
+{{query}}
+ON CONFLICT (asset_id) DO UPDATE SET
+    {", ".join(f"{name} = excluded.{name}" for name in RECORD_FIELDS)}
+WHERE ({", ".join(f"r.{name}" for name in _RECORD_COMPARED)})
+    IS DISTINCT FROM ({", ".join(f"excluded.{name}" for name in _RECORD_COMPARED)})
+"""
+_EVENTS_FROM = f"""
+INSERT INTO {ProvenanceEvent._meta.db_table} ({", ".join(EVENT_COLUMNS)}) {{query}}
+"""
+
+
+def records_upsert_from(query: str, params: dict) -> None:
+    """Upsert provenance records from `query`, a SELECT of RECORD_COLUMNS in that order,
+    with `params` for its placeholders; a record whose values are all the same
+    (`retrieved_at` aside) is left as it is. Call inside the caller's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORDS_FROM.format(query=query), params)
+
+
+def events_append_from(query: str, params: dict) -> None:
+    """Append events from `query`, a SELECT of EVENT_COLUMNS in that order, with `params`
+    for its placeholders. They are sealed later, by `events_seal`. Call inside the caller's
+    transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(_EVENTS_FROM.format(query=query), params)
+
 
 def events_append(events: Iterable[ProvenanceEvent]) -> None:
     """Append events to the log. They are sealed later, by `events_seal`.

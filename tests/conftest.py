@@ -11,8 +11,8 @@ import redis
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
+from marketplace.accounts import role_group
 from marketplace.models import Role, User
-from marketplace.services import role_group
 
 
 def pytest_configure(config):

@@ -1,6 +1,7 @@
 """The PostgreSQL writer: each chunk's staged rows are COPYed into a temporary staging
-table, then written with a few set-based statements (assets, provenance records and events
-together).
+table, then written with a few set-based statements: the assets here, then their provenance
+records and events by provenance's bulk writes, from a second temporary table listing what
+was decided.
 
 Status changes implement `catalog.lifecycle.after_decision` in SQL, for the decisions an
 import makes (accepted, or a rejection reason; never embargoed); tests/catalog/
@@ -26,8 +27,10 @@ from catalog.models import AssetStatus, CloneState
 from catalog.pd12m.staging import STAGING_COLUMNS, Staged
 from catalog.pg_settings import set_local
 from provenance.models import EventKind
+from provenance.services import events_append_from, records_upsert_from
 
 STAGING = "pd12m_staging"
+DECIDED = "pd12m_decided"  # the staged rows written, with which need a record or event
 _COPY_TYPES = ["int4" if column in ("width", "height") else "text" for column in STAGING_COLUMNS]
 _FINAL = "(" + ", ".join(f"'{status}'" for status in sorted(FINAL_STATUSES)) + ")"
 _DECISION = f"CASE WHEN s.reason = '' THEN '{ACCEPTED}' ELSE s.reason END"
@@ -40,33 +43,23 @@ _EVIDENCE = (
     "jsonb_object('{license,hash,source,file}', "
     "ARRAY[s.raw_license, s.raw_hash, s.raw_source, %(file)s::text])"
 )
-_RECORD_COLUMNS = (
-    "asset_id, source, source_record_id, record_url, original_url, institution, creator, "
-    "license, decision, evidence, retrieved_at, sha256"
+# What provenance's bulk writes read (provenance.services: RECORD_COLUMNS, EVENT_COLUMNS).
+_RECORDS = (
+    f"SELECT s.asset_id, %(source)s, s.record_id, '', s.url, s.institution, '', s.license, "  # noqa: S608 (constants only)
+    f"{_DECISION}, {_EVIDENCE}, %(now)s, '' FROM {DECIDED} s WHERE s.record"
 )
-_RECORD_VALUES = (
-    f"s.asset_id, %(source)s, s.record_id, '', s.url, s.institution, '', s.license, "
-    f"{_DECISION}, {_EVIDENCE}, %(now)s, ''"
-)
-# A record is rewritten only when something but its retrieval time changed.
-_RECORD_UPSERT = """
-    ON CONFLICT (asset_id) DO UPDATE SET
-        source = excluded.source, source_record_id = excluded.source_record_id,
-        record_url = excluded.record_url, original_url = excluded.original_url,
-        institution = excluded.institution, creator = excluded.creator,
-        license = excluded.license, decision = excluded.decision,
-        evidence = excluded.evidence, retrieved_at = excluded.retrieved_at
-    WHERE (r.source, r.source_record_id, r.record_url, r.original_url, r.institution,
-           r.creator, r.license, r.decision, r.evidence)
-        IS DISTINCT FROM (excluded.source, excluded.source_record_id, excluded.record_url,
-           excluded.original_url, excluded.institution, excluded.creator, excluded.license,
-           excluded.decision, excluded.evidence)
-"""
-_EVENT_COLUMNS = "asset_id, kind, reason, actor, data, created_at"
-_EVENT_VALUES = (
-    f"s.asset_id, {_EVENT_KIND}, s.reason, %(actor)s, "
+_EVENTS = (
+    f"SELECT s.asset_id, {_EVENT_KIND}, s.reason, %(actor)s, "  # noqa: S608 (constants only)
     "jsonb_object('{license,source,record}', ARRAY[s.license, %(source)s::text, s.record_id]), "
-    "%(now)s"
+    f"%(now)s FROM {DECIDED} s WHERE s.event"
+)
+_DECIDED_COLUMNS = (
+    "asset_id, record_id, url, institution, license, reason, raw_license, raw_hash, "
+    "raw_source, record, event"
+)
+_DECIDED_VALUES = (
+    "s.asset_id, s.record_id, s.url, s.institution, s.license, s.reason, s.raw_license, "
+    "s.raw_hash, s.raw_source"
 )
 
 _ASSET_COLUMNS = (
@@ -84,17 +77,15 @@ _ASSET_VALUES = (
 )
 # New records, the fast way: every staged row is new (the first import of a file). Each
 # staged row has its asset id already (the staging table draws it from the assets'
-# sequence), so the provenance rows need no join. One conflict fails the statement, and
-# the chunk is redone the safe way below.
+# sequence), so what was decided needs no join. One conflict fails the statement, and the
+# chunk is redone the safe way below.
 _INSERT_ALL_NEW = f"""
 WITH assets AS (
     INSERT INTO catalog_asset ({_ASSET_COLUMNS}) SELECT {_ASSET_VALUES} FROM {STAGING}
 ), s AS (
     SELECT new_id AS asset_id, * FROM {STAGING}
-), records AS (
-    INSERT INTO provenance_provenancerecord ({_RECORD_COLUMNS}) SELECT {_RECORD_VALUES} FROM s
 )
-INSERT INTO provenance_provenanceevent ({_EVENT_COLUMNS}) SELECT {_EVENT_VALUES} FROM s
+INSERT INTO {DECIDED} ({_DECIDED_COLUMNS}) SELECT {_DECIDED_VALUES}, true, true FROM s
 """  # noqa: S608 (built from constants only)
 # New records, the safe way: rows whose record is in the catalog already are left to the
 # update below; rows whose URL another record holds are not inserted (duplicates).
@@ -114,12 +105,8 @@ WITH candidates AS MATERIALIZED (
 ), s AS (
     SELECT staged.new_id AS asset_id, staged.*
     FROM inserted JOIN candidates staged ON staged.new_id = inserted.id
-), records AS (
-    INSERT INTO provenance_provenancerecord AS r ({_RECORD_COLUMNS})
-    SELECT {_RECORD_VALUES} FROM s
-    {_RECORD_UPSERT}
-), events AS (
-    INSERT INTO provenance_provenanceevent ({_EVENT_COLUMNS}) SELECT {_EVENT_VALUES} FROM s
+), decided AS (
+    INSERT INTO {DECIDED} ({_DECIDED_COLUMNS}) SELECT {_DECIDED_VALUES}, true, true FROM s
 )
 SELECT (SELECT count(*) FROM s),
     array(SELECT record_id FROM candidates WHERE new_id NOT IN (SELECT id FROM inserted))
@@ -204,13 +191,11 @@ WITH s AS MATERIALIZED (
     WHERE s.asset_changed AND {_LIVE} AND a.id = s.asset_id AND a.status NOT IN {_FINAL}
       AND {_changes("s.previous")}
     RETURNING a.id
-), records AS (
-    INSERT INTO provenance_provenancerecord AS r ({_RECORD_COLUMNS})
-    SELECT {_RECORD_VALUES} FROM s WHERE {_LIVE} AND NOT s.record_same
-    {_RECORD_UPSERT}
-), events AS (
-    INSERT INTO provenance_provenanceevent ({_EVENT_COLUMNS})
-    SELECT {_EVENT_VALUES} FROM s WHERE {_LIVE} AND s.previous IS DISTINCT FROM {_DECISION}
+), decided AS (
+    INSERT INTO {DECIDED} ({_DECIDED_COLUMNS})
+    SELECT {_DECIDED_VALUES}, NOT s.record_same, s.previous IS DISTINCT FROM {_DECISION}
+    FROM s
+    WHERE {_LIVE} AND (NOT s.record_same OR s.previous IS DISTINCT FROM {_DECISION})
 )
 SELECT (SELECT count(*) FROM updated), array(SELECT record_id FROM s WHERE s.taken)
 """  # noqa: S608 (built from constants only)
@@ -237,7 +222,13 @@ class PostgresWriter:
             self.restore = dict(zip(_SETTINGS, cursor.fetchone(), strict=True))
             cursor.execute("SELECT pg_get_serial_sequence('catalog_asset', 'id')")
             sequence = cursor.fetchone()[0]
-            cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+            cursor.execute(f"DROP TABLE IF EXISTS {STAGING}, {DECIDED}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {DECIDED} (asset_id bigint NOT NULL, "
+                "record_id text NOT NULL, url text NOT NULL, institution text NOT NULL, "
+                "license text NOT NULL, reason text NOT NULL, raw_license text, raw_hash text, "
+                "raw_source text, record boolean NOT NULL, event boolean NOT NULL)"
+            )
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {STAGING} ("
                 f"new_id bigint NOT NULL DEFAULT nextval('{sequence}'::regclass), "
@@ -252,7 +243,7 @@ class PostgresWriter:
         if connection.connection is not None and not connection.needs_rollback:
             try:
                 with connection.cursor() as cursor:
-                    cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+                    cursor.execute(f"DROP TABLE IF EXISTS {STAGING}, {DECIDED}")
             except Exception:  # an aborted transaction: the table goes with the session
                 if exc_info[0] is None:
                     raise
@@ -272,7 +263,7 @@ class PostgresWriter:
         rows = staged.payload if staged.payload is not None else self.prepare(staged).payload
         with transaction.atomic(), connection.cursor() as cursor:
             set_local(cursor, _SETTINGS)
-            cursor.execute(f"TRUNCATE {STAGING}")
+            cursor.execute(f"TRUNCATE {STAGING}, {DECIDED}")
             # Binary: the server reads it a third faster than CSV, and the server is the
             # bottleneck (psycopg formats the tuples in C).
             with cursor.copy(
@@ -303,6 +294,8 @@ class PostgresWriter:
                 cursor.execute(_UPDATE_EXISTING, params)
                 updated, taken = cursor.fetchone()
                 duplicates.update(taken)
+            records_upsert_from(_RECORDS, params)
+            events_append_from(_EVENTS, params)
             # Within a caller's transaction these would outlive the chunk: put them back.
             set_local(cursor, self.restore)
         self.all_new = created == len(staged)

@@ -315,7 +315,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
-    # `<id:...>` path segments (marketplace.api.fields.IdConverter): our bigint ids.
+    # `<id:...>` path segments (common.fields.IdConverter): our bigint ids.
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
     },

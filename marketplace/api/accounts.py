@@ -8,7 +8,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from common.errors import DomainError
-from marketplace import services, tokens
+from marketplace import accounts, tokens
 from marketplace.api import docs
 from marketplace.api.serializers import (
     ApiTokenSerializer,
@@ -54,7 +54,7 @@ class RegisterView(AuthThrottleMixin, APIView):
     def post(self, request):
         serializer = RegisterRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user, issued = services.user_register(**serializer.validated_data)
+        user, issued = accounts.user_register(**serializer.validated_data)
         body = {"user": UserSerializer(user).data, "token": issued_token_body(issued)}
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -9,24 +9,15 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing import connect, selectors, subscriptions, topups
-from billing.gateway import sandbox_enabled
-from billing.ledger import payable_of, wallet_of
+from billing import selectors, services
 from billing.models import Posting, TopUp
-from billing.payouts import available_micros
-from billing.plans import plan_for
+from billing.selectors import available_micros, payable_of, plan_for, sandbox_enabled, wallet_of
+from common.fields import UsdStringField
 from common.links import absolute
-from common.money import MICROS_PER_USD, usd
+from common.money import MICROS_PER_USD
 from marketplace.api import docs
 from marketplace.api.idempotency import IDEMPOTENCY_KEY, idempotent_response
 from marketplace.api.permissions import IsBuyer, IsRightsHolder
-
-
-class UsdField(serializers.CharField):
-    """Money out as an exact decimal string of dollars (six decimals)."""
-
-    def to_representation(self, value):
-        return usd(value)
 
 
 class PlanSerializer(serializers.Serializer):
@@ -41,7 +32,7 @@ class PlanSerializer(serializers.Serializer):
 
 
 class WalletSerializer(serializers.Serializer):
-    balance_usd = UsdField(source="balance_micros", help_text="What the wallet holds.")
+    balance_usd = UsdStringField(source="balance_micros", help_text="What the wallet holds.")
     frozen = serializers.BooleanField(help_text="A frozen wallet cannot pay or be topped up.")
     frozen_reason = serializers.CharField()
     plan = PlanSerializer()
@@ -75,7 +66,7 @@ class TopUpRequestSerializer(serializers.Serializer):
 
 
 class TopUpSerializer(serializers.ModelSerializer):
-    amount_usd = UsdField(source="amount_micros")
+    amount_usd = UsdStringField(source="amount_micros")
 
     class Meta:
         model = TopUp
@@ -130,7 +121,7 @@ class TopUpListCreateView(ListAPIView):
         amount = int(form.validated_data["amount_usd"] * Decimal(MICROS_PER_USD))
 
         def start() -> Response:
-            top_up, redirect = topups.top_up_start(buyer=request.user, amount_micros=amount)
+            top_up, redirect = services.top_up_start(buyer=request.user, amount_micros=amount)
             body = {
                 "top_up": top_up,
                 "checkout_url": absolute(redirect.url, request=request),
@@ -159,7 +150,7 @@ class SubscriptionCheckoutView(APIView):
         },
     )
     def post(self, request):
-        redirect = subscriptions.subscription_start(buyer=request.user)
+        redirect = services.subscription_start(buyer=request.user)
         body = {
             "checkout_url": absolute(redirect.url, request=request),
             "sandbox": sandbox_enabled(),
@@ -181,13 +172,13 @@ class SubscriptionPortalView(APIView):
         },
     )
     def post(self, request):
-        url = subscriptions.portal_url(buyer=request.user)
+        url = services.portal_url(buyer=request.user)
         return Response({"url": absolute(url, request=request)})
 
 
 class PayoutSerializer(serializers.Serializer):
     batch = serializers.CharField()
-    amount_usd = UsdField(source="amount_micros")
+    amount_usd = UsdStringField(source="amount_micros")
     state = serializers.CharField()
     created_at = serializers.DateTimeField()
 
@@ -195,8 +186,8 @@ class PayoutSerializer(serializers.Serializer):
 class PayoutStatusSerializer(serializers.Serializer):
     payouts_enabled = serializers.BooleanField(help_text="Stripe accepts transfers to you.")
     onboarding_started = serializers.BooleanField()
-    balance_usd = UsdField(help_text="Earned and not yet paid out.")
-    available_usd = UsdField(help_text="Past the hold period: goes out in the next payout.")
+    balance_usd = UsdStringField(help_text="Earned and not yet paid out.")
+    available_usd = UsdStringField(help_text="Past the hold period: goes out in the next payout.")
     payouts = PayoutSerializer(many=True, help_text="The latest 20 payouts.")
 
 
@@ -230,7 +221,7 @@ class PayoutOnboardingView(APIView):
         responses={200: LinkSerializer, 403: docs.FORBIDDEN},
     )
     def post(self, request):
-        url = connect.connect_onboarding_url(rights_holder=request.user)
+        url = services.connect_onboarding_url(rights_holder=request.user)
         return Response({"url": absolute(url, request=request)})
 
 
@@ -254,7 +245,7 @@ class StatementLineSerializer(serializers.ModelSerializer):
     at = serializers.DateTimeField(source="transaction.created_at")
     kind = serializers.CharField(source="transaction.kind", help_text="What moved the money.")
     description = serializers.CharField(source="transaction.memo")
-    amount_usd = UsdField(source="amount_micros", help_text="Positive in, negative out.")
+    amount_usd = UsdStringField(source="amount_micros", help_text="Positive in, negative out.")
 
     class Meta:
         model = Posting
@@ -288,7 +279,7 @@ class WalletStatementView(ListAPIView):
 
 class EarningSerializer(serializers.Serializer):
     reference = serializers.CharField(help_text="The work, as charged: `asset:<id>`.")
-    net_usd = UsdField(source="net_micros", help_text="Earned, less refunds.")
+    net_usd = UsdStringField(source="net_micros", help_text="Earned, less refunds.")
     postings = serializers.IntegerField(help_text="Paid downloads and refunds counted.")
 
 

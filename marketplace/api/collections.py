@@ -8,9 +8,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import AssetStatus
+from common.fields import IdListField
 from marketplace import collections as services
 from marketplace.api import docs
-from marketplace.api.fields import IdListField
 from marketplace.api.permissions import IsBuyer
 from marketplace.models import Collection, CollectionItem
 

@@ -25,24 +25,16 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.releases import (
-    COLUMNS,
-    FILE_FORMAT,
-    MIME_TYPE,
-    release_datasheet,
-    released,
-    released_get,
-)
+from catalog.selectors import RELEASE_COLUMNS as COLUMNS
+from catalog.selectors import RELEASE_FILE_FORMAT as FILE_FORMAT
+from catalog.selectors import RELEASE_MIME_TYPE as MIME_TYPE
+from catalog.selectors import release_datasheet, released, released_get
 from common.links import absolute, base_url
 from marketplace.api import docs
 from marketplace.collections import collection_datasheet, collection_visible
 from marketplace.delivery import signed_link
-from provenance.datasheets import (
-    Datasheet,
-    datasheet_json,
-    datasheet_markdown,
-)
 from provenance.models import DatasetRelease
+from provenance.selectors import Datasheet, datasheet_json, datasheet_markdown
 
 EXAMPLE_FILTERS = {"license": ["cc0-1.0"], "max_nsfw": 0.2, "source": ["cleveland_museum"]}
 EXAMPLE_COUNTS = {

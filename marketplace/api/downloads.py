@@ -11,14 +11,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing.ledger import wallet_of
-from billing.quota import quota_status
+from billing.selectors import quota_status, wallet_of
+from common.fields import IdField, IdListField, UsdStringField
 from common.links import base_url
 from common.money import usd
 from marketplace.api import docs
 from marketplace.api.authentication import request_allows
-from marketplace.api.billing import PlanSerializer, UsdField
-from marketplace.api.fields import IdField, IdListField
+from marketplace.api.billing import PlanSerializer
 from marketplace.api.idempotency import IDEMPOTENCY_KEY, idempotent_response
 from marketplace.api.permissions import IsBuyer
 from marketplace.collections import collection_asset_ids
@@ -58,8 +57,8 @@ class DeliveredSerializer(serializers.Serializer):
     new = serializers.BooleanField(help_text="False for a re-download of an earlier grant.")
     license = serializers.CharField(source="grant.license")
     terms_version = serializers.CharField(source="grant.terms.version", default="")
-    price_usd = UsdField(source="grant.price_micros", help_text="The artist's price paid.")
-    fee_usd = UsdField(source="grant.fee_micros", help_text="The platform fee paid.")
+    price_usd = UsdStringField(source="grant.price_micros", help_text="The artist's price paid.")
+    fee_usd = UsdStringField(source="grant.fee_micros", help_text="The platform fee paid.")
     url = serializers.CharField(help_text="Short-lived download link.")
     expires_at = serializers.DateTimeField(source="link.expires_at")
 
@@ -77,9 +76,9 @@ class DownloadResultSerializer(serializers.Serializer):
     refused = serializers.DictField(
         child=serializers.CharField(), help_text="Asset id to reason, with skip_unavailable."
     )
-    charged_usd = UsdField(source="charged_micros", help_text="Taken from the wallet.")
+    charged_usd = UsdStringField(source="charged_micros", help_text="Taken from the wallet.")
     quota = QuotaSerializer()
-    wallet_usd = UsdField(help_text="The wallet balance after this request.")
+    wallet_usd = UsdStringField(help_text="The wallet balance after this request.")
 
 
 drf_datetime = DateTimeField().to_representation
@@ -144,8 +143,8 @@ def quota_body(quota) -> dict:
 
 
 class GrantSerializer(serializers.ModelSerializer):
-    price_usd = UsdField(source="price_micros")
-    fee_usd = UsdField(source="fee_micros")
+    price_usd = UsdStringField(source="price_micros")
+    fee_usd = UsdStringField(source="fee_micros")
     terms_version = serializers.CharField(source="terms.version", default="")
 
     class Meta:
@@ -222,7 +221,7 @@ class DownloadsView(ListAPIView):
 
 
 class QuotaBalanceSerializer(QuotaSerializer):
-    wallet_usd = UsdField(help_text="What the wallet holds.")
+    wallet_usd = UsdStringField(help_text="What the wallet holds.")
 
 
 class QuotaView(APIView):

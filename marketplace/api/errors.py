@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.errors import DomainError
-from marketplace.api.fields import ID_MAX
+from common.fields import ID_MAX
 
 NON_FIELD_KEYS = ("non_field_errors", "__all__")
 ID_IN_PATH = re.compile(r"/[0-9]+(?=/)")

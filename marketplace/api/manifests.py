@@ -6,9 +6,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import NotFound
+from common.fields import IdField, IdListField
 from common.links import absolute, base_url
 from marketplace.api import docs
-from marketplace.api.fields import IdField, IdListField
 from marketplace.api.permissions import IsBuyer
 from marketplace.manifests import manifest_link, manifest_request
 from marketplace.models import ManifestExport, TokenScope

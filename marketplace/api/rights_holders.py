@@ -9,9 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.models import ConnectAccount
+from common.fields import IdField, UsdStringField
 from marketplace.api import docs
-from marketplace.api.billing import UsdField
-from marketplace.api.fields import IdField
 from marketplace.api.permissions import IsRightsHolder
 from marketplace.models import RightsHolderProfile
 from marketplace.usage import usage_csv, usage_history, usage_report
@@ -73,7 +72,7 @@ class WorkUsageSerializer(serializers.Serializer):
     downloads = serializers.IntegerField(help_text="Every download, re-downloads included.")
     grants = serializers.IntegerField(help_text="Licenses bought.")
     buyers = serializers.IntegerField(help_text="Distinct buyers.")
-    earned_usd = UsdField(source="earned_micros", help_text="Earned, less refunds.")
+    earned_usd = UsdStringField(source="earned_micros", help_text="Earned, less refunds.")
     purposes = serializers.DictField(
         child=serializers.IntegerField(), help_text="Licenses by declared purpose."
     )
@@ -82,8 +81,8 @@ class WorkUsageSerializer(serializers.Serializer):
 class UsageTotalsSerializer(serializers.Serializer):
     downloads = serializers.IntegerField()
     grants = serializers.IntegerField()
-    earned_usd = UsdField(source="earned_micros")
-    paid_out_usd = UsdField(source="paid_out_micros")
+    earned_usd = UsdStringField(source="earned_micros")
+    paid_out_usd = UsdStringField(source="paid_out_micros")
 
 
 class UsageSerializer(serializers.Serializer):
@@ -153,7 +152,7 @@ class UsageEventSerializer(serializers.Serializer):
     purpose = serializers.CharField(
         allow_null=True, help_text="Downloads: the use the buyer declared (research, commercial)."
     )
-    price_usd = UsdField(
+    price_usd = UsdStringField(
         source="price_micros",
         allow_null=True,
         help_text="Downloads: what the buyer paid you for the license (0 for a download of a "

@@ -4,7 +4,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.serializers import ThresholdsSerializer
+from catalog.selectors import ThresholdsSerializer
 from marketplace import search_defaults as services
 from marketplace.api import docs
 from marketplace.api.permissions import IsBuyer

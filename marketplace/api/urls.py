@@ -1,7 +1,9 @@
 from django.urls import include, path
+from rest_framework.routers import SimpleRouter
 
 from marketplace.api import (
     accounts,
+    assets,
     billing,
     collections,
     datasheets,
@@ -9,9 +11,10 @@ from marketplace.api import (
     manifests,
     notifications,
     rights_holders,
+    stripe_webhook,
     thresholds,
 )
-from moderation.views import FlagCreateView
+from marketplace.api.flags import FlagCreateView
 
 # `<id:pk>`: before any route of the API (the included ones too) is read.
 
@@ -83,6 +86,13 @@ urlpatterns = [
     ),
     path("flags/", FlagCreateView.as_view(), name="flags"),
     path("", include("marketplace.api.works_urls")),
-    path("", include("billing.urls")),
-    path("", include("catalog.urls")),
+    path(
+        "billing/stripe/webhook/",
+        stripe_webhook.StripeWebhookView.as_view(),
+        name="stripe-webhook",
+    ),
 ]
+# Assets: a viewset, routed with the id converter (`<id:pk>`).
+assets_router = SimpleRouter(use_regex_path=False)
+assets_router.register("assets", assets.AssetViewSet, basename="asset")
+urlpatterns += assets_router.urls

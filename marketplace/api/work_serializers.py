@@ -4,8 +4,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.utils import html
 
-from catalog.serializers import UsdField
-from catalog.uploads import (
+from catalog.selectors import (
     MAX_CREATION_DATE_LENGTH,
     MAX_TAG_LENGTH,
     MAX_TAGS,
@@ -13,6 +12,7 @@ from catalog.uploads import (
     creation_date_clean,
     tags_clean,
 )
+from common.fields import UsdAmountField
 from common.links import absolute
 from common.money import usd
 from marketplace import offers
@@ -116,7 +116,7 @@ class BatchMetadataSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="OfferTerms")
 class OfferRequestSerializer(serializers.Serializer):
-    price_usd = UsdField(help_text="Your price per download in USD, up to 6 decimals.")
+    price_usd = UsdAmountField(help_text="Your price per download in USD, up to 6 decimals.")
     allow_research = serializers.BooleanField(default=True, help_text="Research use.")
     allow_commercial = serializers.BooleanField(default=False, help_text="Commercial use.")
     terms_version = serializers.CharField(

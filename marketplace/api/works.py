@@ -15,9 +15,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.uploads import (
-    WorkText,
-)
+from catalog.selectors import WorkText
 from common.errors import DomainError
 from marketplace import declarations, offers, uploads
 from marketplace.api import docs

@@ -14,7 +14,7 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.errors import DomainError
-from marketplace import services, tokens
+from marketplace import accounts, tokens
 from marketplace.models import SELF_SERVICE_ROLES, Role, TokenScope
 from marketplace.web.forms import add_domain_error
 from marketplace.web.throttle import AuthThrottledMixin, auth_attempt_refused
@@ -57,7 +57,7 @@ def sign_up(request):
             return refused
         if form.is_valid():
             try:
-                user, _ = services.user_register(**form.cleaned_data)
+                user, _ = accounts.user_register(**form.cleaned_data)
             except DomainError as error:
                 add_domain_error(form, error)
             else:

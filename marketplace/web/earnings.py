@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import connect
-from billing.gateway import sandbox_enabled
-from billing.selectors import payout_overview
+from billing.selectors import payout_overview, sandbox_enabled
+from billing.services import connect_onboarding_url
 from common.errors import DomainError
 from common.money import usd_text
 from marketplace import selectors
@@ -150,9 +149,7 @@ def payouts_onboarding(request):
     sandbox's page), which sends the rights holder back to their payouts page."""
     here = request.build_absolute_uri(reverse("web:payouts"))
     try:
-        url = connect.connect_onboarding_url(
-            rights_holder=request.user, return_url=here, refresh_url=here
-        )
+        url = connect_onboarding_url(rights_holder=request.user, return_url=here, refresh_url=here)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("web:payouts")

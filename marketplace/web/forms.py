@@ -22,7 +22,7 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
-class UsdField(forms.Field):
+class UsdAmountField(forms.Field):
     """A dollar amount typed by a person ("0.05", "$1") as integer micro-USD, exactly."""
 
     def __init__(self, **kwargs):

@@ -10,12 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from common.errors import DomainError
 from marketplace import declarations, offers, selectors
 from marketplace.web.access import rights_holder_required
-from marketplace.web.forms import UsdField, add_domain_error
+from marketplace.web.forms import UsdAmountField, add_domain_error
 from marketplace.web.works import owned_work
 
 
 class OfferForm(forms.Form):
-    price_usd = UsdField(
+    price_usd = UsdAmountField(
         label="Your price per download (USD)",
         help_text="You keep all of it. 0 is allowed: buyers then pay the platform fee only.",
     )
@@ -91,7 +91,7 @@ def _offered_message(owner, work_id: int, changed: bool) -> str:
 @require_GET
 def price_preview(request):
     """The fee and what a buyer pays, as the price is typed (an htmx fragment)."""
-    field = UsdField(required=False)
+    field = UsdAmountField(required=False)
     try:
         price = field.clean(request.GET.get("price_usd", ""))
         error = ""

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.uploads import MAX_TAGS, WorkText, creation_date_clean, tags_clean
+from catalog.selectors import MAX_TAGS, WorkText, creation_date_clean, tags_clean
 from common.errors import DomainError
 from marketplace import uploads
 from marketplace.api.errors import error_body

@@ -9,8 +9,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog.selectors import asset_thumbnail_key
-from catalog.uploads import MAX_CREATION_DATE_LENGTH, creation_date_clean, tags_clean
+from catalog.selectors import (
+    MAX_CREATION_DATE_LENGTH,
+    asset_thumbnail_key,
+    creation_date_clean,
+    tags_clean,
+)
 from common.errors import DomainError
 from marketplace import offers, selectors, uploads
 from marketplace.delivery import thumbnail_signed

@@ -12,8 +12,8 @@ from django.urls import URLResolver, get_resolver
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
+from marketplace.accounts import role_group
 from marketplace.models import Role, TokenScope
-from marketplace.services import role_group
 from tests.auth import token_for
 from tests.marketplace.factories import stored_asset
 

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import ngettext
 
-from catalog.progress import progress_bar
 from catalog.releases import (
     NoSiteAddress,
     release_base_url,
@@ -10,6 +9,7 @@ from catalog.releases import (
     release_size,
 )
 from common.errors import DomainError
+from common.progress import progress_bar
 
 
 class Command(BaseCommand):

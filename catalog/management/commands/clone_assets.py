@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from catalog.cloning import clone_pending
 from catalog.models import Asset, AssetStatus, CloneState
-from catalog.progress import progress_bar
+from common.progress import progress_bar
 
 
 class Command(BaseCommand):

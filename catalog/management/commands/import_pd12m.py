@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import ngettext
 
 from catalog.pd12m import Pd12mFileError, count_rows, file_format, import_pd12m
-from catalog.progress import progress_bar
+from common.progress import progress_bar
 
 ERRORS_SHOWN = 10
 

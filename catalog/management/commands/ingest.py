@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from catalog.connectors import CONNECTORS
 from catalog.connectors.base import MalformedPayload
 from catalog.ingest import ingest_source
-from catalog.progress import progress_bar
+from common.progress import progress_bar
 
 
 class Command(BaseCommand):

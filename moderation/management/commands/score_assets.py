@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import ngettext
 
-from catalog.progress import progress_bar
-from catalog.scores import asset_scoring_backlog_count
+from catalog.selectors import asset_scoring_backlog_count
+from common.progress import progress_bar
 from moderation.services import backlog_queue, backlog_score
 
 MAX_BATCH = 500  # images held in memory at once: about 0.5 MB each

@@ -1,9 +1,7 @@
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import ngettext
-from tqdm import tqdm
 
+from common.progress import progress_bar
 from provenance.selectors import (
     audit_checkpoint_latest,
     audit_log_length,
@@ -35,7 +33,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, seal: bool, incremental: bool, **options):
         if seal:
-            with _progress_bar(total=events_unsealed_count(), description="seal") as bar:
+            unsealed = events_unsealed_count()
+            with progress_bar(total=unsealed, unit="events", description="seal") as bar:
                 sealed = events_seal(progress=bar.update)
             self.stdout.write(f"Sealed {_count(sealed, 'event', 'events')}.")
         start = audit_checkpoint_latest() if incremental else None
@@ -45,7 +44,7 @@ class Command(BaseCommand):
                 f"{start.verified_at:%Y-%m-%d %H:%M} UTC."
             )
         total = audit_log_length() - (start.seq if start else 0)
-        with _progress_bar(total=max(total, 0), description="verify") as bar:
+        with progress_bar(total=max(total, 0), unit="entries", description="verify") as bar:
             check = audit_log_verify(progress=bar.update, start=start)
         if not check.intact:
             raise CommandError(
@@ -65,19 +64,6 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Head: seq {check.head_seq}, hash {check.head_hash}")
-
-
-def _progress_bar(*, total: int, description: str):
-    """As catalog's progress bars (provenance depends on no other app): on stderr, and
-    only on a terminal."""
-    return tqdm(
-        total=total,
-        unit="entries",
-        desc=description,
-        file=sys.stderr,
-        disable=not sys.stderr.isatty(),
-        dynamic_ncols=True,
-    )
 
 
 def _count(n: int, singular: str, plural: str) -> str:

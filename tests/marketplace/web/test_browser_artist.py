@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from catalog.models import Asset, AssetStatus
+from marketplace.accounts import role_groups_sync
 from marketplace.models import OwnershipDeclaration, Role, User, Work
-from marketplace.services import role_groups_sync
 from tests.billing.conftest import fund
 from tests.catalog.images import encode, jpeg, picture
 
@@ -54,7 +54,7 @@ def _moderator_accepts(site, browser) -> None:
 
 
 def role_groups(role: Role):
-    from marketplace.services import role_group
+    from marketplace.accounts import role_group
 
     return [role_group(role)]
 

@@ -6,10 +6,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from common.fields import IdField
 from marketplace.api import docs
-from marketplace.api.fields import IdField
-from moderation.flags import flag_create
 from moderation.models import Flag, FlagReason
+from moderation.services import flag_create
 
 
 class FlagRequestSerializer(serializers.Serializer):

@@ -7,17 +7,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from catalog.search import published, search_page
-from catalog.serializers import (
-    AssetDetailSerializer,
-    AssetPageSerializer,
-    AssetProvenanceSerializer,
-    AssetSearchParamsSerializer,
-    AssetSerializer,
-)
+from catalog.selectors import AssetSearchParamsSerializer, published, search_page
 from common.errors import NotFound
 from common.links import absolute, absolute_page_url, base_url
 from marketplace.api import docs
+from marketplace.api.asset_serializers import (
+    AssetDetailSerializer,
+    AssetPageSerializer,
+    AssetProvenanceSerializer,
+    AssetSerializer,
+)
 from marketplace.search_defaults import search_thresholds
 from provenance.selectors import provenance_record, public_history
 
@@ -93,7 +92,7 @@ def _published_asset(pk: int):
 @extend_schema(tags=["catalog"])
 class AssetViewSet(viewsets.GenericViewSet):
     permission_classes = [AllowAny]
-    lookup_value_converter = "id"  # marketplace.api.fields.IdConverter
+    lookup_value_converter = "id"  # common.fields.IdConverter
     pagination_class = None  # keyset pages of its own (catalog.search.asset_page)
     queryset = published()
 
