@@ -22,16 +22,18 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from django.db.models import Q
 from PIL import Image, ImageDraw
 
 from billing.selectors import wallet_balance
 from billing.services import checkout_complete, top_up_start
-from catalog.models import Asset, AssetStatus, CloneState
+from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, CloneState
 from catalog.selectors import WorkText, normalize_license
 from catalog.services import Candidate, RunReport, clone_pending, ingest_candidates
 from marketplace.accounts import role_group
 from marketplace.declarations import declaration_make
-from marketplace.models import RightsHolderProfile, Role, User, Work
+from marketplace.downloads import downloads_grant
+from marketplace.models import DownloadGrant, Purpose, RightsHolderProfile, Role, User, Work
 from marketplace.offers import current_terms, offer_set
 from marketplace.uploads import IncomingFile, works_upload
 from moderation.models import FlagReason
@@ -176,6 +178,10 @@ DEMO_WORKS = (
 )  # fmt: skip
 
 
+# What the demo buyer has licensed already: the artist's dashboard has something to show.
+DEMO_SALES = ("Tide", "Night lines")
+
+
 def _demo_picture(style: str, seed: int) -> bytes:
     """An abstract picture drawn here, so the demo artist owns it outright."""
     rng = random.Random(seed)  # noqa: S311 - a drawing, not a secret
@@ -235,3 +241,15 @@ def _demo_marketplace(*, artist: User, buyer: User) -> None:
     if wallet_balance(buyer) == 0:
         top_up, _ = top_up_start(buyer=buyer, amount_micros=25_000_000)
         checkout_complete(user=buyer, session_id=top_up.checkout_session_id)
+    if not DownloadGrant.objects.filter(buyer=buyer).exists():
+        # Something on the artist's dashboard: two works licensed, with a base-set image.
+        licensed = Asset.objects.filter(
+            Q(source=OPT_IN_SOURCE, title__in=DEMO_SALES) | Q(source_record_id="skimage-coffee"),
+            status=AssetStatus.PUBLISHED,
+        )
+        downloads_grant(
+            buyer=buyer,
+            asset_ids=list(licensed.values_list("pk", flat=True)),
+            purpose=Purpose.RESEARCH,
+            purpose_note="Demo: a first training run.",
+        )

@@ -104,17 +104,22 @@ def test_a_newcomer_searches_sees_thumbnails_and_downloads_a_free_and_a_paid_ima
     expected = hashlib.sha256((SAMPLES_DIR / "chelsea.jpg").read_bytes()).hexdigest()
     assert hashlib.sha256(b"".join(served.streaming_content)).hexdigest() == expected
 
+    # The demo buyer licensed two works already (USD 0.10 and 0.08, each plus the fee).
+    assert client.get("/api/v1/billing/wallet/").json()["balance_usd"] == "24.818000"
     work = Asset.objects.get(source="opt_in", title="Study in circles")
     paid = client.post("/api/v1/downloads/", {"asset_ids": [work.pk], "purpose": "research"},
                        format="json")  # fmt: skip
     assert paid.status_code == 201, paid.json()
-    assert (paid.json()["charged_usd"], paid.json()["wallet_usd"]) == ("0.051000", "24.949000")
+    assert (paid.json()["charged_usd"], paid.json()["wallet_usd"]) == ("0.051000", "24.767000")
     file = client.get(paid.json()["downloads"][0]["url"])
     assert file.status_code == 200 and b"".join(file.streaming_content)[:4] == b"\x89PNG"
 
 
-def test_the_demo_artist_has_offered_works_and_a_draft():
+def test_the_demo_artist_has_offered_works_a_draft_and_two_sales(client):
     demo_load()
+    client.force_login(User.objects.get(username="demo-artist"))
+    earnings = client.get("/earnings/").content.decode()
+    assert "Licenses sold" in earnings and "$0.18" in earnings  # Tide and Night lines
     works = Asset.objects.filter(source="opt_in")
     assert dict(works.values_list("title", "status")) == {
         "Study in circles": AssetStatus.PUBLISHED, "Night lines": AssetStatus.PUBLISHED,
