@@ -7,6 +7,7 @@ import datetime
 import io
 import json
 import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,10 +218,18 @@ def signed_by_someone(data: bytes, fmt: str, authority: TestAuthority, entries: 
 
 
 def tampered(data: bytes) -> bytes:
-    """The file with one byte of its picture changed after signing."""
-    chunk = picture_data(data)[-1]
-    at = data.index(chunk) + len(chunk) // 2
-    return data[:at] + bytes([data[at] ^ 0x55]) + data[at + 1 :]
+    """The file changed after signing, still a valid image: one byte of a JPEG's scan
+    altered (never into or next to a marker), or a text chunk added to a PNG."""
+    if data[:4] == b"\x89PNG":
+        body = b"tEXtComment\x00edited after signing"
+        chunk = (len(body) - 4).to_bytes(4, "big") + body
+        chunk += zlib.crc32(body).to_bytes(4, "big")
+        return data[:33] + chunk + data[33:]  # after the 8-byte signature and IHDR
+    scan = picture_data(data)[0]
+    at = data.index(scan) + len(scan) // 2
+    while 0xFF in (data[at - 1], data[at], data[at] ^ 0x01, data[at + 1]):
+        at += 1
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
 
 def tiff_byte_order(data: bytes) -> str:
