@@ -83,8 +83,7 @@ def after_download(
     read_at = read_at or timezone.now()
     signals = [*source, *header_signals(response.headers, url=url, read_at=read_at)]
     if data:
-        embedded = embedded_signals(
-            data, read_at=read_at, url=url, trust_anchors_path=settings.C2PA_TRUST_ANCHORS
-        )
+        embedded = embedded_signals(data, read_at=read_at, url=url, authorship=False,
+                                    trust_anchors_path=settings.C2PA_TRUST_ANCHORS)  # fmt: skip
         signals += embedded.signals
     return decide(signals, failures, decided_at=read_at)

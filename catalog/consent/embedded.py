@@ -135,10 +135,16 @@ def _c2pa_signals(report: C2paReport, read_at: datetime, url: str) -> list[Signa
 
 
 def embedded_signals(
-    data: bytes, *, read_at: datetime, url: str = "", trust_anchors_path: str = ""
+    data: bytes,
+    *,
+    read_at: datetime,
+    url: str = "",
+    trust_anchors_path: str = "",
+    authorship: bool = True,
 ) -> EmbeddedSignals:
-    """Everything the file says about its uses and authorship. Never raises: what cannot
-    be read is reported as such (`xmp_error`, an "Unreadable" C2PA report)."""
+    """Everything the file says about its uses and, unless `authorship` is False (cloning
+    needs only the uses), who made it and holds its rights. Never raises: what cannot be
+    read is reported as such (`xmp_error`, an "Unreadable" C2PA report)."""
     try:
         fmt = image_format(data)
     except UnsupportedImage:
@@ -157,7 +163,7 @@ def embedded_signals(
     report = c2pa_report(data, MIME_TYPES[fmt], trust_anchors_path=trust_anchors_path)
     if report:
         signals.extend(_c2pa_signals(report, read_at, url))
-    iptc = iptc_fields(data) if fmt in ("JPEG", "TIFF") else {}
+    iptc = iptc_fields(data) if authorship and fmt in ("JPEG", "TIFF") else {}
     creators = [*(fields.creators if fields else ()), *iptc.get("by_line", [])]
     rights = [*(fields.rights if fields else ()), *iptc.get("copyright_notice", [])]
     return EmbeddedSignals(

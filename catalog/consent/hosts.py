@@ -19,7 +19,7 @@ from django.core.cache import cache as shared_cache
 from django.utils import timezone
 
 from catalog.connectors.base import Fetcher, TooLarge
-from catalog.consent.robots import robots_signals
+from catalog.consent.robots import RobotsPolicy
 from catalog.consent.tdmrep import TDMREP_PATH, InvalidTdmrep, parse_tdmrep, rule_for, tdmrep_signal
 from catalog.consent.vocabulary import IN_ROBOTS, IN_TDMREP, LookupFailed, Signal
 
@@ -48,6 +48,7 @@ class _Host:
     tdmrep: HostFile
     robots: HostFile
     tdm_rules: tuple = ()
+    robots_policy: RobotsPolicy | None = None
 
 
 def origin_of(url: str) -> str:
@@ -86,12 +87,10 @@ class SourcePolicies:
             signals.append(
                 tdmrep_signal(rule, source=host.tdmrep.url, read_at=host.tdmrep.fetched_at)
             )
-        if host.robots.text:
-            robots = host.robots
-            signals += robots_signals(
-                robots.text, url=url, source=robots.url, own_agent=self.own_agent,
-                read_at=robots.fetched_at,
-            )  # fmt: skip
+        if host.robots_policy:
+            signals += host.robots_policy.signals(
+                url, source=host.robots.url, read_at=host.robots.fetched_at
+            )
         return signals, failures
 
     # --- the two layers of cache ----------------------------------------------------------
@@ -145,7 +144,8 @@ class SourcePolicies:
                 rules = parse_tdmrep(tdmrep.text)
             except InvalidTdmrep as exc:  # e.g. an HTML page served for any path: says nothing
                 tdmrep = HostFile(**{**tdmrep.__dict__, "note": str(exc)[:200]})
-        return _Host(tdmrep=tdmrep, robots=robots, tdm_rules=rules)
+        policy = RobotsPolicy(robots.text, own_agent=self.own_agent) if robots.text else None
+        return _Host(tdmrep=tdmrep, robots=robots, tdm_rules=rules, robots_policy=policy)
 
     def _get(self, url: str) -> HostFile:
         fetched_at = self.clock()

@@ -98,43 +98,56 @@ def _content_usage_rules(text: str, own_token: str) -> list[tuple[str, str]]:
     return []
 
 
-def robots_signals(text: str, *, url: str, source: str, own_agent: str, read_at: datetime):
-    """The signals robots.txt `text` (read from `source`) gives about `url`."""
-    parser = Protego.parse(text)
-    signals = []
-    own_token = product_token(own_agent)
-    if not parser.can_fetch(url, own_agent):
-        signals.append(
-            Signal(kind="robots_txt", location=IN_ROBOTS, uses=all_uses(RESERVED),
-                   raw=f"Disallow for {own_token}", read_at=read_at, url=source,
-                   detail={"agent": own_token})
-        )  # fmt: skip
-    named = _named_agents(text)
-    blocked = [
-        agent for agent in AI_AGENTS if agent.lower() in named and not parser.can_fetch(url, agent)
-    ]
-    if blocked:
-        uses = some_uses({use for agent in blocked for use in AI_AGENTS[agent]}, RESERVED)
-        signals.append(
-            Signal(kind="robots_txt_ai_agents", location=IN_ROBOTS, uses=uses,
-                   raw="Disallow for " + ", ".join(blocked), read_at=read_at, url=source,
-                   detail={"agents": blocked})
-        )  # fmt: skip
-    path = url_path(url)
-    usage = [
-        (rule_path, preference)
-        for rule_path, preference in _content_usage_rules(text, own_token)
-        if not rule_path or matches(rule_path, path)
-    ]
-    if usage:
-        longest = max(len(rule_path) for rule_path, _ in usage)
-        chosen = [preference for rule_path, preference in usage if len(rule_path) == longest]
+class RobotsPolicy:
+    """One robots.txt, parsed once, asked about many URLs."""
+
+    def __init__(self, text: str, *, own_agent: str):
+        self.parser = Protego.parse(text)
+        self.own_agent = own_agent
+        self.own_token = product_token(own_agent)
+        named = _named_agents(text)
+        self.ai_agents = [agent for agent in AI_AGENTS if agent.lower() in named]
+        self.usage_rules = _content_usage_rules(text, self.own_token)
+
+    def signals(self, url: str, *, source: str, read_at: datetime) -> list[Signal]:
+        """The signals this robots.txt (read from `source` at `read_at`) gives about `url`."""
+        signals = []
+        if not self.parser.can_fetch(url, self.own_agent):
+            signals.append(
+                Signal(kind="robots_txt", location=IN_ROBOTS, uses=all_uses(RESERVED),
+                       raw=f"Disallow for {self.own_token}", read_at=read_at, url=source,
+                       detail={"agent": self.own_token})
+            )  # fmt: skip
+        blocked = [agent for agent in self.ai_agents if not self.parser.can_fetch(url, agent)]
+        if blocked:
+            uses = some_uses({use for agent in blocked for use in AI_AGENTS[agent]}, RESERVED)
+            signals.append(
+                Signal(kind="robots_txt_ai_agents", location=IN_ROBOTS, uses=uses,
+                       raw="Disallow for " + ", ".join(blocked), read_at=read_at, url=source,
+                       detail={"agents": blocked})
+            )  # fmt: skip
+        if self.usage_rules and (usage := self._usage(url)):
+            signals.append(
+                Signal(kind="robots_txt_content_usage", location=IN_ROBOTS, uses=usage[1],
+                       raw="; ".join(usage[0]), read_at=read_at, url=source)
+            )  # fmt: skip
+        return signals
+
+    def _usage(self, url: str) -> tuple[list[str], dict[str, str]] | None:
+        """The statements of the longest matching Content-Usage path, and what they say."""
+        path = url_path(url)
+        found = [(p, pref) for p, pref in self.usage_rules if not p or matches(p, path)]
+        if not found:
+            return None
+        longest = max(len(p) for p, _ in found)
+        chosen = [pref for p, pref in found if len(p) == longest]
         uses: dict[str, str] = {}
         for preference in chosen:  # rules with the same path all apply, most restrictive first
             for use, state in usage_preferences(preference).items():
                 uses[use] = RESERVED if RESERVED in (state, uses.get(use)) else state
-        signals.append(
-            Signal(kind="robots_txt_content_usage", location=IN_ROBOTS, uses=uses,
-                   raw="; ".join(chosen), read_at=read_at, url=source)
-        )  # fmt: skip
-    return signals
+        return chosen, uses
+
+
+def robots_signals(text: str, *, url: str, source: str, own_agent: str, read_at: datetime):
+    """The signals robots.txt `text` (read from `source`) gives about `url`."""
+    return RobotsPolicy(text, own_agent=own_agent).signals(url, source=source, read_at=read_at)
