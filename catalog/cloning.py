@@ -114,8 +114,12 @@ def fetch_one(
     except Exception as exc:  # transport errors, 5xx after retries: try again later
         return Fetched(asset_id, failed=f"{type(exc).__name__}: {exc}"[:500])
     ok = response.status_code < 400
-    consent = clone_consent.after_download(source, failures, response, data if ok else None,
-                                           url=url)  # fmt: skip
+    try:
+        consent = clone_consent.after_download(source, failures, response,
+                                               data if ok else None, url=url)  # fmt: skip
+    except Exception as exc:  # a reader's bug on one odd file must not stop the batch
+        logger.exception("consent signals of %s could not be read", url)
+        return Fetched(asset_id, failed=f"consent: {type(exc).__name__}: {exc}"[:500])
     if consent.training_reserved:
         reason = clone_consent.rejection_reason(consent)
         return Fetched(asset_id, rejected=reason, consent=consent)

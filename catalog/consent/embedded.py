@@ -160,7 +160,10 @@ def embedded_signals(
             xmp_error = str(exc)[:500]
     if fields and (signal := _xmp_signal(fields, read_at, url)):
         signals.append(signal)
-    report = c2pa_report(data, MIME_TYPES[fmt], trust_anchors_path=trust_anchors_path)
+    try:
+        report = c2pa_report(data, MIME_TYPES[fmt], trust_anchors_path=trust_anchors_path)
+    except Exception as exc:  # whatever the library trips on in a hostile file: unreadable
+        report = C2paReport(state="Unreadable", error=f"{type(exc).__name__}: {exc}")
     if report:
         signals.extend(_c2pa_signals(report, read_at, url))
     iptc = iptc_fields(data) if authorship and fmt in ("JPEG", "TIFF") else {}

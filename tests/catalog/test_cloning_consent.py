@@ -143,3 +143,25 @@ def test_a_stored_asset_records_that_nothing_reserved_it(local_server):
         ["data_mining", "ai_inference", "ai_generative_training", "ai_training"], "unspecified"
     )
     assert consent["signals"] == [] and consent["failures"] == []
+
+
+def test_a_reader_failing_on_one_file_fails_that_asset_only(local_server, monkeypatch):
+    from catalog import clone_consent
+
+    real = clone_consent.after_download
+
+    def flaky(source, failures, response, data, *, url, **kwargs):
+        if url.endswith("/odd.jpg"):
+            raise RuntimeError("unexpected structure")
+        return real(source, failures, response, data, url=url, **kwargs)
+
+    monkeypatch.setattr(clone_consent, "after_download", flaky)
+    odd = candidate_asset(local_server.add("/odd.jpg", body=jpeg(10)))
+    fine = candidate_asset(local_server.add("/fine.jpg", body=jpeg(11)))
+    clone()
+    odd.refresh_from_db()
+    assert (odd.clone_state, odd.clone_error) == (
+        "failed",
+        "consent: RuntimeError: unexpected structure",
+    )
+    assert outcome(fine) == ("candidate", "")
