@@ -39,7 +39,16 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -q && \
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-dejavu-core
 
-test: $(VENV)/.installed-dev lint browser
+# exiftool checks that the XMP we write reads back with another implementation than ours.
+EXIFTOOL ?= /usr/bin/exiftool
+
+$(EXIFTOOL):
+	@echo "Installing Debian's exiftool for the consent-signal tests"
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q libimage-exiftool-perl
+
+test: $(VENV)/.installed-dev lint browser $(EXIFTOOL)
 	rm -rf $(SCREENSHOTS)
 	@$(BIN)/python -m pytest; status=$$?; \
 	echo "Screenshots of the browser tests: $(CURDIR)/$(SCREENSHOTS)/"; exit $$status

@@ -1,6 +1,7 @@
 """Cloning throughput: serve generated JPEGs from a local HTTP server (another process) and
-clone them through the real pipeline (download, header checks, decode, hashes, thumbnail,
-storage, dedupe on PostgreSQL). The classifiers' tasks that cloning queues go to a Redis
+clone them through the real pipeline (the host's robots.txt and tdmrep.json, download,
+consent signals in headers and file, decode, hashes, thumbnail, storage, dedupe on
+PostgreSQL). The classifiers' tasks that cloning queues go to a Redis
 queue, as they would to other workers, and are dropped at the end: scoring has its own
 benchmark (classify.py). Baseline in the same run: bare downloads of the same files with
 the same HTTP client and concurrency.
@@ -42,17 +43,38 @@ def make_jpeg(seed: int, size: tuple[int, int]) -> bytes:
     return out.getvalue()
 
 
-def serve(folder: str, port_queue) -> None:
+# A robots.txt as a museum's image server might publish one: AI crawlers kept out of some
+# paths, everyone else welcome. Cloning reads it once per host (per worker process here).
+ROBOTS_TXT = b"""User-agent: GPTBot
+User-agent: CCBot
+Disallow: /private/
+
+User-agent: *
+Disallow: /admin/
+Allow: /
+"""
+
+
+def serve(folder: str, port_queue, hits_counter) -> None:
     # From memory: the source's own work shares this machine's cores with the pipeline,
     # where a real source's would not, so it is kept as small as it can be.
     files = {path.name: path.read_bytes() for path in Path(folder).iterdir()}
+    files["robots.txt"] = ROBOTS_TXT
+    hits = hits_counter
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # else keep-alive answers wait 40 ms for delayed ACKs
 
         def do_GET(self):
-            body = files[self.path.lstrip("/")]
+            if self.path == "/robots.txt":
+                hits["robots.txt"] += 1
+            body = files.get(self.path.lstrip("/"))
+            if body is None:  # no tdmrep.json, as on most hosts: cloning asks once per host
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             self.send_response(200)
             self.send_header("Content-Type", "image/jpeg")
             self.send_header("Content-Length", str(len(body)))
@@ -109,7 +131,9 @@ def main() -> None:
           f"average, in {time.perf_counter() - started:.1f}s")  # fmt: skip
 
     ports = multiprocessing.Queue()
-    server = multiprocessing.Process(target=serve, args=(str(files), ports), daemon=True)
+    robots_hits = multiprocessing.Manager().dict({"robots.txt": 0})
+    server = multiprocessing.Process(target=serve, args=(str(files), ports, robots_hits),
+                                     daemon=True)  # fmt: skip
     server.start()
     base = f"http://127.0.0.1:{ports.get(timeout=10)}"
 
@@ -157,6 +181,7 @@ def main() -> None:
           f"{args.workers} worker processes)")  # fmt: skip
     print(f"pipeline / bare download: {bare / elapsed:8.1%}   target: 300 images/s")
     print(f"the local source server used {source_cpu / elapsed:.0%} of one core meanwhile")
+    print(f"robots.txt was read {robots_hits['robots.txt']} times")
 
 
 if __name__ == "__main__":

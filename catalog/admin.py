@@ -1,10 +1,17 @@
+import io
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from catalog.models import Asset, IngestRun, OptOut
-from catalog.optouts import InvalidOptOut, normalize_value
+from catalog.optout_formats import FORMATS, InvalidImport, detect_format
+from catalog.optouts import InvalidOptOut, normalize_value, optouts_import
 from catalog.releases import InvalidReleaseFilters, release_filters_clean, release_queue
 from catalog.services import STAFF_EDITABLE, asset_staff_edit
 from common.admin import action_selection, thumbnail_img
@@ -148,12 +155,66 @@ class OptOutForm(forms.ModelForm):
         return cleaned
 
 
+class OptOutImportForm(forms.Form):
+    file = forms.FileField(help_text="UTF-8 text, up to 10 MiB.")
+    format = forms.ChoiceField(
+        choices=[("", "tell from the file"), *((f, f) for f in FORMATS)],
+        required=False,
+        help_text="csv: kind,value[,note] rows; list: one URL or domain a line; dnt: a Do "
+        "Not Train-style CSV with url/domain columns; ai.txt: the Spawning format.",
+    )
+    domain = forms.CharField(required=False, help_text="For ai.txt: the site it belongs to.")
+    note = forms.CharField(required=False, max_length=200, help_text="Who asked, and how.")
+
+    MAX_BYTES = 10 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 10 MiB.")
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError("The file is not UTF-8 text.") from exc
+
+
 @admin.register(OptOut)
 class OptOutAdmin(admin.ModelAdmin):
     form = OptOutForm
     list_display = ["kind", "value", "note", "created_at"]
     list_filter = ["kind"]
     search_fields = ["value", "note"]
+    change_list_template = "admin/catalog/optout/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="catalog_optout_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        """Import a file of opt-outs in any format the command takes."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = OptOutImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            text, data = form.cleaned_data["file"], form.cleaned_data
+            fmt = data["format"] or detect_format(request.FILES["file"].name,
+                                                   text.split("\n", 1)[0])  # fmt: skip
+            try:
+                result = optouts_import(lines=io.StringIO(text), fmt=fmt, domain=data["domain"],
+                                        note=data["note"])  # fmt: skip
+            except InvalidImport as exc:
+                form.add_error("domain" if fmt == "ai.txt" else "format", str(exc))
+            else:
+                counts = f"{result.added} added, {result.already_present} already registered"
+                messages.success(request, f"Opt-outs ({fmt}): {counts}.")
+                for problem in result.invalid[:20]:
+                    messages.warning(request, f"Skipped {problem}")
+                if len(result.invalid) > 20:
+                    messages.warning(request, f"... and {len(result.invalid) - 20} more skipped.")
+                return redirect("admin:catalog_optout_changelist")
+        context = {**self.admin_site.each_context(request), "form": form,
+                   "opts": self.model._meta, "title": "Import opt-outs"}  # fmt: skip
+        return TemplateResponse(request, "admin/catalog/optout/import.html", context)
 
 
 class DatasetReleaseForm(forms.ModelForm):

@@ -2,7 +2,10 @@
 
 Workers claim assets in batches (SKIP LOCKED, so several workers never take the same one),
 download and decode in a thread pool, store under content-addressed keys, then settle the
-batch in one short transaction: opt-out by content hash, exact and near duplicates. A stored
+batch in one short transaction: opt-out by content hash, exact and near duplicates.
+Machine-readable consent signals (the host's tdmrep.json and robots.txt, the response's
+headers, the file's XMP and C2PA) are weighed per asset (`catalog.clone_consent`): a
+reservation of training rejects it, with the decision kept in the clone event. A stored
 canonical asset is scored by the classifiers next, and published only then
 (`catalog.publishing`): a score over the hold threshold sends it to review first.
 State lives on each asset (`clone_state`), so a crashed run resumes where it stopped and a
@@ -22,7 +25,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from catalog import clone_consent
+from catalog.clone_consent import CONSENT_UNKNOWN
 from catalog.connectors.base import Fetcher, TooLarge, borrowed_fetcher
+from catalog.consent.decision import ConsentDecision, decide
+from catalog.consent.headers import header_signals
+from catalog.consent.hosts import SourcePolicies
 from catalog.images import DecodedImage, ImageRejected, decode_image, hamming, phash_bands
 from catalog.locks import CLONE_SETTLE, advisory_xact_lock
 from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, CloneState
@@ -34,7 +42,6 @@ from provenance.services import clones_record, events_append
 
 logger = logging.getLogger(__name__)
 
-OPT_OUT_HEADER = "opt_out_header"
 ORIGINAL_GONE = "original_gone"
 DUPLICATE = "duplicate"
 TOO_LARGE = "file_too_large"
@@ -63,15 +70,14 @@ class Fetched:
     thumbnail_key: str = ""
     rejected: str = ""  # a reason: this asset will not be published
     failed: str = ""  # a transient failure: try again later
+    consent: ConsentDecision | None = None  # what the consent signals decided, if read
 
 
 def opt_out_headers(headers: httpx.Headers) -> bool:
-    """`X-Robots-Tag: noai`/`noimageai` (any directive list) or `tdm-reservation: 1`."""
-    robots = ",".join(headers.get_list("x-robots-tag")).lower().replace(":", ",")
-    directives = {part.strip() for part in robots.replace(" ", ",").split(",")}
-    if directives & {"noai", "noimageai"}:
-        return True
-    return headers.get("tdm-reservation", "").strip() == "1"
+    """Whether the response's headers alone reserve a training use (`X-Robots-Tag:
+    noai`/`noimageai`, `tdm-reservation: 1`, `Content-Usage: train-ai=n` ...)."""
+    signals = header_signals(headers, url="", read_at=timezone.now())
+    return decide(signals).training_reserved
 
 
 def storage_key(kind: str, sha256: str, extension: str) -> str:
@@ -88,32 +94,52 @@ def _store(key: str, data: bytes) -> str:
     return key
 
 
-def fetch_one(fetcher: Fetcher, asset_id: int, url: str) -> Fetched:
-    """Download, check, decode and store one original. Never raises."""
+def fetch_one(
+    fetcher: Fetcher, asset_id: int, url: str, policies: SourcePolicies | None = None
+) -> Fetched:
+    """Check the host's consent signals, download, check, decode and store one original.
+    Never raises."""
+    try:
+        source, failures, early = clone_consent.before_download(policies, url)
+    except Exception as exc:  # a bug reading a host's files must not stop the batch
+        return Fetched(asset_id, failed=f"consent: {type(exc).__name__}: {exc}"[:500])
+    if early.training_reserved:  # not even downloaded
+        return Fetched(asset_id, rejected=clone_consent.rejection_reason(early), consent=early)
+    if early.training_unknown:
+        return Fetched(asset_id, failed=clone_consent.unknown_error(early), consent=early)
     try:
         response, data = fetcher.download(url, max_bytes=settings.CLONE_MAX_BYTES)
     except TooLarge as exc:
         return Fetched(asset_id, rejected=TOO_LARGE, failed=str(exc))
     except Exception as exc:  # transport errors, 5xx after retries: try again later
         return Fetched(asset_id, failed=f"{type(exc).__name__}: {exc}"[:500])
-    if opt_out_headers(response.headers):
-        return Fetched(asset_id, rejected=OPT_OUT_HEADER)
+    ok = response.status_code < 400
+    try:
+        consent = clone_consent.after_download(source, failures, response,
+                                               data if ok else None, url=url)  # fmt: skip
+    except Exception as exc:  # a reader's bug on one odd file must not stop the batch
+        logger.exception("consent signals of %s could not be read", url)
+        return Fetched(asset_id, failed=f"consent: {type(exc).__name__}: {exc}"[:500])
+    if consent.training_reserved:
+        reason = clone_consent.rejection_reason(consent)
+        return Fetched(asset_id, rejected=reason, consent=consent)
     if response.status_code in (404, 410):
         return Fetched(asset_id, rejected=ORIGINAL_GONE)
-    if response.status_code >= 400:
+    if not ok:
         return Fetched(asset_id, failed=f"HTTP {response.status_code}")
     try:
         image = decode_image(
             data, max_pixels=settings.CLONE_MAX_PIXELS, thumbnail_size=settings.THUMBNAIL_SIZE
         )
     except ImageRejected as exc:
-        return Fetched(asset_id, rejected=exc.reason, failed=str(exc)[:500])
+        return Fetched(asset_id, rejected=exc.reason, failed=str(exc)[:500], consent=consent)
     try:
         original_key = _store(storage_key("originals", image.sha256, image.extension), data)
         thumbnail_key = _store(storage_key("thumbnails", image.sha256, "jpg"), image.thumbnail)
     except Exception as exc:  # storage unavailable: nothing is lost, retry later
         return Fetched(asset_id, failed=f"storage: {type(exc).__name__}: {exc}"[:500])
-    return Fetched(asset_id, image=image, original_key=original_key, thumbnail_key=thumbnail_key)
+    return Fetched(asset_id, image=image, original_key=original_key, thumbnail_key=thumbnail_key,
+                   consent=consent)  # fmt: skip
 
 
 def claim_batch(size: int, *, run_started: datetime) -> list[tuple[int, str]]:
@@ -167,7 +193,8 @@ def settle(results: list[Fetched], *, report: RunReport, actor: str) -> None:
             elif result.image:
                 _apply_image(asset, result)
                 cloned[asset.pk] = result.image.sha256
-                events.append(_event(asset, EventKind.CLONE_DONE, actor, sha256=asset.sha256))
+                events.append(_event(asset, EventKind.CLONE_DONE, actor, sha256=asset.sha256,
+                                     **_consent(result)))  # fmt: skip
                 canonical = canonical_for.get(asset.pk)
                 if asset.pk in blocked:
                     _reject(asset, OPT_OUT, report)
@@ -184,15 +211,18 @@ def settle(results: list[Fetched], *, report: RunReport, actor: str) -> None:
                 asset.clone_state = CloneState.DONE
                 asset.clone_error = result.failed
                 _reject(asset, result.rejected, report)
-                events.append(_event(asset, EventKind.CLONE_REJECTED, actor, result.rejected))
+                events.append(_event(asset, EventKind.CLONE_REJECTED, actor, result.rejected,
+                                     **_consent(result)))  # fmt: skip
             else:
                 asset.clone_attempts += 1
                 asset.clone_error = result.failed[:500]
                 gave_up = asset.clone_attempts >= settings.CLONE_MAX_ATTEMPTS
                 asset.clone_state = CloneState.GAVE_UP if gave_up else CloneState.FAILED
                 report.error(f"asset {asset.pk}: {result.failed}")
-                events.append(_event(asset, EventKind.CLONE_FAILED, actor, "clone_failed",
-                                     error=result.failed[:200], gave_up=gave_up))  # fmt: skip
+                reason = CONSENT_UNKNOWN if _unknown(result) else "clone_failed"
+                events.append(_event(asset, EventKind.CLONE_FAILED, actor, reason,
+                                     error=result.failed[:200], gave_up=gave_up,
+                                     **_consent(result)))  # fmt: skip
             asset.updated_at = now
         # An upsert on the primary key writes the batch in one statement; bulk_update's
         # CASE expressions are several times slower for this many columns.
@@ -223,6 +253,15 @@ def _apply_image(asset: Asset, result: Fetched) -> None:
 def _reject(asset: Asset, reason: str, report: RunReport) -> None:
     asset.status, asset.rejection_reason = AssetStatus.REJECTED, reason
     report.reject(str(asset.pk), reason)
+
+
+def _consent(result: Fetched) -> dict:
+    """The consent decision as evidence for the event, when signals were read."""
+    return {"consent": result.consent.as_evidence()} if result.consent else {}
+
+
+def _unknown(result: Fetched) -> bool:
+    return bool(result.consent and result.consent.training_unknown)
 
 
 def _event(asset: Asset, kind: str, actor: str, reason: str = "", **data) -> ProvenanceEvent:
@@ -289,6 +328,7 @@ def clone_pending(
             ThreadPoolExecutor(max_workers=settings.CLONE_CONCURRENCY) as pool,
         ):
             claimed, in_flight = 0, []
+            policies = clone_consent.source_policies(live)  # one look-up per host per run
             while True:
                 batch = []
                 if limit is None or claimed < limit:
@@ -297,7 +337,7 @@ def clone_pending(
                         size = min(size, limit - claimed)
                     batch = claim_batch(size, run_started=started)
                     claimed += len(batch)
-                submitted = [pool.submit(fetch_one, live, *row) for row in batch]
+                submitted = [pool.submit(fetch_one, live, *row, policies) for row in batch]
                 if in_flight:
                     results = [future.result() for future in in_flight]
                     report.seen += len(results)

@@ -1,6 +1,6 @@
-"""The opt-out registry: normalizing entries and matching records against them."""
+"""The opt-out registry: normalizing entries, importing them in bulk (the formats are in
+`catalog.optout_formats`) and matching records against them."""
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from catalog.models import OptOut, OptOutKind
+from catalog.optout_formats import Problem, read_entries
 
 OPT_OUT = "opt_out"
 
@@ -125,25 +126,30 @@ class OptOutImport:
     invalid: list[str] | None = None
 
 
-@transaction.atomic
 def optouts_import_csv(*, lines: Iterable[str]) -> OptOutImport:
-    """Import `kind,value[,note]` rows (a header row is allowed). Invalid rows are reported
-    with their line number and skipped; valid ones are added once."""
+    """Import `kind,value[,note]` rows (a header row is allowed)."""
+    return optouts_import(lines=lines, fmt="csv")
+
+
+@transaction.atomic
+def optouts_import(
+    *, lines: Iterable[str], fmt: str, domain: str = "", note: str = ""
+) -> OptOutImport:
+    """Import opt-outs in one of `optout_formats.FORMATS` (`csv`, `list`, `dnt`, `ai.txt`
+    for `domain`). Invalid lines are reported with their number and skipped; valid entries
+    are added once."""
     result = OptOutImport(invalid=[])
     entries: dict[tuple[str, str], str] = {}
-    for number, row in enumerate(csv.reader(lines), start=1):
-        if not row or (number == 1 and row[0].strip().lower() == "kind"):
+    for item in read_entries(lines, fmt=fmt, domain=domain, note=note):
+        if isinstance(item, Problem):
+            result.invalid.append(str(item))
             continue
-        if len(row) < 2:
-            result.invalid.append(f"line {number}: expected kind,value[,note]")
-            continue
-        kind = row[0].strip().lower()
         try:
-            value = normalize_value(kind, row[1])
+            value = normalize_value(item.kind, item.value)
         except InvalidOptOut as exc:
-            result.invalid.append(f"line {number}: {exc}")
+            result.invalid.append(str(Problem(item.line, str(exc))))
             continue
-        entries[(kind, value)] = row[2].strip() if len(row) > 2 else ""
+        entries[(item.kind, value)] = item.note[:500]
     existing = _registry_hits(
         OptOutQuery(
             urls={v for k, v in entries if k == OptOutKind.URL},

@@ -383,6 +383,21 @@ CLONE_CLAIM_MINUTES = env.int("CLONE_CLAIM_MINUTES", default=30)
 THUMBNAIL_SIZE = env.int("THUMBNAIL_SIZE", default=384)
 DEDUPE_PHASH_MAX_DISTANCE = env.int("DEDUPE_PHASH_MAX_DISTANCE", default=3)
 
+# Consent signals (catalog.consent): how long a host's tdmrep.json and robots.txt are
+# reused; the C2PA trust list read manifests are checked against; our signing key and
+# certificate chain (the demo's come from `manage.py make_signing_key`, under VAR_DIR/c2pa).
+CONSENT_HOST_CACHE_SECONDS = env.int("CONSENT_HOST_CACHE_SECONDS", default=86400)
+_C2PA_DEMO = VAR_DIR / "c2pa"
+C2PA_TRUST_ANCHORS = env.str(
+    "C2PA_TRUST_ANCHORS", default=str(_C2PA_DEMO / "authority.pem") if DEBUG else ""
+)
+C2PA_SIGNING_CERT = env.str(
+    "C2PA_SIGNING_CERT", default=str(_C2PA_DEMO / "signing-chain.pem") if DEBUG else ""
+)
+C2PA_SIGNING_KEY = env.str(
+    "C2PA_SIGNING_KEY", default=str(_C2PA_DEMO / "signing-key.pem") if DEBUG else ""
+)
+
 # Search (catalog)
 FACET_EXACT_LIMIT = env.int("FACET_EXACT_LIMIT", default=50_000)
 FACET_CACHE_SECONDS = env.int("FACET_CACHE_SECONDS", default=300)
