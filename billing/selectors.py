@@ -13,15 +13,17 @@ from django.utils import timezone
 
 from billing.gateway import sandbox_enabled
 from billing.ledger import payable_of, wallet_of
-from billing.models import ConnectAccount, Payout, Posting, TransactionKind
+from billing.models import ConnectAccount, Payout, Posting, Subscription, TopUp, TransactionKind
 from billing.payouts import available_micros
-from billing.plans import plan_for
-from billing.quota import quota_status
+from billing.plans import Plan, curation_plan, free_plan, plan_for
+from billing.quota import QuotaStatus, quota_status
 
 __all__ = [
-    "HeldEarning", "PayoutOverview", "available_micros", "earnings_by_work",
-    "payable_balance", "payable_of", "payout_overview", "payouts_of", "plan_for",
-    "platform_fee_micros", "quota_status", "sandbox_enabled", "wallet_balance", "wallet_of",
+    "HeldEarning", "PayoutOverview", "Plan", "QuotaStatus", "WalletState",
+    "available_micros", "buyer_quota", "earnings_by_work", "has_subscription",
+    "payable_balance", "payable_of", "payments_sandboxed", "payout_overview", "payouts_of",
+    "plan_choices", "plan_for", "platform_fee_micros", "quota_status", "sandbox_enabled",
+    "top_up_amounts", "top_ups_recent", "wallet_balance", "wallet_of", "wallet_state",
     "wallet_statement",
 ]  # fmt: skip
 
@@ -122,3 +124,47 @@ def payout_overview(rights_holder, *, now=None, recent: int = 20) -> PayoutOverv
 def platform_fee_micros() -> int:
     """The platform's fee on each paid download."""
     return settings.PLATFORM_FEE_MICROS
+
+
+# --- a buyer's wallet, plan and quota, as their pages show them ---------------------------
+
+
+@dataclass(frozen=True)
+class WalletState:
+    balance_micros: int
+    frozen: bool
+    frozen_reason: str
+
+
+def wallet_state(buyer) -> WalletState:
+    wallet = wallet_of(buyer)
+    return WalletState(wallet.balance_micros, wallet.frozen, wallet.frozen_reason)
+
+
+def buyer_quota(buyer) -> QuotaStatus:
+    """The plan the buyer is on now, its quota period and the downloads counted in it."""
+    return quota_status(buyer)
+
+
+def plan_choices() -> tuple[Plan, Plan]:
+    """The plans a buyer can be on: Free and Curation."""
+    return free_plan(), curation_plan()
+
+
+def has_subscription(buyer) -> bool:
+    """Whether the buyer has a Stripe customer for the Curation plan (the portal needs one)."""
+    return Subscription.objects.filter(buyer=buyer).exclude(status="").exists()
+
+
+def top_ups_recent(buyer, *, limit: int = 5) -> list[TopUp]:
+    return list(TopUp.objects.filter(buyer=buyer).order_by("-created_at", "-id")[:limit])
+
+
+def top_up_amounts() -> list[int]:
+    """The top-up amounts offered (micro-USD); empty: any whole-cent amount in range."""
+    return list(settings.TOP_UP_AMOUNTS_MICROS)
+
+
+def payments_sandboxed() -> bool:
+    """Payments go to the local sandbox gateway (the demo), not Stripe."""
+    return sandbox_enabled()

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import ngettext
 
 from billing.connect import connect_onboarding_url
-from billing.errors import WalletFrozen
+from billing.errors import InsufficientFunds, WalletFrozen
 from billing.ledger import (
     Line,
     accounts_for,
@@ -20,7 +20,7 @@ from billing.ledger import (
     wallet_of,
 )
 from billing.models import Account, AccountKind, LedgerTransaction, TransactionKind
-from billing.quota import QuotaStatus, quota_consume, quota_lock
+from billing.quota import QuotaExceeded, QuotaStatus, quota_consume, quota_lock
 from billing.sandbox import checkout_complete, sandbox_page, sandbox_page_complete
 from billing.selectors import platform_fee_micros
 from billing.subscriptions import portal_url, subscription_start
@@ -31,10 +31,26 @@ from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
 
 __all__ = [
-    "ChargeItem", "QuotaStatus", "Quote", "accounts_unfreeze", "charge_downloads",
-    "checkout_complete", "connect_onboarding_url", "event_receive", "portal_url",
-    "quota_consume", "quota_lock", "quote_download", "refund_grant", "sandbox_page",
-    "sandbox_page_complete", "subscription_start", "top_up_start",
+    "ChargeItem",
+    "InsufficientFunds",
+    "QuotaExceeded",
+    "QuotaStatus",
+    "Quote",
+    "WalletFrozen",
+    "accounts_unfreeze",
+    "charge_downloads",
+    "checkout_complete",
+    "connect_onboarding_url",
+    "event_receive",
+    "portal_url",
+    "quota_consume",
+    "quota_lock",
+    "quote_download",
+    "refund_grant",
+    "sandbox_page",
+    "sandbox_page_complete",
+    "subscription_start",
+    "top_up_start",
 ]  # fmt: skip
 
 
@@ -157,3 +173,24 @@ def refund_grant(
         lines=lines,
         memo=f"Refund of {item.reference} (USD {usd(item.price_micros + fee_micros)}): {reason}",
     )
+
+
+# --- what the buyers' pages start on Stripe's (or the sandbox's) hosted pages -------------
+
+
+def wallet_top_up_start(*, buyer, amount_micros: int, return_url: str, cancel_url: str = ""):
+    """A Checkout page for a wallet top-up that brings the buyer back to `return_url`.
+    Returns (top_up, redirect); the wallet is credited once the payment is confirmed."""
+    return top_up_start(
+        buyer=buyer, amount_micros=amount_micros, return_url=return_url, cancel_url=cancel_url
+    )
+
+
+def curation_checkout_start(*, buyer, return_url: str, cancel_url: str = ""):
+    """A Checkout page for the Curation plan that brings the buyer back to `return_url`."""
+    return subscription_start(buyer=buyer, return_url=return_url, cancel_url=cancel_url)
+
+
+def curation_portal_url(*, buyer, return_url: str) -> str:
+    """The customer portal (card, cancellation), coming back to `return_url`."""
+    return portal_url(buyer=buyer, return_url=return_url)

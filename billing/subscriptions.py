@@ -40,8 +40,9 @@ def _subscription_for(buyer) -> Subscription:
     return subscription
 
 
-def subscription_start(*, buyer) -> Redirect:
-    """A Checkout page for the Curation plan."""
+def subscription_start(*, buyer, return_url: str = "", cancel_url: str = "") -> Redirect:
+    """A Checkout page for the Curation plan, sending the buyer back to `return_url` when
+    paid and to `cancel_url` when left (the settings' addresses when not given)."""
     subscription = _subscription_for(buyer)
     if subscription.status in LIVE_STATUSES:
         raise AlreadySubscribed(
@@ -50,18 +51,20 @@ def subscription_start(*, buyer) -> Redirect:
     return gateway().checkout_subscription(
         customer_id=subscription.stripe_customer_id,
         user_id=buyer.pk,
-        success_url=settings.BILLING_SUCCESS_URL,
-        cancel_url=settings.BILLING_CANCEL_URL,
+        success_url=return_url or settings.BILLING_SUCCESS_URL,
+        cancel_url=cancel_url or return_url or settings.BILLING_CANCEL_URL,
     )
 
 
-def portal_url(*, buyer) -> str:
-    """A Stripe customer-portal link to change the card or cancel."""
+def portal_url(*, buyer, return_url: str = "") -> str:
+    """A Stripe customer-portal link to change the card or cancel, coming back to
+    `return_url` (the settings' address when not given)."""
     subscription = Subscription.objects.filter(buyer=buyer).first()
     if subscription is None:
         raise NotSubscribed("There is no subscription to manage yet: subscribe first.")
     return gateway().portal(
-        customer_id=subscription.stripe_customer_id, return_url=settings.BILLING_SUCCESS_URL
+        customer_id=subscription.stripe_customer_id,
+        return_url=return_url or settings.BILLING_SUCCESS_URL,
     )
 
 

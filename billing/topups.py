@@ -40,8 +40,12 @@ def top_up_amount_check(amount_micros: int) -> None:
         raise InvalidAmount(message, fields={"amount_usd": [message]})
 
 
-def top_up_start(*, buyer, amount_micros: int) -> tuple[TopUp, Redirect]:
-    """Open a Checkout page for a wallet top-up; nothing is credited until it is paid."""
+def top_up_start(
+    *, buyer, amount_micros: int, return_url: str = "", cancel_url: str = ""
+) -> tuple[TopUp, Redirect]:
+    """Open a Checkout page for a wallet top-up; nothing is credited until it is paid. The
+    page sends the buyer back to `return_url` when paid and to `cancel_url` when left (the
+    settings' addresses when not given)."""
     top_up_amount_check(amount_micros)
     if wallet_of(buyer).frozen:
         raise WalletFrozen("This wallet is frozen; contact support before topping it up.")
@@ -50,8 +54,8 @@ def top_up_start(*, buyer, amount_micros: int) -> tuple[TopUp, Redirect]:
         user_id=buyer.pk,
         email=buyer.email,
         cents=amount_micros // MICROS_PER_CENT,
-        success_url=settings.BILLING_SUCCESS_URL,
-        cancel_url=settings.BILLING_CANCEL_URL,
+        success_url=return_url or settings.BILLING_SUCCESS_URL,
+        cancel_url=cancel_url or return_url or settings.BILLING_CANCEL_URL,
     )
     top_up = TopUp.objects.create(
         buyer=buyer,

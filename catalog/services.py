@@ -14,6 +14,7 @@ from catalog.holds import NotApplicable, asset_hold_clear, asset_mark_sensitive,
 from catalog.ingest import ingest_candidates
 from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus
 from catalog.publishing import assets_publish_checked
+from catalog.releases import release_build, release_for_build
 from catalog.reports import RunReport
 from catalog.scores import scores_record
 from catalog.search_documents import search_documents_refresh
@@ -182,3 +183,13 @@ def asset_staff_edit(*, asset_id: int, changes: dict, staff, note: str = "") -> 
         )
     ])  # fmt: skip
     return sorted(changed)
+
+
+def release_build_now(
+    *, name: str, version: str, filters: dict, description: str, actor: str, base_url: str
+):
+    """Create (or take up again) a dataset release and build it in this process, as the
+    `build_release` command does. Returns the built release."""
+    release = release_for_build(name=name, version=version, filters=filters,
+                                description=description, created_by=actor)  # fmt: skip
+    return release_build(release.pk, actor=actor, base_url=base_url)

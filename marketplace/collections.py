@@ -2,8 +2,12 @@
 its owner may change it, and none is ever listed to others) unless it is private: private
 collections, for the Curation plan, are seen by their owner only."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -12,7 +16,7 @@ from catalog.models import Asset, AssetStatus
 from catalog.selectors import license_counts
 from common.errors import AlreadyExists, DomainError, NotFound
 from marketplace.models import Collection, CollectionItem
-from provenance.selectors import Datasheet, audit_log_head, source_counts, tally
+from provenance.selectors import Datasheet, audit_log_head, source_counts, takedown_reasons, tally
 
 MAX_ITEMS_PER_CALL = 10_000
 
@@ -132,6 +136,13 @@ def items_add(*, owner, collection_id: int, asset_ids: list[int]) -> int:
 
 
 @transaction.atomic
+def collection_create_with(*, owner, name: str, asset_ids: list[int]) -> tuple[Collection, int]:
+    """A new collection holding these published assets, or (when one is refused) neither."""
+    collection = collection_create(owner=owner, name=name)
+    return collection, items_add(owner=owner, collection_id=collection.pk, asset_ids=asset_ids)
+
+
+@transaction.atomic
 def items_remove(*, owner, collection_id: int, asset_ids: list[int]) -> int:
     collection = collection_for_owner(owner=owner, collection_id=collection_id, lock=True)
     removed, _ = collection.items.filter(asset_id__in=_check_batch(asset_ids)).delete()
@@ -165,3 +176,49 @@ def collection_datasheet(collection: Collection, *, base_url: str = "") -> Datas
         filters=None,
         audit_log=audit_log_head(),
     )
+
+
+def collections_of(owner) -> QuerySet[Collection]:
+    """The owner's collections by name, each with `item_count` and `removed_count` (items
+    no longer published)."""
+    return (
+        Collection.objects.filter(owner=owner)
+        .annotate(
+            item_count=Count("items"),
+            removed_count=Count("items", filter=~Q(items__asset__status=AssetStatus.PUBLISHED)),
+        )
+        .order_by(Lower("name"), "pk")
+    )
+
+
+REMOVED_WHY = {
+    AssetStatus.WITHDRAWN: "withdrawn by its rights holder",
+    AssetStatus.HELD: "held for a moderator's review",
+}
+
+
+@dataclass(frozen=True)
+class CollectionEntry:
+    asset: Asset
+    added_at: datetime
+    removed: bool  # taken down, withdrawn or held since it was added
+    why: str  # for a removed item: why, in words
+
+
+def collection_entries(collection: Collection) -> list[CollectionEntry]:
+    """The collection's items in the order they were added; a removed one says why (a
+    takedown names the moderators' reason, as the audit log recorded it)."""
+    items = list(collection.items.select_related("asset").order_by("added_at", "pk"))
+    down = [i.asset_id for i in items if i.asset.status == AssetStatus.TAKEN_DOWN]
+    reasons = takedown_reasons(down) if down else {}
+    entries = []
+    for item in items:
+        status = item.asset.status
+        why = ""
+        if status == AssetStatus.TAKEN_DOWN:
+            reason = reasons.get(item.asset_id, "")
+            why = "taken down by a moderator" + (f": {reason.replace('_', ' ')}" if reason else "")
+        elif status != AssetStatus.PUBLISHED:
+            why = REMOVED_WHY.get(status, "no longer published")
+        entries.append(CollectionEntry(item.asset, item.added_at, bool(why), why))
+    return entries

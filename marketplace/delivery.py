@@ -6,8 +6,10 @@ status again at serving time, so a takedown stops it at once."""
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zipfile import ZIP_STORED
 
 from django.conf import settings
 from django.core import signing
@@ -15,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from zipstream import ZipStream
 
 from catalog.models import AssetStatus
 from catalog.selectors import EXTENSION_BY_MIME
@@ -144,3 +147,118 @@ def file_for_token(token: str) -> Served:
     if timezone.now().timestamp() > claims["e"]:
         raise LinkInvalid("This download link has expired; ask for a new one.")
     return Served(claims["k"], claims["n"], claims["t"], inline=bool(claims.get("i")))
+
+
+# --- what the site hands a buyer after licensing: the links again, and a zip -------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one licensing handed out: its grants, and when their links stop working."""
+
+    grant_ids: list[int]
+    expires: int  # a Unix time
+
+
+@dataclass(frozen=True)
+class DeliveredFile:
+    grant: DownloadGrant
+    link: Link | None  # None: taken down since, or the links expired
+    gone: bool  # taken down since it was licensed
+    filename: str
+    byte_size: int
+
+
+@dataclass(frozen=True)
+class DeliveryFiles:
+    files: list[DeliveredFile]
+    expires_at: datetime
+    expired: bool
+    total_bytes: int
+    zip_refusal: str  # why no zip is offered, or "" when it is
+
+
+def _filename(asset) -> str:
+    return f"asset-{asset.pk}.{EXTENSION_BY_MIME.get(asset.mime_type, 'bin')}"
+
+
+def delivery_files(*, buyer, delivery: Delivery) -> DeliveryFiles:
+    """The buyer's licensed files of a delivery, each with its link drawn again with the
+    delivery's own expiry (never a later one); taken-down assets have none."""
+    now = timezone.now()
+    left = delivery.expires - int(now.timestamp())
+    grants = (
+        DownloadGrant.objects.filter(buyer=buyer, pk__in=delivery.grant_ids)
+        .select_related("asset", "terms")
+        .order_by("pk")
+    )
+    files = []
+    for grant in grants:
+        asset = grant.asset
+        gone = asset.status not in SERVABLE or not asset.original_key
+        link = None
+        if not gone and left > 0:
+            link = download_link(grant_id=grant.pk, original_key=asset.original_key,
+                                 seconds=left)  # fmt: skip
+        files.append(DeliveredFile(grant, link, gone, _filename(asset), asset.byte_size or 0))
+    servable = [f for f in files if not f.gone]
+    total = sum(f.byte_size for f in servable)
+    refusal = ""
+    if left <= 0:
+        refusal = "The links have expired."
+    elif not servable:
+        refusal = "Nothing here can be downloaded any more."
+    elif len(servable) > settings.DOWNLOAD_ZIP_MAX_FILES:
+        refusal = (f"A zip holds at most {settings.DOWNLOAD_ZIP_MAX_FILES} files; export a "
+                   "manifest for larger sets.")  # fmt: skip
+    elif total > settings.DOWNLOAD_ZIP_MAX_BYTES:
+        refusal = (f"A zip holds at most {settings.DOWNLOAD_ZIP_MAX_BYTES // 1_000_000} MB; "
+                   "export a manifest for larger sets.")  # fmt: skip
+    return DeliveryFiles(
+        files=files,
+        expires_at=datetime.fromtimestamp(delivery.expires, tz=UTC),
+        expired=left <= 0,
+        total_bytes=total,
+        zip_refusal=refusal,
+    )
+
+
+@dataclass(frozen=True)
+class ZipArchive:
+    stream: Iterator[bytes]
+    size: int
+    filename: str
+
+
+ZIP_CHUNK = 256 * 1024
+
+
+def _chunks(key: str) -> Iterator[bytes]:
+    """A stored file read a piece at a time, opened only when the zip reaches it."""
+    with default_storage.open(key, "rb") as stored:
+        while chunk := stored.read(ZIP_CHUNK):
+            yield chunk
+
+
+def delivery_zip(*, buyer, delivery: Delivery) -> ZipArchive:
+    """The delivery's files (and a LICENSES.txt naming each one's license and source) as a
+    zip written while it is sent: stored without compression (images are compressed
+    already), so its size is known before the first byte and nothing is held in memory."""
+    files = delivery_files(buyer=buyer, delivery=delivery)
+    if files.zip_refusal:
+        raise DomainError(files.zip_refusal, code="zip_unavailable")
+    archive = ZipStream(compress_type=ZIP_STORED, sized=True)
+    lines = ["Files in this archive, with the license each was granted under.", ""]
+    for item in files.files:
+        if item.gone:
+            continue
+        asset, grant = item.grant.asset, item.grant
+        size = asset.byte_size or default_storage.size(asset.original_key)
+        archive.add(_chunks(asset.original_key), item.filename, size=size)
+        terms = f", training license version {grant.terms.version}" if grant.terms else ""
+        lines.append(f"{item.filename}: “{asset.title or 'Untitled'}”"
+                     f"{f' by {asset.creator}' if asset.creator else ''}; {grant.license}{terms}; "
+                     f"source {asset.source} {asset.landing_url}".rstrip())  # fmt: skip
+    archive.add("\n".join(lines) + "\n", "LICENSES.txt")
+    stamp = files.expires_at.strftime("%Y%m%d-%H%M")
+    return ZipArchive(iter(archive), len(archive), f"licensed-{stamp}.zip")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from django.conf import settings
 from django.db.models import Q
 from PIL import Image, ImageDraw
 
@@ -29,7 +30,13 @@ from billing.selectors import wallet_balance
 from billing.services import checkout_complete, top_up_start
 from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, CloneState
 from catalog.selectors import WorkText, normalize_license
-from catalog.services import Candidate, RunReport, clone_pending, ingest_candidates
+from catalog.services import (
+    Candidate,
+    RunReport,
+    clone_pending,
+    ingest_candidates,
+    release_build_now,
+)
 from marketplace.accounts import role_group
 from marketplace.declarations import declaration_make
 from marketplace.downloads import downloads_grant
@@ -38,6 +45,8 @@ from marketplace.offers import current_terms, offer_set
 from marketplace.uploads import IncomingFile, works_upload
 from moderation.models import FlagReason
 from moderation.services import flag_create
+from provenance.models import DatasetRelease
+from provenance.services import events_seal
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "catalog" / "demo" / "samples"
 SAMPLES_FILE = SAMPLES_DIR / "samples.json"
@@ -90,7 +99,26 @@ def demo_load(*, samples_file: Path = SAMPLES_FILE) -> DemoLoadResult:
         flag_create(reporter=buyer, asset_id=first.pk, reason=FlagReason.OTHER,
                     description="Demo flag: is the creator in this record right?")  # fmt: skip
     published = Asset.objects.filter(source=SAMPLES_SOURCE, status=AssetStatus.PUBLISHED)
+    _demo_release()
+    # What beat's sealer does every minute, at once: the demo's history shows its seals.
+    events_seal()
     return DemoLoadResult(DEMO_USERS, ingest, clone, published.count())
+
+
+DEMO_RELEASE = {
+    "name": "demo-base-set",
+    "version": "1",
+    "filters": {"license": ["pdm-1.0", "cc0-1.0"], "max_nsfw": 0.2},
+    "description": "The demo's public-domain and CC0 sample images with a low nudity score.",
+}
+
+
+def _demo_release() -> None:
+    """One dataset release for the releases page, built once from the published samples."""
+    if DatasetRelease.objects.filter(name=DEMO_RELEASE["name"], state="done").exists():
+        return
+    release_build_now(**DEMO_RELEASE, actor=ACTOR,
+                      base_url=settings.PUBLIC_BASE_URL or "http://127.0.0.1:8000")  # fmt: skip
 
 
 def _sample_base_set(samples_file: Path) -> tuple[RunReport | None, RunReport | None]:

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from billing.selectors import platform_fee_micros, wallet_balance
+from billing.selectors import buyer_quota, platform_fee_micros, wallet_balance, wallet_state
 from billing.services import ChargeItem, QuotaStatus, charge_downloads, quota_consume, quota_lock
 from catalog.models import AssetStatus, License
 from common.errors import DomainError
@@ -187,6 +187,29 @@ def _grants_insert(grants: list[DownloadGrant]) -> list[DownloadGrant]:
     return grants
 
 
+def _decide(buyer, ids: list[int], purpose: str):
+    """What licensing `ids` for `purpose` would do: the assets as licensing reads them, the
+    buyer's earlier grants among them (re-downloads), the refused ones with their reason,
+    and the current offers of the new opt-in grants (what they cost)."""
+    assets = _licensables(buyer, ids)
+    existing = {}
+    if any(asset.granted for asset in assets.values()):  # re-downloads: their earlier grants
+        grants = DownloadGrant.objects.filter(buyer=buyer, asset_id__in=ids)
+        existing = {g.asset_id: g for g in grants.select_related("terms")}
+    refused = {i: reason for i in ids if (reason := _reason(assets.get(i), granted=i in existing))}
+    new_opt_in = [
+        i for i in ids if i not in refused and i not in existing
+        and assets[i].license == License.OPT_IN
+    ]  # fmt: skip
+    offers = {i: assets[i].offer for i in new_opt_in if assets[i].offer}
+    for i in new_opt_in:
+        if i not in offers:
+            refused[i] = "withdrawn"
+        elif not offers[i].allows(purpose):
+            refused[i] = "use_not_allowed"
+    return assets, existing, refused, offers
+
+
 class SpendingNotAllowed(DomainError):
     code = "insufficient_scope"
     status_code = 403
@@ -235,22 +258,7 @@ def downloads_grant(
             fields={"asset_ids": [f"{len(ids)} given."]},
         )
     usage, period = quota_lock(buyer)
-    assets = _licensables(buyer, ids)
-    existing = {}
-    if any(asset.granted for asset in assets.values()):  # re-downloads: their earlier grants
-        grants = DownloadGrant.objects.filter(buyer=buyer, asset_id__in=ids)
-        existing = {g.asset_id: g for g in grants.select_related("terms")}
-    refused = {i: reason for i in ids if (reason := _reason(assets.get(i), granted=i in existing))}
-    new_opt_in = [
-        i for i in ids if i not in refused and i not in existing
-        and assets[i].license == License.OPT_IN
-    ]  # fmt: skip
-    offers = {i: assets[i].offer for i in new_opt_in if assets[i].offer}
-    for i in new_opt_in:
-        if i not in offers:
-            refused[i] = "withdrawn"
-        elif not offers[i].allows(purpose):
-            refused[i] = "use_not_allowed"
+    assets, existing, refused, offers = _decide(buyer, ids, purpose)
     wanted = [i for i in ids if i not in refused]
     if refused and (not wanted or not skip_unavailable):
         raise DownloadRefused(
@@ -320,3 +328,73 @@ def downloads_grant(
     paid_wallet = charge.wallet_micros if charge else None
     wallet = wallet_balance(buyer) if paid_wallet is None else paid_wallet
     return DownloadResult(delivered, refused, charged, quota, wallet)
+
+
+@dataclass(frozen=True)
+class LicenseQuote:
+    """What licensing a set of assets would do now, before the buyer confirms: the same
+    decisions `downloads_grant` makes, read without locking or writing anything."""
+
+    requested: int
+    free: list[int]  # new base-set grants: no charge
+    paid: list[int]  # new opt-in grants: price + fee each
+    again: list[int]  # held already: free, counted against the quota
+    refused: dict[int, str]  # asset id -> reason it cannot be licensed now
+    price_micros: int  # the artists' prices of the paid ones
+    fee_micros: int  # the platform's fees on them
+    quota: QuotaStatus
+    wallet_micros: int
+    wallet_frozen: bool
+
+    @property
+    def granted_count(self) -> int:
+        return len(self.free) + len(self.paid) + len(self.again)
+
+    @property
+    def total_micros(self) -> int:
+        return self.price_micros + self.fee_micros
+
+    @property
+    def quota_after(self) -> int:
+        return self.quota.remaining - self.granted_count
+
+    @property
+    def wallet_after(self) -> int:
+        return self.wallet_micros - self.total_micros
+
+    @property
+    def shortfall_micros(self) -> int:
+        return max(0, -self.wallet_after)
+
+
+def downloads_quote(*, buyer, asset_ids: list[int], purpose: str) -> LicenseQuote:
+    """What `downloads_grant` would grant, charge and count for these assets if the buyer
+    skipped the refused ones. Nothing is locked or written: the answer may change before the
+    buyer confirms, and `downloads_grant` decides again then."""
+    ids = list(dict.fromkeys(asset_ids))[: settings.DOWNLOAD_MAX_ASSETS]
+    _, existing, refused, offers = _decide(buyer, ids, purpose) if ids else ({}, {}, {}, {})
+    wanted = [i for i in ids if i not in refused]
+    paid = [i for i in wanted if i not in existing and i in offers]
+    fee = platform_fee_micros()
+    wallet = wallet_state(buyer)
+    return LicenseQuote(
+        requested=len(ids),
+        free=[i for i in wanted if i not in existing and i not in offers],
+        paid=paid,
+        again=[i for i in wanted if i in existing],
+        refused=refused,
+        price_micros=sum(offers[i].price_micros for i in paid),
+        fee_micros=fee * len(paid),
+        quota=buyer_quota(buyer),
+        wallet_micros=wallet.balance_micros,
+        wallet_frozen=wallet.frozen,
+    )
+
+
+def grants_of(buyer):
+    """The buyer's license grants, newest first, with their asset and terms."""
+    return (
+        DownloadGrant.objects.filter(buyer=buyer)
+        .select_related("asset", "terms")
+        .order_by("-created_at", "-pk")
+    )

@@ -156,3 +156,12 @@ def manifest_link(manifest: ManifestExport) -> Link | None:
         filename=f"manifest-{manifest.pk}.{manifest.format}",
         mime_type=MIME[manifest.format],
     )
+
+
+def manifests_of(buyer):
+    """The buyer's manifests, newest first, with their collection."""
+    return (
+        ManifestExport.objects.filter(buyer=buyer)
+        .select_related("collection")
+        .order_by("-created_at", "-pk")
+    )

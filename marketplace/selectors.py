@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from billing.selectors import platform_fee_micros
-from catalog.models import AssetStatus
+from catalog.models import Asset, AssetStatus
 from marketplace.models import DownloadGrant, Notification, Offer, OwnershipDeclaration, Work
 from marketplace.models.works import HoldReason
 from marketplace.uploads import works_of_owner
@@ -170,6 +170,16 @@ def notifications_unread_count(user) -> int:
 
 
 def notifications_of(user) -> QuerySet[Notification]:
-    """Newest first, each with the id of the person's work it concerns (if any)."""
+    """Newest first, each with the id of the person's work it concerns (if any) and, for a
+    takedown of something they licensed, what to delete: the asset's title, its file's
+    SHA-256 and type, and when they licensed it."""
     work = Work.objects.filter(asset_id=OuterRef("asset_id"), owner=user).values("pk")[:1]
-    return Notification.objects.filter(user=user).annotate(work_id=Subquery(work))
+    asset = Asset.objects.filter(pk=OuterRef("asset_id"))
+    grant = DownloadGrant.objects.filter(asset_id=OuterRef("asset_id"), buyer=user)
+    return Notification.objects.filter(user=user).annotate(
+        work_id=Subquery(work),
+        asset_title=Subquery(asset.values("title")[:1]),
+        asset_sha256=Subquery(asset.values("sha256")[:1]),
+        asset_mime=Subquery(asset.values("mime_type")[:1]),
+        licensed_at=Subquery(grant.values("created_at")[:1]),
+    )

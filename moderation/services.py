@@ -26,7 +26,7 @@ from moderation.claims import claim_keeper_register
 from moderation.classifiers import ModelInfo, faces, nudity, text_pii
 from moderation.flags import flag_create
 from moderation.images import Unreadable, scoring_images
-from moderation.models import Classifier, ClassifierScore
+from moderation.models import Classifier, ClassifierScore, FlagReason
 
 UPDATED_FIELDS = ["model_name", "score", "details", "threshold", "over_threshold", "scored_at"]
 
@@ -210,3 +210,14 @@ def _row(subject: ScoringSubject, classifier: str, model: ModelInfo, score: floa
         details=details,
         scored_at=now,
     )
+
+
+def asset_flag(*, reporter, asset_id: int, reason: str, description: str = ""):
+    """Flag an asset for the moderators (see `moderation.flags.flag_create`): returns the
+    flag and whether it is new (an open flag of the same person is returned as it is)."""
+    return flag_create(reporter=reporter, asset_id=asset_id, reason=reason, description=description)
+
+
+def flag_reasons() -> list[tuple[str, str]]:
+    """The reasons a flag can give, as (code, label)."""
+    return list(FlagReason.choices)

@@ -12,6 +12,10 @@ from django.db.models import Max
 
 from provenance.chain import CONTENT_FIELDS, GENESIS_HASH, link_hash
 from provenance.datasheets import (
+    LICENSE_CHECKS,
+    OPT_OUT_NOTE,
+    PROVENANCE_NOTE,
+    UNKNOWN_SOURCE_CHECK,
     Datasheet,
     LicenseCount,
     ReleaseFile,
@@ -25,16 +29,36 @@ from provenance.datasheets import (
 from provenance.models import (
     AuditCheckpoint,
     AuditSeal,
+    EventKind,
     ProvenanceEvent,
     ProvenanceRecord,
     SealerMark,
 )
 
 __all__ = [
-    "AuditLogCheck", "ChainBreak", "Datasheet", "LicenseCount", "ReleaseFile", "Threshold",
-    "audit_checkpoint_latest", "audit_log_head", "audit_log_length", "audit_log_verify",
-    "datasheet_json", "datasheet_markdown", "decisions_by_asset", "events_unsealed_count",
-    "provenance_record", "public_history", "source_counts", "tally",
+    "LICENSE_CHECKS",
+    "OPT_OUT_NOTE",
+    "PROVENANCE_NOTE",
+    "UNKNOWN_SOURCE_CHECK",
+    "AuditLogCheck",
+    "ChainBreak",
+    "Datasheet",
+    "LicenseCount",
+    "ReleaseFile",
+    "Threshold",
+    "audit_checkpoint_latest",
+    "audit_log_head",
+    "audit_log_length",
+    "audit_log_verify",
+    "datasheet_json",
+    "datasheet_markdown",
+    "decisions_by_asset",
+    "events_unsealed_count",
+    "provenance_record",
+    "public_history",
+    "source_counts",
+    "takedown_reasons",
+    "tally",
 ]  # fmt: skip
 
 
@@ -48,6 +72,45 @@ def decisions_by_asset(asset_ids: list[int]) -> dict[int, str]:
 def provenance_record(asset_id: int) -> ProvenanceRecord | None:
     """Where the asset came from and why it is allowed, or None if nothing was recorded."""
     return ProvenanceRecord.objects.filter(asset_id=asset_id).first()
+
+
+def license_check(source: str) -> str:
+    """How a source's licenses are verified, in one sentence (as datasheets say it)."""
+    return LICENSE_CHECKS.get(source, UNKNOWN_SOURCE_CHECK)
+
+
+def opt_out_note() -> str:
+    """What keeps an item out of the catalog, whatever its source."""
+    return OPT_OUT_NOTE
+
+
+def datasheet_notes(sheet: Datasheet) -> dict:
+    """What a datasheet page says beside its counts: each source's license check, the
+    opt-out rule and how provenance is kept, in the datasheet's own words."""
+    return {
+        "checks": {s.source: license_check(s.source) for s in sheet.by_source},
+        "opt_out_note": OPT_OUT_NOTE,
+        "provenance_note": PROVENANCE_NOTE,
+    }
+
+
+def datasheet_as_markdown(sheet: Datasheet) -> str:
+    return datasheet_markdown(sheet)
+
+
+def datasheet_as_dict(sheet: Datasheet) -> dict:
+    return datasheet_json(sheet)
+
+
+def takedown_reasons(asset_ids: list[int]) -> dict[int, str]:
+    """The reason code of each asset's latest takedown, for those taken down."""
+    events = (
+        ProvenanceEvent.objects.filter(asset_id__in=asset_ids, kind=EventKind.TAKEN_DOWN)
+        .order_by("asset_id", "-id")
+        .distinct("asset_id")
+        .values_list("asset_id", "reason")
+    )
+    return dict(events)
 
 
 # Who downloaded what is between the buyer, the rights holder and us: never public.

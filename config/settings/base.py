@@ -439,6 +439,10 @@ DATA_UPLOAD_MAX_NUMBER_FILES = max(UPLOAD_BATCH_MAX_FILES, EVIDENCE_MAX_FILES) +
 # Downloads: the most assets one request may license, and how long download links live.
 DOWNLOAD_MAX_ASSETS = env.int("DOWNLOAD_MAX_ASSETS", default=10_000)
 DOWNLOAD_URL_SECONDS = env.int("DOWNLOAD_URL_SECONDS", default=300)
+# The site's zip of what a buyer just licensed: offered for sets up to this many files and
+# bytes (larger ones take a manifest); streamed, never held in memory.
+DOWNLOAD_ZIP_MAX_FILES = env.int("DOWNLOAD_ZIP_MAX_FILES", default=100)
+DOWNLOAD_ZIP_MAX_BYTES = env.int("DOWNLOAD_ZIP_MAX_BYTES", default=500 * 1000 * 1000)
 # Manifests: how long the links inside a manifest stay valid by default, and at most
 # (S3 presigned URLs last 7 days at most).
 MANIFEST_LINK_SECONDS = env.int("MANIFEST_LINK_SECONDS", default=24 * 3600)

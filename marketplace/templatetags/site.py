@@ -3,7 +3,12 @@
 import re
 
 from django import template
+from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html
 
+from catalog.selectors import file_extension, source_name
+from common.money import usd as usd_decimal
 from common.money import usd_text
 
 register = template.Library()
@@ -33,3 +38,90 @@ def unwrap(text: str) -> str:
     """Join a text's hard-wrapped continuation lines (indented) to their paragraph, so it
     wraps to the reader's screen instead."""
     return re.sub(r"\n[ \t]+", " ", text or "")
+
+
+@register.simple_tag
+def thumbnail(asset, alt: str = "", css: str = "") -> str:
+    """The asset's thumbnail through the one thumbnail view, lazy, with its size known
+    (thumbnails are the original scaled to THUMBNAIL_SIZE on its longest side, never up),
+    so the page does not jump while images arrive."""
+    width, height = thumbnail_size(asset.width, asset.height)
+    return format_html(
+        '<img src="{}" alt="{}" width="{}" height="{}" loading="lazy" decoding="async"{}>',
+        reverse("web:thumbnail", args=[asset.pk]), alt, width, height,
+        format_html(' class="{}"', css) if css else "",
+    )  # fmt: skip
+
+
+def thumbnail_size(width: int | None, height: int | None) -> tuple[int, int]:
+    side = settings.THUMBNAIL_SIZE
+    if not width or not height:
+        return side, round(side * 3 / 4)
+    scale = min(1.0, side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+LICENSE_SHORT = {"pdm-1.0": "Public domain (PDM 1.0)", "cc0-1.0": "CC0 1.0", "opt-in": "Opt-in"}
+
+
+@register.filter
+def license_short(code: str) -> str:
+    return LICENSE_SHORT.get(code, code)
+
+
+@register.filter
+def buyer_price(asset) -> str:
+    """What one download costs a buyer: free for the base set, else price plus the fee."""
+    if asset.license != "opt-in":
+        return "Free"
+    return usd_text((asset.price_micros or 0) + settings.PLATFORM_FEE_MICROS)
+
+
+@register.filter
+def source_label(source: str) -> str:
+    return source_name(source)
+
+
+@register.filter
+def reason_text(code: str) -> str:
+    """A licensing refusal's reason code in words."""
+    return REASONS.get(code, humanize_code(code).lower())
+
+
+REASONS = {
+    "not_found": "not in the catalog",
+    "withdrawn": "withdrawn by its rights holder",
+    "taken_down": "taken down by a moderator",
+    "under_review": "held for a moderator's review",
+    "use_not_allowed": "its rights holder does not allow this use",
+    "not_stored": "its file is not stored yet",
+}
+
+
+@register.filter
+def get_asset(assets: dict, asset_id):
+    """`assets[asset_id]` for a dict of assets by id, or None."""
+    return assets.get(int(asset_id)) if assets else None
+
+
+@register.filter
+def usd_plain(micros) -> str:
+    """Micro-USD as a plain decimal amount for a form or a link (0.051)."""
+    return usd_decimal(int(micros or 0)).rstrip("0").rstrip(".") or "0"
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key, key) if mapping else key
+
+
+@register.filter
+def delivered_name(notice) -> str:
+    """The file name a licensed asset was delivered under (asset-42.jpg)."""
+    return f"asset-{notice.asset_id}.{file_extension(notice.asset_mime)}"
+
+
+@register.filter
+def thousands(number) -> str:
+    """10000 as 10,000."""
+    return f"{int(number):,}" if number is not None else ""

@@ -29,3 +29,4 @@ def role_required(role: Role):
 
 
 rights_holder_required = role_required(Role.RIGHTS_HOLDER)
+buyer_required = role_required(Role.BUYER)

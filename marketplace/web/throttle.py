@@ -31,3 +31,18 @@ class AuthThrottledMixin:
         if request.method == "POST" and (refused := auth_attempt_refused(request)):
             return refused
         return super().dispatch(request, *args, **kwargs)
+
+
+class _FlagScope:
+    throttle_scope = "flags"
+
+
+def flag_attempt_refused(request):
+    """The API's flag rate (`API_THROTTLE_FLAGS`) on the site's flag form: the same counter."""
+    throttle = ScopedRateThrottle()
+    if throttle.allow_request(request, _FlagScope()):
+        return None
+    wait = max(1, math.ceil(throttle.wait() or 1))
+    response = render(request, "web/429.html", {"wait_seconds": wait, "flags": True}, status=429)
+    response["Retry-After"] = str(wait)
+    return response

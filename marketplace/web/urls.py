@@ -2,7 +2,22 @@
 
 from django.urls import path
 
-from marketplace.web import accounts, earnings, home, notifications, offers, uploads, works
+from marketplace.web import (
+    accounts,
+    browse,
+    collections,
+    earnings,
+    home,
+    licensing,
+    manifests,
+    notifications,
+    offers,
+    sources,
+    thresholds,
+    uploads,
+    wallet,
+    works,
+)
 
 app_name = "web"
 
@@ -55,4 +70,47 @@ urlpatterns = [
     path("earnings/usage.csv", earnings.usage_export, name="usage-csv"),
     path("payouts/", earnings.payouts, name="payouts"),
     path("payouts/onboarding/", earnings.payouts_onboarding, name="payouts-onboarding"),
+    # The public catalog
+    path("search/", browse.search, name="search"),
+    path("assets/<id:asset_id>/", browse.asset_detail, name="asset"),
+    path("assets/<id:asset_id>/flag/", browse.asset_flag, name="asset-flag"),
+    path("sources/", sources.source_list, name="sources"),
+    path("sources/<slug:source>/", sources.source_detail, name="source"),
+    path("releases/", sources.release_list, name="releases"),
+    path("releases/<id:release_id>/", sources.release_detail, name="release"),
+    # Buyers
+    path("collections/", collections.collection_list, name="collections"),
+    path("collections/add/", collections.items_add, name="collection-add"),
+    path("collections/<id:collection_id>/", collections.collection_detail, name="collection"),
+    path(
+        "collections/<id:collection_id>/remove/",
+        collections.items_remove,
+        name="collection-remove",
+    ),
+    path(
+        "collections/<id:collection_id>/delete/",
+        collections.collection_delete,
+        name="collection-delete",
+    ),
+    path(
+        "collections/<id:collection_id>/datasheet/",
+        collections.collection_datasheet,
+        name="collection-datasheet",
+    ),
+    path("license/", licensing.license_assets, name="license"),
+    path("license/<slug:delivery>/", licensing.license_done, name="license-done"),
+    path("license/<slug:delivery>/files.zip", licensing.license_zip, name="license-zip"),
+    path("licenses/", licensing.grant_list, name="licenses"),
+    path("wallet/", wallet.wallet, name="wallet"),
+    path("wallet/top-up/", wallet.top_up, name="top-up"),
+    path("wallet/subscribe/", wallet.subscribe, name="subscribe"),
+    path("wallet/portal/", wallet.portal, name="portal"),
+    path("manifests/", manifests.manifest_list, name="manifests"),
+    path("manifests/<id:manifest_id>/", manifests.manifest_detail, name="manifest"),
+    path(
+        "manifests/<id:manifest_id>/download/",
+        manifests.manifest_download,
+        name="manifest-download",
+    ),
+    path("account/thresholds/", thresholds.thresholds, name="thresholds"),
 ]

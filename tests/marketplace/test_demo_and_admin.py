@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from catalog.models import Asset, AssetStatus, CloneState
 from marketplace.demo import DEMO_USERS, SAMPLES_DIR, SAMPLES_FILE, SAMPLES_SOURCE, demo_load
 from marketplace.models import User
-from provenance.models import ProvenanceRecord
+from provenance.models import DatasetRelease, ProvenanceRecord
 
 # The demo runs outside a transaction: the scoring that cloning queues at each commit runs
 # then, so these tests commit for real.
@@ -64,6 +64,9 @@ def test_the_sample_base_set_is_stored_scored_and_published_through_the_pipeline
         "skimage-text": "license_ambiguous",
         "openclipart-emperor-penguin": "license_not_accepted",
     }
+    # A dataset release of the published samples, for the releases page.
+    release = DatasetRelease.objects.get(name="demo-base-set")
+    assert release.state == "done" and 0 < release.counts["total"] <= result.published
     evidence = ProvenanceRecord.objects.get(source_record_id="skimage-chelsea").evidence
     assert evidence["statement"].startswith("No copyright restrictions.")
     for demo in DEMO_USERS:

@@ -40,4 +40,7 @@ class Command(BaseCommand):
         out.write(f"Home:      {base_url}/")
         out.write(f"API docs:  {base_url}/api/docs/")
         out.write(f"Admin:     {base_url}/admin/  (demo-moderator; demo-admin also sees billing)")
-        out.write(f"Search:    {base_url}/api/v1/assets/?q=portrait&license=pdm-1.0")
+        out.write(
+            f"Search:    {base_url}/search/?q=portrait&license=pdm-1.0 (the same through "
+            f"the API: {base_url}/api/v1/assets/?q=portrait&license=pdm-1.0)"
+        )

@@ -18,6 +18,7 @@ def test_home_shows_published_images_only(client, rights_holder):
     assert "For artists and rights holders" in html and "For ML teams" in html
     assert "$0.001 platform fee" in html
     assert f'src="/thumbnails/{shown.pk}.jpg"' in html
+    assert f'href="/assets/{shown.pk}/"' in html
     assert 'alt="Harbour"' in html
     assert f"/thumbnails/{draft.asset_id}.jpg" not in html
     assert "No thumbnail yet" not in html
@@ -27,9 +28,14 @@ def test_home_without_published_images_says_so(client):
     assert b"No images are published yet." in client.get("/").content
 
 
-def test_a_buyer_is_pointed_to_the_api_until_their_pages_come(buyer_client, artist_client):
-    assert b"pages for buyers are on their way" in buyer_client.get("/").content
-    assert b"pages for buyers are on their way" not in artist_client.get("/").content
+def test_everyone_can_search_from_home_and_a_buyer_finds_their_pages(client, buyer_client):
+    html = client.get("/").content.decode()
+    assert 'action="/search/" role="search"' in html
+    assert 'href="/search/"' in html and 'href="/sources/"' in html
+    assert 'href="/collections/"' not in html
+    html = buyer_client.get("/").content.decode()
+    for path in ("/collections/", "/licenses/", "/manifests/", "/wallet/"):
+        assert f'href="{path}"' in html, path
 
 
 def test_staff_find_the_admin_from_every_page(client, make_user):
