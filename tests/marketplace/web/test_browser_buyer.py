@@ -12,9 +12,9 @@ from playwright.sync_api import expect
 from billing.ledger import wallet_of
 from catalog.models import Asset, AssetStatus, IngestRun, License
 from catalog.search_documents import search_documents_refresh
+from marketplace.accounts import role_group, role_groups_sync
 from marketplace.downloads import downloads_grant
 from marketplace.models import Collection, CollectionItem, ManifestExport, Role, User
-from marketplace.accounts import role_group, role_groups_sync
 from provenance.models import DatasetRelease, EventKind, ProvenanceEvent, ProvenanceRecord
 from provenance.services import events_append, events_seal
 from tests.catalog.images import jpeg
