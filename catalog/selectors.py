@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 from django.db.models import Max, Q
-from psycopg.errors import QueryCanceled
 
 from catalog import search
 from catalog.connectors import CONNECTORS
@@ -150,16 +149,8 @@ def asset_match_count(params: dict) -> dict:
     """How many published assets the search selects, with the facets' method (exact or
     estimated) and by source and license; cached like the API's facets, and stopped like a
     search when it runs too long."""
-    try:
-        with transaction.atomic():
-            search._search_settings()
-            return search.asset_facets(params)
-    except OperationalError as exc:
-        if not isinstance(exc.__cause__, QueryCanceled):
-            raise
-        raise SearchTooBroad(
-            "This search took too long; add filters or more specific words."
-        ) from exc
+    with search.within_time_limit():
+        return search.asset_facets(params)
 
 
 def facet_sources() -> tuple[str, ...]:
