@@ -13,6 +13,7 @@ from psycopg.errors import QueryCanceled
 
 from catalog import search
 from catalog.connectors import CONNECTORS
+from catalog.consent.uploads import UploadConcerns, upload_concerns
 from catalog.images import EXTENSION_BY_MIME, MIME_BY_FORMAT, ImageRejected, decode_image
 from catalog.licenses import LICENSE_URLS, normalize_license
 from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, IngestRun
@@ -71,6 +72,7 @@ __all__ = [
     "SearchTooBroad",
     "SourceSummary",
     "ThresholdsSerializer",
+    "UploadConcerns",
     "UploadMatch",
     "VerifiedImage",
     "WorkText",
@@ -111,6 +113,7 @@ __all__ = [
     "source_summaries",
     "source_summary",
     "tags_clean",
+    "upload_concerns",
     "upload_matches",
     "upload_verify",
 ]  # fmt: skip
