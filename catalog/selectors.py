@@ -14,6 +14,7 @@ from psycopg.errors import QueryCanceled
 from catalog import search
 from catalog.connectors import CONNECTORS
 from catalog.consent.uploads import UploadConcerns, upload_concerns
+from catalog.consent.vocabulary import USES as CONSENT_USES
 from catalog.images import EXTENSION_BY_MIME, MIME_BY_FORMAT, ImageRejected, decode_image
 from catalog.licenses import LICENSE_URLS, normalize_license
 from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, IngestRun
@@ -48,6 +49,7 @@ from provenance.models import DatasetRelease
 from provenance.selectors import Datasheet
 
 __all__ = [
+    "CONSENT_USES",
     "EXTENSION_BY_MIME",
     "LICENSE_URLS",
     "MAX_CREATION_DATE_LENGTH",

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from billing.selectors import platform_fee_micros
 from catalog.models import Asset, AssetStatus
+from catalog.selectors import CONSENT_USES
 from marketplace.models import DownloadGrant, Notification, Offer, OwnershipDeclaration, Work
 from marketplace.models.works import HoldReason
 from marketplace.uploads import works_of_owner
@@ -142,6 +143,23 @@ def owns_asset(user, asset_id: int) -> bool:
 def work_is_licensed(work: Work) -> bool:
     """Someone holds a license to it: it can be withdrawn but never deleted."""
     return DownloadGrant.objects.filter(asset_id=work.asset_id).exists()
+
+
+# --- consent: the uses a work may be put to ------------------------------------------------
+
+
+def work_uses(work: Work) -> dict[str, int]:
+    """The uses the work is offered for now, each with its price in micro-USD (the uses of
+    the CAWG training-and-data-mining vocabulary); empty when it is not on offer. The one
+    place that says what a work may be used for: the files we serve, their policies and
+    headers read it.
+
+    Offers state research and/or commercial use and one price today: every use is offered,
+    at that price, while an offer is current."""
+    offer = Offer.objects.filter(work=work, ended_at__isnull=True).only("price_micros").first()
+    if offer is None:
+        return {}
+    return dict.fromkeys(CONSENT_USES, offer.price_micros)
 
 
 # --- prices as a buyer sees them -----------------------------------------------------------

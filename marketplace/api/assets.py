@@ -17,6 +17,7 @@ from marketplace.api.asset_serializers import (
     AssetProvenanceSerializer,
     AssetSerializer,
 )
+from marketplace.policies import with_consent_headers
 from marketplace.search_defaults import search_thresholds
 from provenance.selectors import provenance_record, public_history
 
@@ -136,7 +137,8 @@ class AssetViewSet(viewsets.GenericViewSet):
     )
     def retrieve(self, request, pk=None):
         asset = _published_asset(pk)
-        return Response(AssetDetailSerializer(asset, context=_context(request)).data)
+        response = Response(AssetDetailSerializer(asset, context=_context(request)).data)
+        return with_consent_headers(response, [(asset.pk, asset.license)])
 
     @extend_schema(
         summary="A published asset's provenance and public history",

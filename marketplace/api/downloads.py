@@ -25,6 +25,7 @@ from marketplace.delivery import file_for_token
 from marketplace.downloads import downloads_grant
 from marketplace.idempotency import HEADER
 from marketplace.models import DownloadGrant, Purpose, TokenScope
+from marketplace.policies import with_consent_headers
 
 
 class DownloadRequestSerializer(serializers.Serializer):
@@ -217,7 +218,11 @@ class DownloadsView(ListAPIView):
             )
             return Response(_result_body(result, request), status=status.HTTP_201_CREATED)
 
-        return idempotent_response(request, grant)
+        response = idempotent_response(request, grant)
+        if response.status_code == status.HTTP_201_CREATED:  # a replay too: from its body
+            granted = [(d["asset_id"], d["license"]) for d in response.data["downloads"]]
+            with_consent_headers(response, granted)
+        return response
 
 
 class QuotaBalanceSerializer(QuotaSerializer):
@@ -263,9 +268,12 @@ class FileView(APIView):
     )
     def get(self, request, token: str):
         served = file_for_token(token)
-        return FileResponse(
+        response = FileResponse(
             default_storage.open(served.key, "rb"),
             as_attachment=not served.inline,
             filename=served.filename,
             content_type=served.mime_type,
         )
+        if served.asset_id is not None:  # a granted asset's file, not a thumbnail
+            with_consent_headers(response, [(served.asset_id, served.license)])
+        return response
