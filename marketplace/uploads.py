@@ -47,6 +47,7 @@ from marketplace.models import (
     DirectUpload,
     DownloadGrant,
     Offer,
+    OfferFile,
     OwnershipDeclaration,
     RightsHolderProfile,
     User,
@@ -368,15 +369,17 @@ def work_delete(*, owner, work_id: int) -> str:
             "Buyers have licensed this work, so it cannot be deleted: their licenses stay "
             "valid. Withdraw it instead; nobody can license it after that."
         )
-    evidence = [k for keys in work.declarations.values_list("evidence_keys", flat=True)
+    files = [k for keys in work.declarations.values_list("evidence_keys", flat=True)
                 for k in keys]  # fmt: skip
     title, asset_id = work.asset.title, work.asset_id
     DirectUpload.objects.filter(work=work).delete()
-    work.offers.all().delete()
+    # The copies made for its offers (with their terms) go with it; nobody downloaded one.
+    files += list(OfferFile.objects.filter(offer__work=work).values_list("key", flat=True))
+    work.offers.all().delete()  # and their files' rows
     work.delete()  # and its declarations
     opt_in_asset_delete(asset_id=asset_id, actor=owner.get_username())
     storage = storages["default"]
-    transaction.on_commit(lambda: [storage.delete(key) for key in evidence])
+    transaction.on_commit(lambda: [storage.delete(key) for key in files])
     return title
 
 
