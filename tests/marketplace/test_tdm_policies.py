@@ -6,7 +6,6 @@ import json
 
 import httpx
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from catalog.consent.headers import header_signals
