@@ -133,6 +133,7 @@ class AssetViewSet(viewsets.GenericViewSet):
         description="With its license, provenance summary and what a download costs. "
         "Anything not published (embargoed, rejected, taken down, withdrawn) is a 404.",
         responses={200: AssetDetailSerializer, 404: docs.NOT_FOUND},
+        parameters=docs.tdm_headers(200),
         examples=[OpenApiExample("A base-set image", value=EXAMPLE_DETAIL, response_only=True)],
     )
     def retrieve(self, request, pk=None):

@@ -183,7 +183,7 @@ class DownloadsView(ListAPIView):
             "returns short-lived links. Re-downloads are free but count against the quota. "
             "Send an `Idempotency-Key` header to make retries safe."
         ),
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, *docs.tdm_headers(201)],
         request=DownloadRequestSerializer,
         responses={
             201: DownloadResultSerializer,
@@ -260,6 +260,10 @@ class FileView(APIView):
     @extend_schema(
         tags=["downloads"],
         summary="Fetch a downloaded file through its signed link",
+        description="An opt-in work's file carries its terms: XMP `plus:DataMining` for "
+        "its uses with a link to its page and, where the platform signs, a C2PA manifest "
+        "with a CAWG training-mining assertion.",
+        parameters=docs.tdm_headers(200),
         responses={
             (200, "application/octet-stream"): bytes,
             403: docs.error("The link is invalid or expired."),
