@@ -22,6 +22,7 @@ from tests.catalog.consent.files import (
     tampered,
     xmp,
 )
+from tests.marketplace.test_works_api import confirm, post_form, s3, start  # noqa: F401
 from tests.marketplace.works_helpers import artist, upload, upload_batch
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +207,20 @@ def test_the_work_page_says_why_it_is_held(make_user):
     page = client.get(f"/works/{work.pk}/").content.decode()
     assert "Held for review" in page
     assert "names another creator" in page and "Charles Babbage" in page
+
+
+def test_a_direct_upload_is_held_on_its_metadata_when_confirmed(
+    api_client,
+    ada,
+    s3,  # noqa: F811 - the fixture
+    django_capture_on_commit_callbacks,
+):
+    data = image("JPEG", seed=11, packet=xmp(data_mining="DMI-PROHIBITED-GENAIMLTRAINING"))
+    form = start(api_client, data, name="scan.jpg").json()
+    assert post_form(form, data, name="scan.jpg").status_code in (200, 201, 204)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirm(api_client, form["id"])
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["hold"] == "reserves_training"
+    assert "DMI-PROHIBITED-GENAIMLTRAINING" in body["hold_why"]
