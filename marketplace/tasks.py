@@ -46,6 +46,10 @@ def build_manifest(manifest_id: int) -> int:
 def make_offer_file(offer_id: int) -> str:
     """After an offer commits: the copy of the work's file its grants download, with the
     offer's terms written in (marketplace.served)."""
+    from marketplace.models import Offer
     from marketplace.served import offer_file_make
 
-    return offer_file_make(offer_id).key
+    try:
+        return offer_file_make(offer_id).key
+    except Offer.DoesNotExist:  # the work was deleted meanwhile: nothing to serve
+        return ""
