@@ -323,7 +323,7 @@ def test_topping_up_through_the_sandbox_comes_back_to_the_wallet(bea, buyer, set
     assert wallet_of(buyer).balance_micros == 10_000_000
     html = bea.get("/wallet/").content.decode()
     assert '<dd id="wallet-balance">$10.00</dd>' in html
-    assert "Wallet top-up of USD 10.000000" in html
+    assert "Wallet top-up of $10.00" in html
 
 
 def test_a_top_up_outside_the_amounts_is_refused_with_a_reason(bea, settings):
