@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.consent.headers import header_signals
-from catalog.consent.tdmrep import parse_tdmrep, rule_for
+from catalog.consent.tdmrep import html_meta_signals, parse_tdmrep, rule_for
 from catalog.consent.vocabulary import ALLOWED, RESERVED, USES
 from catalog.models import Asset, AssetStatus
 from catalog.services import asset_take_down
@@ -135,3 +135,15 @@ def test_the_license_a_policy_names_is_a_page(client):
     assert response.status_code == 200
     assert terms.title in response.content.decode()
     assert client.get("/terms/no-such-version/").status_code == 404
+
+
+def test_the_asset_page_says_it_in_tdmrep_meta_elements_too(client, artist):
+    work = published(opt_in_work(artist))
+    page = client.get(f"/assets/{work.asset_id}/").content.decode()
+    assert '<meta name="tdm-reservation" content="1">' in page
+    assert f'<meta name="tdm-policy" content="{BASE}/policies/{work.asset_id}.jsonld">' in page
+    assert f'href="/policies/{work.asset_id}.jsonld"' in page
+    [signal] = html_meta_signals(
+        page, url=f"{BASE}/assets/{work.asset_id}/", read_at=timezone.now()
+    )
+    assert signal.uses == dict.fromkeys(USES, RESERVED)
