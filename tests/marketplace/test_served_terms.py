@@ -161,7 +161,7 @@ def test_exiftool_reads_the_terms_we_write(artist, tmp_path, signing):
     assert "Warning" not in tags and "Error" not in tags
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "TIFF"])
 def test_with_a_signing_key_the_copy_has_a_valid_manifest_stating_uses_and_license(
     artist, signing, fmt, django_capture_on_commit_callbacks
 ):
