@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -65,6 +66,28 @@ def offer_file_make(offer_id: int) -> OfferFile:
             )  # fmt: skip
     except IntegrityError:  # made meanwhile by another request or task: theirs stands
         return OfferFile.objects.get(offer_id=offer_id)
+
+
+def offer_files_remake() -> int:
+    """Make the current offers' files again, as they would be made now: after a signing
+    key is configured or replaced, or the site's address changes. Files of ended offers
+    stay as their buyers got them. Returns how many were made."""
+    current = Offer.objects.filter(ended_at__isnull=True).order_by("pk")
+    storage, made = storages["default"], 0
+    for offer_id in current.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            old = OfferFile.objects.select_for_update().filter(offer_id=offer_id).first()
+            if old is not None:
+                old.delete()
+            new = offer_file_make(offer_id)
+            if old is not None and old.key != new.key and not _in_use(old.key):
+                transaction.on_commit(lambda key=old.key: storage.delete(key))
+        made += 1
+    return made
+
+
+def _in_use(key: str) -> bool:
+    return OfferFile.objects.filter(key=key).exists()
 
 
 def offer_file_make_later(offer: Offer) -> None:

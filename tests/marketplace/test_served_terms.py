@@ -17,6 +17,7 @@ import httpx
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -295,3 +296,29 @@ def test_deleting_a_work_deletes_its_copies(artist, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         work_delete(owner=artist, work_id=work.pk)
     assert not OfferFile.objects.exists() and not default_storage.exists(made.key)
+
+
+def test_remaking_after_a_key_is_configured_signs_current_offers_only(
+    artist, settings, authority, django_capture_on_commit_callbacks
+):
+    ended = offered_work(artist, "JPEG", seed=12)
+    first = offer_file_make(ended.offers.get().pk)
+    offer_set(owner=artist, work_id=ended.pk, price_micros=5_000, allow_research=True,
+              allow_commercial=True, terms_version=current_terms().version)  # fmt: skip
+    current = offered_work(artist, "PNG", seed=13)
+    unsigned = offer_file_make(current.offers.get().pk)
+    assert not unsigned.signed
+    settings.C2PA_SIGNING_CERT = str(authority.chain_path)
+    settings.C2PA_SIGNING_KEY = str(authority.key_path)
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("remake_offer_files", stdout=out)
+    assert "2 offer files made again" in out.getvalue()  # the two current offers
+    remade = OfferFile.objects.get(offer__work=current)
+    assert remade.signed and remade.key != unsigned.key
+    assert not default_storage.exists(unsigned.key)  # the unsigned copy is gone
+    assert OfferFile.objects.get(pk=first.pk).key == first.key  # an ended offer's stays
+    report = c2pa_report(stored(remade.key), "image/png",
+                         trust_anchors_path=str(authority.anchors_path))  # fmt: skip
+    assert report.state == "Trusted"
