@@ -25,12 +25,20 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
+# Words of rights lines that name nobody: "Copyright (c) 2024. All rights reserved."
+BOILERPLATE = frozenset(
+    ("c", "copyright", "copyrighted", "all", "rights", "reserved", "some", "by", "the",
+     "and", "of", "photo", "image", "is")
+)  # fmt: skip
+
+
 def _is_own(name: str, own: list[str]) -> bool:
     """Whether a name or rights line of the file is one of the uploader's names: equal to
-    one, or containing one as whole words ("© 2024 Ada Lovelace. All rights reserved.")."""
+    one, or containing one as whole words ("© 2024 Ada Lovelace. All rights reserved."),
+    or naming nobody at all (years and boilerplate alone)."""
     words = _words(name)
-    if not words:
-        return True  # punctuation alone names nobody
+    if not [w for w in words.split() if not w.isdigit() and w not in BOILERPLATE]:
+        return True
     return any(words == mine or f" {mine} " in f" {words} " for mine in own)
 
 

@@ -115,6 +115,12 @@ def test_the_uploaders_own_names_in_the_file_hold_nothing(api_client, ada):
     assert work.hold_detail == {}
 
 
+def test_a_rights_line_naming_nobody_holds_nothing(api_client, ada):
+    packet = xmp(rights="Copyright (c) 2024. All rights reserved.")
+    body, _ = uploaded(api_client, image("JPEG", seed=12, packet=packet))
+    assert body["hold"] == ""
+
+
 def test_an_iptc_by_line_naming_someone_else_holds_the_upload(api_client, ada):
     body, work = uploaded(api_client, iptc_jpeg("Grace Hopper", "Copyright Grace Hopper"))
     assert body["hold"] == "names_another"
