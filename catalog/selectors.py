@@ -12,6 +12,8 @@ from django.db.models import Max, Q
 
 from catalog import search
 from catalog.connectors import CONNECTORS
+from catalog.consent.uploads import UploadConcerns, upload_concerns
+from catalog.consent.vocabulary import USES as CONSENT_USES
 from catalog.images import EXTENSION_BY_MIME, MIME_BY_FORMAT, ImageRejected, decode_image
 from catalog.licenses import LICENSE_URLS, normalize_license
 from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, IngestRun
@@ -46,6 +48,7 @@ from provenance.models import DatasetRelease
 from provenance.selectors import Datasheet
 
 __all__ = [
+    "CONSENT_USES",
     "EXTENSION_BY_MIME",
     "LICENSE_URLS",
     "MAX_CREATION_DATE_LENGTH",
@@ -70,6 +73,7 @@ __all__ = [
     "SearchTooBroad",
     "SourceSummary",
     "ThresholdsSerializer",
+    "UploadConcerns",
     "UploadMatch",
     "VerifiedImage",
     "WorkText",
@@ -110,6 +114,7 @@ __all__ = [
     "source_summaries",
     "source_summary",
     "tags_clean",
+    "upload_concerns",
     "upload_matches",
     "upload_verify",
 ]  # fmt: skip

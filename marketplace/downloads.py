@@ -21,6 +21,7 @@ from common.errors import DomainError
 from common.money import usd
 from marketplace.delivery import SERVABLE, Link, download_link
 from marketplace.models import DownloadGrant, Purpose
+from marketplace.served import offer_files
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
 
@@ -318,9 +319,12 @@ def downloads_grant(
                for g in paid],
         idempotency_key=charge_key,
     )  # fmt: skip
+    # An opt-in grant downloads its offer's file, with its terms written in.
+    files = offer_files(by_asset[i].offer_id for i in wanted)
     delivered = [
         Delivered(by_asset[i], i not in existing,
-                  download_link(grant_id=by_asset[i].pk, original_key=assets[i].original_key),
+                  download_link(grant_id=by_asset[i].pk,
+                                key=_served_key(by_asset[i], assets[i], files)),
                   terms[i])
         for i in wanted
     ]  # fmt: skip
@@ -328,6 +332,10 @@ def downloads_grant(
     paid_wallet = charge.wallet_micros if charge else None
     wallet = wallet_balance(buyer) if paid_wallet is None else paid_wallet
     return DownloadResult(delivered, refused, charged, quota, wallet)
+
+
+def _served_key(grant: DownloadGrant, asset: Licensable, files: dict) -> str:
+    return files[grant.offer_id].key if grant.offer_id else asset.original_key
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from catalog.services import opt_in_asset_offer
 from common.errors import DomainError, NotFound
 from marketplace.models import Offer, OwnershipDeclaration, TermsVersion, Work
 from marketplace.notifications import hold_released_notify
+from marketplace.served import offer_file_make_later
 from marketplace.terms_text import FIRST_TEXT, FIRST_TITLE, FIRST_VERSION
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
@@ -132,6 +133,7 @@ def offer_set(
            allow_research=allow_research, allow_commercial=allow_commercial,
            terms=terms.version)  # fmt: skip
     work_refresh_status(work)
+    offer_file_make_later(offer)  # the file its grants download, with its terms written in
     return offer
 
 

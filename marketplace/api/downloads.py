@@ -25,6 +25,7 @@ from marketplace.delivery import file_for_token
 from marketplace.downloads import downloads_grant
 from marketplace.idempotency import HEADER
 from marketplace.models import DownloadGrant, Purpose, TokenScope
+from marketplace.policies import with_consent_headers
 
 
 class DownloadRequestSerializer(serializers.Serializer):
@@ -182,7 +183,7 @@ class DownloadsView(ListAPIView):
             "returns short-lived links. Re-downloads are free but count against the quota. "
             "Send an `Idempotency-Key` header to make retries safe."
         ),
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, *docs.tdm_headers(201)],
         request=DownloadRequestSerializer,
         responses={
             201: DownloadResultSerializer,
@@ -217,7 +218,11 @@ class DownloadsView(ListAPIView):
             )
             return Response(_result_body(result, request), status=status.HTTP_201_CREATED)
 
-        return idempotent_response(request, grant)
+        response = idempotent_response(request, grant)
+        if response.status_code == status.HTTP_201_CREATED:  # a replay too: from its body
+            granted = [(d["asset_id"], d["license"]) for d in response.data["downloads"]]
+            with_consent_headers(response, granted)
+        return response
 
 
 class QuotaBalanceSerializer(QuotaSerializer):
@@ -255,6 +260,10 @@ class FileView(APIView):
     @extend_schema(
         tags=["downloads"],
         summary="Fetch a downloaded file through its signed link",
+        description="An opt-in work's file carries its terms: XMP `plus:DataMining` for "
+        "its uses with a link to its page and, where the platform signs, a C2PA manifest "
+        "with a CAWG training-mining assertion.",
+        parameters=docs.tdm_headers(200),
         responses={
             (200, "application/octet-stream"): bytes,
             403: docs.error("The link is invalid or expired."),
@@ -263,9 +272,12 @@ class FileView(APIView):
     )
     def get(self, request, token: str):
         served = file_for_token(token)
-        return FileResponse(
+        response = FileResponse(
             default_storage.open(served.key, "rb"),
             as_attachment=not served.inline,
             filename=served.filename,
             content_type=served.mime_type,
         )
+        if served.asset_id is not None:  # a granted asset's file, not a thumbnail
+            with_consent_headers(response, [(served.asset_id, served.license)])
+        return response

@@ -12,6 +12,7 @@ from marketplace.models.buying import (
 )
 from marketplace.models.notifications import Notification
 from marketplace.models.requests import IdempotentRequest
+from marketplace.models.served import OfferFile
 from marketplace.models.tokens import ApiToken, TokenScope
 from marketplace.models.uploads import DirectUpload
 from marketplace.models.works import (
@@ -33,6 +34,7 @@ __all__ = [
     "ManifestExport",
     "Notification",
     "Offer",
+    "OfferFile",
     "OwnershipDeclaration",
     "Purpose",
     "RightsHolderProfile",
