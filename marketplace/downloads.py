@@ -20,7 +20,9 @@ from catalog.models import AssetStatus, License
 from common.errors import DomainError
 from common.money import usd
 from marketplace.delivery import SERVABLE, Link, download_link
-from marketplace.models import DownloadGrant, Purpose
+from marketplace.models import DownloadGrant, Purpose, Receipt
+from marketplace.receipts import receipt_issue
+from marketplace.selectors import grant_use
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
 
@@ -47,6 +49,7 @@ class DownloadResult:
     charged_micros: int = 0
     quota: QuotaStatus | None = None
     wallet_micros: int = 0
+    receipt: Receipt | None = None  # the signed record of the grants delivered
 
 
 @dataclass(frozen=True)
@@ -327,7 +330,22 @@ def downloads_grant(
     charged = sum(g.price_micros + g.fee_micros for g in grants)
     paid_wallet = charge.wallet_micros if charge else None
     wallet = wallet_balance(buyer) if paid_wallet is None else paid_wallet
-    return DownloadResult(delivered, refused, charged, quota, wallet)
+    receipt = receipt_issue(
+        buyer=buyer,
+        grants=[
+            {
+                "grant_id": by_asset[i].pk,
+                "asset_id": i,
+                "use": grant_use(by_asset[i]),
+                "purpose": by_asset[i].purpose,
+                "price_micros": by_asset[i].price_micros,
+                "fee_micros": by_asset[i].fee_micros,
+                "terms_version": terms[i],
+            }
+            for i in wanted
+        ],
+    )
+    return DownloadResult(delivered, refused, charged, quota, wallet, receipt)
 
 
 @dataclass(frozen=True)

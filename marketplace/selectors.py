@@ -113,6 +113,13 @@ def work_is_licensed(work: Work) -> bool:
     return DownloadGrant.objects.filter(asset_id=work.asset_id).exists()
 
 
+def grant_use(grant: DownloadGrant) -> str | None:
+    """The use a grant licenses (a CAWG training-and-data-mining use), or None when the
+    grant records none. Grants record a declared purpose today; per-use grants will carry
+    their use, and this is the one place that reads it."""
+    return getattr(grant, "use", None) or None
+
+
 # --- prices as a buyer sees them -----------------------------------------------------------
 
 
