@@ -118,7 +118,9 @@ def test_an_event_is_signed_retried_after_500s_and_logged(
     assert event["data"] == feed[0]
     for headers, body in receiver.requests:
         assert verify_signature(headers["Marketplace-Signature"], body, created["secret"])
-        assert not verify_signature(headers["Marketplace-Signature"], body + b" ", created["secret"])
+        assert not verify_signature(
+            headers["Marketplace-Signature"], body + b" ", created["secret"]
+        )
         assert not verify_signature(headers["Marketplace-Signature"], body, "whsec_other")
 
     attempts = list(WebhookAttempt.objects.order_by("pk"))
@@ -207,6 +209,9 @@ def test_the_admin_shows_the_delivery_log(client, make_user, buyer,
     assert page.status_code == 200
     text = page.content.decode()
     assert delivery.event_id in text and "HTTP 500" in text
-    assert "whsec_" not in client.get(
-        f"/admin/marketplace/webhookendpoint/{delivery.endpoint_id}/change/"
-    ).content.decode()
+    assert (
+        "whsec_"
+        not in client.get(
+            f"/admin/marketplace/webhookendpoint/{delivery.endpoint_id}/change/"
+        ).content.decode()
+    )
