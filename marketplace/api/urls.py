@@ -15,6 +15,7 @@ from marketplace.api import (
     rights_holders,
     stripe_webhook,
     thresholds,
+    training_summary,
     webhooks,
 )
 from marketplace.api.flags import FlagCreateView
@@ -64,6 +65,11 @@ urlpatterns = [
     path("quota/", downloads.QuotaView.as_view(), name="quota"),
     path("revocations/", revocations.RevocationFeedView.as_view(), name="revocations"),
     path("receipts/<str:receipt_id>/", receipts.ReceiptDetailView.as_view(), name="receipt-detail"),
+    path(
+        "training-summary/",
+        training_summary.TrainingSummaryView.as_view(),
+        name="training-summary",
+    ),
     path("webhook-endpoints/", webhooks.WebhookEndpointListView.as_view(), name="webhooks"),
     path(
         "webhook-endpoints/<id:pk>/",
