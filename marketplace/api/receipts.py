@@ -51,7 +51,7 @@ class ReceiptKeysView(APIView):
         description="Every key with its validity period, the current one with "
         "`valid_until` null. A receipt verifies with the key named by its `key_id` if it "
         "was issued within that key's period.",
-        responses={200: ReceiptKeysSerializer},
+        responses={200: ReceiptKeysSerializer, 429: docs.THROTTLED},
     )
     def get(self, request):
         response = Response(receipt_keys_published())

@@ -51,7 +51,7 @@ def setup(make_user, settings):
 
 
 def test_the_summary_fills_the_templates_sections(api_client, setup):
-    buyer, release, in_release, loose, doomed, work = setup
+    buyer, release, _, _, _, work = setup
     sign_in(api_client, buyer, scope=TokenScope.READ)
     response = api_client.get("/api/v1/training-summary/")
     assert response.status_code == 200, response.content
@@ -95,7 +95,7 @@ def test_the_summary_fills_the_templates_sections(api_client, setup):
 
 def test_the_same_day_gives_the_same_bytes_and_later_changes_stay_out(api_client, setup,
                                                                       make_user):  # fmt: skip
-    buyer, release, in_release, loose, doomed, work = setup
+    buyer, _, _, loose, _, _ = setup
     sign_in(api_client, buyer, scope=TokenScope.READ)
     yesterday = (timezone.now() - timedelta(days=1)).date()
     # Everything above happened "yesterday" as far as the log is concerned.
@@ -127,7 +127,7 @@ def test_the_same_day_gives_the_same_bytes_and_later_changes_stay_out(api_client
 
 
 def test_scopes_collection_and_release(api_client, setup, make_user):
-    buyer, release, in_release, loose, doomed, work = setup
+    buyer, release, _, _, _, work = setup
     sign_in(api_client, buyer)
     collection = api_client.post("/api/v1/collections/", {"name": "train"}, format="json").json()
     api_client.post(f"/api/v1/collections/{collection['id']}/items/",
