@@ -190,3 +190,23 @@ def notifications_of(user) -> QuerySet[Notification]:
         asset_mime=Subquery(asset.values("mime_type")[:1]),
         licensed_at=Subquery(grant.values("created_at")[:1]),
     )
+
+
+# --- after a license: the revocations feed, receipts, webhook endpoints, the summary --------
+# (defined in their modules, which read `grant_use` above: imported last)
+
+from marketplace.receipts import receipt_keys_published, receipt_of  # noqa: E402
+from marketplace.revocations import revocation_item, revocations_of, revocations_page  # noqa: E402
+from marketplace.training_summary import (  # noqa: E402
+    summary_scope,
+    training_summary,
+    training_summary_json,
+    training_summary_markdown,
+)
+from marketplace.webhooks import webhook_endpoints_of  # noqa: E402
+
+__all__ = [
+    "receipt_keys_published", "receipt_of", "revocation_item", "revocations_of",
+    "revocations_page", "summary_scope", "training_summary", "training_summary_json",
+    "training_summary_markdown", "webhook_endpoints_of",
+]  # fmt: skip
