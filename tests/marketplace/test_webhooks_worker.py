@@ -6,8 +6,8 @@ import time
 
 import pytest
 import redis
-from kombu import Exchange, Queue
 from django.db import transaction
+from kombu import Exchange, Queue
 
 from catalog.services import asset_take_down
 from config.celery import app as project_app
