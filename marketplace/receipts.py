@@ -112,7 +112,15 @@ def receipt_issue(*, buyer, grants: list[dict]) -> Receipt:
         "receipt_id": "rcpt_" + secrets.token_hex(12),
         "buyer_id": buyer.pk,
         "issued_at": iso(now),
-        "grants": [{**g, "sha256": sha.get(g["asset_id"], "")} for g in grants],
+        "grants": [
+            {
+                "grant_id": g["grant_id"],
+                "asset_id": g["asset_id"],
+                "sha256": sha.get(g["asset_id"], ""),
+                **g,
+            }
+            for g in grants
+        ],
         "audit_log_head": {"sequence": head.sealed_entries, "hash": head.head_hash},
     }
     signature = base64.b64encode(_private(key).sign(signed_bytes(payload))).decode()

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from catalog.models import Asset, License, OptOut
 from catalog.selectors import release_asset_ids, released_get
@@ -422,7 +423,9 @@ def training_summary_markdown(summary: dict) -> str:
         "",
         "#### 2.2.1 Licensed from rights holders",
         "",
-        f"- Items: {licensed['items']:,}, from {licensed['rights_holders']:,} rights holders "
+        f"- Items: {licensed['items']:,}, from {licensed['rights_holders']:,} "
+        + ngettext("rights holder", "rights holders", licensed["rights_holders"])
+        + " "
         + "("
         + ", ".join(
             f"{k.replace('_', ' ')}: {v:,}" for k, v in licensed["rights_holder_categories"].items()
