@@ -32,7 +32,6 @@ from common.errors import DomainError
 from common.money import usd
 from marketplace.collections import collection_for_owner
 from marketplace.models import DownloadGrant, Revocation, RevocationKind, Work
-from marketplace.selectors import grant_use
 from provenance.models import DatasetRelease, EventKind, ProvenanceEvent
 
 TEMPLATE = (
@@ -213,6 +212,8 @@ def _public_datasets(base, cutoff, base_url) -> list[dict]:
 
 
 def _licensed(opt_in, assets) -> dict:
+    from marketplace.selectors import grant_use  # the selectors re-export this module
+
     owners = dict(
         Work.objects.filter(asset_id__in=[g.asset_id for g in opt_in]).values_list(
             "asset_id", "owner_id"

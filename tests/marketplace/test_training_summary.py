@@ -167,3 +167,16 @@ def test_the_command_prints_the_same_summary(setup, capsys):
     assert json.loads(first)["buyer_id"] == buyer.pk
     call_command("training_summary", "bob", "--as-of", day, "--format", "markdown")
     assert capsys.readouterr().out.startswith("# Training-content summary")
+
+
+def test_the_commands_load_on_their_own(subprocess_env, settings):
+    """Each command module imported first, as `manage.py` does (no import cycle)."""
+    import subprocess
+    import sys
+
+    env = {**subprocess_env, "DATABASE_URL": settings.TEST_DATABASE_URL}
+    for command in ("training_summary", "verify_receipt", "rotate_receipt_key"):
+        done = subprocess.run([sys.executable, "manage.py", command, "--help"], env=env,
+                              cwd=settings.BASE_DIR, capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+        assert done.returncode == 0, done.stderr
