@@ -8,6 +8,7 @@ and closes the old one's validity period, so receipts signed before still verify
 
 import base64
 import hashlib
+import json
 import secrets
 from datetime import UTC, datetime
 
@@ -18,7 +19,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from catalog.models import Asset
 from common.errors import NotFound
 from common.receipt_verify import signed_bytes
 from marketplace.models import Receipt, ReceiptKey
@@ -97,13 +97,9 @@ def receipt_keys_published() -> dict:
 
 
 def receipt_issue(*, buyer, grants: list[dict]) -> Receipt:
-    """Sign and keep a receipt for these grants (dicts of `grant_id, asset_id, use,
-    purpose, price_micros, fee_micros, terms_version`; their assets' SHA-256 is added),
-    in the caller's transaction."""
+    """Sign and keep a receipt for these grants (dicts of `grant_id, asset_id, sha256,
+    use, purpose, price_micros, fee_micros, terms_version`), in the caller's transaction."""
     key = receipt_key_current()
-    sha = dict(
-        Asset.objects.filter(pk__in=[g["asset_id"] for g in grants]).values_list("pk", "sha256")
-    )
     head = audit_log_head()
     now = timezone.now()
     if now < key.valid_from:  # a rotation from a server whose clock runs ahead
@@ -112,31 +108,26 @@ def receipt_issue(*, buyer, grants: list[dict]) -> Receipt:
         "receipt_id": "rcpt_" + secrets.token_hex(12),
         "buyer_id": buyer.pk,
         "issued_at": iso(now),
-        "grants": [
-            {
-                "grant_id": g["grant_id"],
-                "asset_id": g["asset_id"],
-                "sha256": sha.get(g["asset_id"], ""),
-                **g,
-            }
-            for g in grants
-        ],
+        "grants": grants,
         "audit_log_head": {"sequence": head.sealed_entries, "hash": head.head_hash},
     }
-    signature = base64.b64encode(_private(key).sign(signed_bytes(payload))).decode()
-    return Receipt.objects.create(
+    signed = signed_bytes(payload)
+    signature = base64.b64encode(_private(key).sign(signed)).decode()
+    receipt = Receipt.objects.create(
         receipt_id=payload["receipt_id"],
         buyer=buyer,
         key=key,
-        payload=payload,
+        signed_payload=signed.decode("utf-8"),
         signature=signature,
         issued_at=now,
     )
+    receipt.payload = payload  # what the answer shows, without reading it back
+    return receipt
 
 
 def receipt_body(receipt: Receipt) -> dict:
-    return {"payload": receipt.payload, "signature": receipt.signature,
-            "key_id": receipt.key.key_id}  # fmt: skip
+    payload = getattr(receipt, "payload", None) or json.loads(receipt.signed_payload)
+    return {"payload": payload, "signature": receipt.signature, "key_id": receipt.key.key_id}
 
 
 def receipt_of(*, buyer, receipt_id: str) -> Receipt:

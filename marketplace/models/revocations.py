@@ -213,7 +213,9 @@ class Receipt(models.Model):
     key = models.ForeignKey(
         ReceiptKey, on_delete=models.PROTECT, related_name="+", help_text="The signing key."
     )
-    payload = models.JSONField(help_text="The signed payload, exactly as signed.")
+    signed_payload = models.TextField(
+        help_text="The signed bytes: the payload as canonical JSON (sorted keys, no spaces)."
+    )
     signature = models.CharField(max_length=100, help_text="Ed25519 signature, base64.")
     issued_at = models.DateTimeField(help_text="When it was signed.")
 

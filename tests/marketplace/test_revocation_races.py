@@ -142,3 +142,59 @@ def test_a_reader_paging_during_many_takedowns_sees_every_entry_once(make_user):
     paging.join(60)
     assert errors == []
     assert sorted(seen) == sorted(a.pk for a in assets)  # every one, none twice
+
+
+def test_a_license_racing_a_takedown_is_refused_or_in_the_feed(make_user, monkeypatch):
+    """A buyer's license that has read the asset as published when a takedown starts:
+    the takedown waits for it, and its feed entry names the new grant."""
+    import marketplace.downloads as downloads
+
+    buyer = make_user("bob", role=Role.BUYER)
+    asset = stored_asset()
+    read, may_insert = threading.Event(), threading.Event()
+    insert = downloads._grants_insert
+    errors = []
+
+    def slow_insert(grants):
+        read.set()  # the asset was read as licensable
+        assert may_insert.wait(20)
+        return insert(grants)
+
+    monkeypatch.setattr(downloads, "_grants_insert", slow_insert)
+
+    def license_it():
+        try:
+            downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research")
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def take_it_down():
+        try:
+            assert read.wait(20)
+            asset_take_down(asset_id=asset.pk, actor="mod", reason="privacy")
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=license_it), threading.Thread(target=take_it_down)]
+    for thread in threads:
+        thread.start()
+    assert read.wait(20)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not waiting_on_row_lock():
+        time.sleep(0.02)
+    may_insert.set()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    [entry] = Revocation.objects.filter(buyer=buyer)
+    assert entry.grant_ids == [buyer.grants.get().pk]
+
+
+def waiting_on_row_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0] > 0
