@@ -165,7 +165,7 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
     now = timezone.now()
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("endpoint")
             .filter(pk=delivery_id, state=WebhookDelivery.State.PENDING,
                     next_attempt_at__lte=now)
@@ -192,7 +192,8 @@ def webhook_deliver(delivery_id: int, *, client: httpx.Client | None = None) -> 
         "User-Agent": "MarketplaceWebhooks/1.0",
         SIGNATURE_HEADER: signature_header(endpoint.secret, body, timestamp=int(time.time())),
     }
-    status_code, error = None, url_refusal(endpoint.url)
+    status_code = None
+    error = url_refusal(endpoint.url) or ("" if endpoint.active else "the endpoint is switched off")
     started = time.monotonic()
     try:
         if error:
@@ -233,8 +234,13 @@ def _record(delivery, sent_at, status_code, error: str, duration_ms: int) -> str
         else:
             delivery.next_attempt_at = retry_at
     with transaction.atomic():
-        delivery.save(update_fields=["attempts", "last_status_code", "last_error", "state",
-                                     "delivered_at", "next_attempt_at"])  # fmt: skip
+        fields = ("attempts", "last_status_code", "last_error", "state", "delivered_at",
+                  "next_attempt_at")  # fmt: skip
+        saved = WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            **{name: getattr(delivery, name) for name in fields}
+        )
+        if not saved:  # its endpoint was deleted meanwhile: nothing left to log
+            return "deleted"
         WebhookAttempt.objects.create(
             delivery=delivery, attempted_at=sent_at, status_code=status_code, error=error,
             duration_ms=duration_ms, next_attempt_at=retry_at,

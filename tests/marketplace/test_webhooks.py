@@ -215,3 +215,18 @@ def test_the_admin_shows_the_delivery_log(client, make_user, buyer,
             f"/admin/marketplace/webhookendpoint/{delivery.endpoint_id}/change/"
         ).content.decode()
     )
+
+
+def test_a_switched_off_endpoint_is_sent_nothing(buyer, django_capture_on_commit_callbacks):
+    from marketplace.webhooks import webhook_endpoint_create
+
+    asset = stored_asset()
+    downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research")
+    with Receiver([]) as receiver:
+        endpoint = webhook_endpoint_create(owner=buyer, url=receiver.url).endpoint
+        with django_capture_on_commit_callbacks(execute=True):
+            asset_take_down(asset_id=asset.pk, actor="mod", reason="other")
+            type(endpoint).objects.filter(pk=endpoint.pk).update(active=False)
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == "pending" and delivery.last_error == "the endpoint is switched off"
