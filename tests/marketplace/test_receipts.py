@@ -166,3 +166,20 @@ def test_the_verify_command_checks_a_file_against_a_keys_file(api_client, buyer,
     with pytest.raises(CommandError, match="does NOT verify") as error:
         call_command("verify_receipt", str(receipt_file), keys=str(keys_file))
     assert error.value.returncode == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_verify_command_reads_the_keys_from_the_sites_url(live_server, make_user, tmp_path,
+                                                              capsys):  # fmt: skip
+    from marketplace.downloads import downloads_grant
+    from marketplace.receipts import receipt_body
+
+    buyer = make_user("bob", role=Role.BUYER)
+    result = downloads_grant(buyer=buyer, asset_ids=[stored_asset().pk], purpose="research")
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_text(json.dumps(receipt_body(result.receipt)))
+    url = f"{live_server.url}/.well-known/receipt-keys.json"
+    call_command("verify_receipt", str(receipt_file), keys=url)
+    assert "verifies" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="Cannot read the keys"):
+        call_command("verify_receipt", str(receipt_file), keys=f"{live_server.url}/nowhere.json")
