@@ -22,7 +22,13 @@ from catalog.pd12m.files import caption
 from catalog.releases import COLUMNS as RELEASE_COLUMNS
 from catalog.releases import FILE_FORMAT as RELEASE_FILE_FORMAT
 from catalog.releases import MIME_TYPE as RELEASE_MIME_TYPE
-from catalog.releases import license_counts, release_datasheet, released, released_get
+from catalog.releases import (
+    license_counts,
+    release_asset_ids,
+    release_datasheet,
+    released,
+    released_get,
+)
 from catalog.scores import (
     AssetScores,
     ScoringSubject,
@@ -102,6 +108,7 @@ __all__ = [
     "published_of_source",
     "published_with_thumbnails",
     "read_limited",
+    "release_asset_ids",
     "release_built",
     "release_datasheet",
     "release_sheet",

@@ -19,7 +19,7 @@ from catalog.reports import RunReport
 from catalog.scores import scores_record
 from catalog.search_documents import search_documents_refresh
 from catalog.served import TermsCopy, terms_copy_store
-from catalog.signals import asset_taken_down
+from catalog.signals import asset_taken_down, asset_taking_down
 from catalog.uploads import opt_in_asset_create, opt_in_asset_describe, upload_store, uploads_lock
 from common.errors import DomainError
 from provenance.models import EventKind, ProvenanceEvent
@@ -98,6 +98,7 @@ def asset_take_down(*, asset_id: int, actor: str, reason: str, note: str = "") -
             )
         ]
     )
+    asset_taking_down.send(sender=Asset, asset_id=asset_id, reason=reason, previous_status=previous)
     transaction.on_commit(
         lambda: asset_taken_down.send(sender=Asset, asset_id=asset_id, reason=reason)
     )

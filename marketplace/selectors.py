@@ -162,6 +162,13 @@ def work_uses(work: Work) -> dict[str, int]:
     return dict.fromkeys(CONSENT_USES, offer.price_micros)
 
 
+def grant_use(grant: DownloadGrant) -> str | None:
+    """The use a grant licenses (a CAWG training-and-data-mining use), or None when the
+    grant records none. Grants record a declared purpose today; per-use grants will carry
+    their use, and this is the one place that reads it."""
+    return getattr(grant, "use", None) or None
+
+
 # --- prices as a buyer sees them -----------------------------------------------------------
 
 
@@ -232,3 +239,23 @@ def notifications_of(user) -> QuerySet[Notification]:
         asset_mime=Subquery(asset.values("mime_type")[:1]),
         licensed_at=Subquery(grant.values("created_at")[:1]),
     )
+
+
+# --- after a license: the revocations feed, receipts, webhook endpoints, the summary --------
+# (defined in their modules, which read `grant_use` above: imported last)
+
+from marketplace.receipts import receipt_keys_published, receipt_of  # noqa: E402
+from marketplace.revocations import revocation_item, revocations_of, revocations_page  # noqa: E402
+from marketplace.training_summary import (  # noqa: E402
+    summary_scope,
+    training_summary,
+    training_summary_json,
+    training_summary_markdown,
+)
+from marketplace.webhooks import webhook_endpoints_of  # noqa: E402
+
+__all__ = [
+    "receipt_keys_published", "receipt_of", "revocation_item", "revocations_of",
+    "revocations_page", "summary_scope", "training_summary", "training_summary_json",
+    "training_summary_markdown", "webhook_endpoints_of",
+]  # fmt: skip

@@ -26,6 +26,7 @@ from marketplace.downloads import downloads_grant
 from marketplace.idempotency import HEADER
 from marketplace.models import DownloadGrant, Purpose, TokenScope
 from marketplace.policies import with_consent_headers
+from marketplace.receipts import receipt_body
 
 
 class DownloadRequestSerializer(serializers.Serializer):
@@ -72,6 +73,38 @@ class QuotaSerializer(serializers.Serializer):
     resets_at = serializers.DateTimeField()
 
 
+class ReceiptGrantSerializer(serializers.Serializer):
+    grant_id = serializers.IntegerField()
+    asset_id = serializers.IntegerField()
+    sha256 = serializers.CharField(help_text="The file's SHA-256, hex.")
+    use = serializers.CharField(allow_null=True, help_text="The licensed use, if recorded.")
+    purpose = serializers.CharField(help_text="The declared purpose.")
+    price_micros = serializers.IntegerField(help_text="The artist's price paid, micro-USD.")
+    fee_micros = serializers.IntegerField(help_text="The platform fee paid, micro-USD.")
+    terms_version = serializers.CharField(help_text="License terms version; empty: PDM/CC0.")
+
+
+class AuditHeadSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField(help_text="Sealed audit-log entries at the time.")
+    hash = serializers.CharField(help_text="The last seal's hash.")
+
+
+class ReceiptPayloadSerializer(serializers.Serializer):
+    receipt_id = serializers.CharField()
+    buyer_id = serializers.IntegerField()
+    issued_at = serializers.CharField(help_text="ISO 8601, UTC.")
+    grants = ReceiptGrantSerializer(many=True)
+    audit_log_head = AuditHeadSerializer()
+
+
+class ReceiptSerializer(serializers.Serializer):
+    payload = ReceiptPayloadSerializer(
+        help_text="What is signed: its canonical JSON (sorted keys, no spaces, UTF-8)."
+    )
+    signature = serializers.CharField(help_text="Ed25519 signature of the payload, base64.")
+    key_id = serializers.CharField(help_text="The key in `/.well-known/receipt-keys.json`.")
+
+
 class DownloadResultSerializer(serializers.Serializer):
     downloads = DeliveredSerializer(many=True, source="delivered")
     refused = serializers.DictField(
@@ -80,6 +113,10 @@ class DownloadResultSerializer(serializers.Serializer):
     charged_usd = UsdStringField(source="charged_micros", help_text="Taken from the wallet.")
     quota = QuotaSerializer()
     wallet_usd = UsdStringField(help_text="The wallet balance after this request.")
+    receipt = ReceiptSerializer(
+        help_text="The signed receipt of this request's grants (also at "
+        "`/api/v1/receipts/{receipt_id}/`)."
+    )
 
 
 drf_datetime = DateTimeField().to_representation
@@ -118,6 +155,7 @@ def _result_body(result, request) -> dict:
         "charged_usd": usd(result.charged_micros),
         "quota": quota_body(result.quota),
         "wallet_usd": usd(result.wallet_micros),
+        "receipt": receipt_body(result.receipt),
     }
 
 

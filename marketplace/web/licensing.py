@@ -169,6 +169,7 @@ def _delivered(result) -> dict:
         "new": sum(1 for d in result.delivered if d.new),
         "remaining": result.quota.remaining if result.quota else None,
         "wallet": result.wallet_micros,
+        "receipt": result.receipt.receipt_id if result.receipt else "",
     }
 
 

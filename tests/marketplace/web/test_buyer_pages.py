@@ -231,6 +231,9 @@ def test_confirming_licenses_charges_once_and_lists_the_links(bea, buyer, paid_w
     assert "<dd>$0.051</dd>" in done
     link = re.search(r'href="(/api/v1/files/[^"]+)" download', done).group(1)
     assert Client().get(link).status_code == 200
+    # The signed receipt of the three grants, for the buyer's records.
+    receipt = bea.get(re.search(r'href="(/api/v1/receipts/rcpt_\w+/)"', done).group(1)).json()
+    assert len(receipt["payload"]["grants"]) == 3
     # The zip streams the three files and a list of their licenses.
     zipped = bea.get(re.search(r'href="(/license/\w+/files\.zip)"', done).group(1))
     assert zipped["Content-Type"] == "application/zip"
