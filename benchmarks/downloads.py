@@ -43,7 +43,7 @@ def seed(works: int, buyers: int) -> dict:
     from billing.models import AccountKind
     from catalog.models import Asset, AssetStatus, License
     from marketplace.accounts import role_group
-    from marketplace.models import Offer, OwnershipDeclaration, Role, Work
+    from marketplace.models import Offer, OfferUse, OwnershipDeclaration, Role, Use, Work
     from marketplace.offers import current_terms
     from marketplace.tokens import token_create
 
@@ -75,15 +75,24 @@ def seed(works: int, buyers: int) -> dict:
             for i in range(count)
         )  # fmt: skip
 
-    paid = assets(works, "opt_in", license=License.OPT_IN, price_micros=25_000)
+    paid = assets(
+        works,
+        "opt_in",
+        license=License.OPT_IN,
+        price_micros=25_000,
+        use_prices={"ai_training": 25_000},
+    )
     base = assets(BULK, "cleveland_museum", license=License.CC0)
     work_rows = Work.objects.bulk_create(Work(asset=a, owner=artist) for a in paid)
     OwnershipDeclaration.objects.bulk_create(
         OwnershipDeclaration(work=w, statement="mine", state="accepted") for w in work_rows
     )
     terms = current_terms()
-    Offer.objects.bulk_create(
+    offers = Offer.objects.bulk_create(
         Offer(work=w, price_micros=25_000, allow_commercial=True, terms=terms) for w in work_rows
+    )
+    OfferUse.objects.bulk_create(
+        OfferUse(offer=o, use=Use.AI_TRAINING, price_micros=25_000) for o in offers
     )
     return {
         "tokens": [token_create(user=b, name="benchmark").token for b in accounts],
@@ -173,7 +182,8 @@ def main() -> None:
         try:
             singles, bulk = data["tokens"][: args.clients], data["tokens"][args.clients :]
             me = [("GET", "/api/v1/me/", None)] * args.requests
-            downloads = [("POST", "/api/v1/downloads/", {"asset_ids": [i], "purpose": "research"})
+            downloads = [("POST", "/api/v1/downloads/", {"asset_ids": [i], "purpose": "research",
+                                                         "use": "ai_training"})
                          for i in data["paid"]]  # fmt: skip
             timed(base_url, singles, me[:200])  # warm up every worker
             measured = alternating(base_url, singles, {"me": me, "downloads": downloads},

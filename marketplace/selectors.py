@@ -11,6 +11,8 @@ from billing.selectors import platform_fee_micros
 from catalog.models import Asset, AssetStatus
 from marketplace.models import DownloadGrant, Notification, Offer, OwnershipDeclaration, Work
 from marketplace.models.works import HoldReason
+from marketplace.offers import offer_uses as offer_uses
+from marketplace.offers import work_uses as work_uses
 from marketplace.uploads import works_of_owner
 from marketplace.usage import DOWNLOAD_KINDS
 from provenance.models import EventKind, ProvenanceEvent
@@ -129,6 +131,18 @@ class PriceBreakdown:
 def price_breakdown(price_micros: int) -> PriceBreakdown:
     """What the artist keeps (the whole price), the platform's fee and what a buyer pays."""
     return PriceBreakdown(price_micros, platform_fee_micros())
+
+
+# --- uses ---------------------------------------------------------------------------------
+
+# `work_uses(work)` and `offer_uses(offer)` (marketplace.offers): use -> price in micro-USD.
+
+
+def grant_use(grant: DownloadGrant) -> str:
+    """The one use a grant licenses (`ai_training`, `ai_generative_training`, ...): what
+    it was bought for and priced at. Empty for a base-set grant whose buyer named no use
+    (PDM and CC0 allow every use)."""
+    return grant.use
 
 
 # --- the dashboard's series ---------------------------------------------------------------

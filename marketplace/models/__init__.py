@@ -1,6 +1,7 @@
 """The marketplace's models: accounts, rights holders' works and offers, buyers'
 collections and license grants."""
 
+from catalog.models import Use
 from marketplace.models.accounts import SELF_SERVICE_ROLES, Role, User
 from marketplace.models.buying import (
     Collection,
@@ -16,6 +17,7 @@ from marketplace.models.tokens import ApiToken, TokenScope
 from marketplace.models.uploads import DirectUpload
 from marketplace.models.works import (
     Offer,
+    OfferUse,
     OwnershipDeclaration,
     RightsHolderProfile,
     TermsVersion,
@@ -33,6 +35,7 @@ __all__ = [
     "ManifestExport",
     "Notification",
     "Offer",
+    "OfferUse",
     "OwnershipDeclaration",
     "Purpose",
     "RightsHolderProfile",
@@ -40,6 +43,7 @@ __all__ = [
     "SavedThresholds",
     "TermsVersion",
     "TokenScope",
+    "Use",
     "User",
     "Work",
 ]

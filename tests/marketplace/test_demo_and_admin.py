@@ -16,6 +16,8 @@ from marketplace.demo import DEMO_USERS, SAMPLES_DIR, SAMPLES_FILE, SAMPLES_SOUR
 from marketplace.models import User
 from provenance.models import DatasetRelease, ProvenanceRecord
 
+TRAINING = {"purpose": "research", "use": "ai_training"}  # what these downloads declare
+
 # The demo runs outside a transaction: the scoring that cloning queues at each commit runs
 # then, so these tests commit for real.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,7 +100,7 @@ def test_a_newcomer_searches_sees_thumbnails_and_downloads_a_free_and_a_paid_ima
 
     client = signed_in(api_client, "demo-buyer")
     cat = Asset.objects.get(source_record_id="skimage-chelsea")
-    free = client.post("/api/v1/downloads/", {"asset_ids": [cat.pk], "purpose": "research"},
+    free = client.post("/api/v1/downloads/", {"asset_ids": [cat.pk], **TRAINING},
                        format="json")  # fmt: skip
     assert free.status_code == 201, free.json()
     assert free.json()["charged_usd"] == "0.000000"
@@ -110,7 +112,7 @@ def test_a_newcomer_searches_sees_thumbnails_and_downloads_a_free_and_a_paid_ima
     # The demo buyer licensed two works already (USD 0.10 and 0.08, each plus the fee).
     assert client.get("/api/v1/billing/wallet/").json()["balance_usd"] == "24.818000"
     work = Asset.objects.get(source="opt_in", title="Study in circles")
-    paid = client.post("/api/v1/downloads/", {"asset_ids": [work.pk], "purpose": "research"},
+    paid = client.post("/api/v1/downloads/", {"asset_ids": [work.pk], **TRAINING},
                        format="json")  # fmt: skip
     assert paid.status_code == 201, paid.json()
     assert (paid.json()["charged_usd"], paid.json()["wallet_usd"]) == ("0.051000", "24.767000")

@@ -13,6 +13,8 @@ from tests.billing.conftest import fund
 from tests.marketplace.factories import opt_in_work, stored_asset
 from tests.threads import in_threads
 
+TRAINING = {"purpose": "research", "use": "ai_training"}  # what these downloads declare
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 COST = 100_000  # 99,000 price + 1,000 fee
@@ -25,7 +27,7 @@ def race(buyer, asset_ids: list[int]) -> list[int]:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         response = client.post("/api/v1/downloads/",
-                               {"asset_ids": [asset_ids[i]], "purpose": "research"},
+                               {"asset_ids": [asset_ids[i]], **TRAINING},
                                format="json")  # fmt: skip
         return response.status_code
 

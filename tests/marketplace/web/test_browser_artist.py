@@ -66,7 +66,9 @@ def _buyer_downloads(asset_id: int) -> None:
     client = APIClient()
     client.force_authenticate(buyer)
     response = client.post(
-        "/api/v1/downloads/", {"asset_ids": [asset_id], "purpose": "research"}, format="json"
+        "/api/v1/downloads/",
+        {"asset_ids": [asset_id], "purpose": "research", "use": "ai_training"},
+        format="json",
     )
     assert response.status_code == 201, response.content
 

@@ -253,7 +253,9 @@ def test_a_takedown_shows_in_the_buyers_collection_and_notifications(site, brows
     collection = Collection.objects.create(owner=buyer, name="Harbours")
     CollectionItem.objects.bulk_create(CollectionItem(collection=collection, asset=a)
                                        for a in assets[:3])  # fmt: skip
-    downloads_grant(buyer=buyer, asset_ids=[a.pk for a in assets[:3]], purpose="research")
+    downloads_grant(
+        buyer=buyer, asset_ids=[a.pk for a in assets[:3]], purpose="research", use="ai_training"
+    )
 
     # The buyer flags one from its page.
     _sign_in(site, "bea", "bea-long-pass")
@@ -301,7 +303,7 @@ def test_the_other_catalog_and_buyer_pages_pass_axe(site):
     collection = Collection.objects.create(owner=buyer, name="Harbours")
     CollectionItem.objects.bulk_create(CollectionItem(collection=collection, asset=a)
                                        for a in assets[:2])  # fmt: skip
-    downloads_grant(buyer=buyer, asset_ids=[assets[0].pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[assets[0].pk], purpose="research", use="ai_training")
     release = DatasetRelease.objects.create(
         name="harbours-cc0", version="2026.11", filters={"license": ["cc0-1.0"], "max_nsfw": 0.2},
         description="CC0 harbours with a low nudity score.", state=DatasetRelease.State.DONE,

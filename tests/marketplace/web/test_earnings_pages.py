@@ -24,8 +24,8 @@ def sold(rights_holder, make_user):
     for name, purpose in (("bob", "research"), ("cy", "commercial")):
         buyer = make_user(name, role=Role.BUYER)
         fund(buyer, 1_000_000)
-        downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose=purpose)
-    downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose="commercial")
+        downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose=purpose, use="ai_training")
+    downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose="commercial", use="ai_training")
     return work
 
 

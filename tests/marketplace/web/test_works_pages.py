@@ -147,7 +147,7 @@ def test_a_licensed_work_can_be_withdrawn_but_not_deleted(artist_client, rights_
     work = opt_in_work(rights_holder)
     buyer = make_user("bob", role=Role.BUYER)
     fund(buyer, 1_000_000)
-    downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose="research", use="ai_training")
     page = artist_client.get(f"/works/{work.pk}/")
     assert b"cannot be deleted" in page.content
     refused = artist_client.post(f"/works/{work.pk}/delete/", {"confirm": "1"}, follow=True)
