@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog import selectors as catalog
-from catalog.models import License, Use
+from catalog.models import USE_LABELS, License, Use
 from common.errors import DomainError
 from marketplace import collections
 from marketplace.models import Role
@@ -262,6 +262,10 @@ def _asset_page(request, asset, flag_form: FlagForm, *, status: int = 200):
         "license_url": catalog.license_url(asset.license),
         "price": asset.price_micros or 0,
         "fee": fee,
+        "uses": [
+            {"label": USE_LABELS[use], "price": (asset.use_prices or {}).get(use)}
+            for use in Use.values
+        ],
         "history": provenance.public_history(asset.pk),
         "like": catalog.assets_like(asset),
         "source_name": catalog.source_name(asset.source),

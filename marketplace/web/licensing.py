@@ -24,7 +24,7 @@ from marketplace import collections, downloads
 from marketplace.delivery import Delivery, delivery_files, delivery_zip
 from marketplace.downloads import DownloadRefused
 from marketplace.idempotency import Answer, idempotent_call, request_fingerprint
-from marketplace.models import Purpose
+from marketplace.models import Purpose, Use
 from marketplace.web.access import buyer_required
 
 SESSION_KEY = "web_deliveries"
@@ -39,6 +39,15 @@ class LicenseForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="Rights holders see the purpose of each license (never who bought it). "
         "Some works allow research only.",
+    )
+    use = forms.ChoiceField(
+        label="How will you use them?",
+        choices=Use.choices,
+        widget=forms.RadioSelect,
+        help_text="Each opt-in work is licensed for this one use, at the price its rights "
+        "holder set for it; another use is another license. Public-domain and CC0 images "
+        "allow every use.",
+        error_messages={"required": "Choose the use you license them for."},
     )
     purpose_note = forms.CharField(
         label="In your words (optional)",
@@ -88,7 +97,8 @@ def license_assets(request):
         return _page(request, [], None, LicenseForm(), error=error)
     confirming = request.method == "POST" and request.POST.get("step") == "confirm"
     data = request.POST if confirming else request.GET
-    form = LicenseForm(data if confirming or "purpose" in data else None)
+    form = LicenseForm(data if confirming or "purpose" in data else None,
+                       initial={"use": data.get("use", "")})  # fmt: skip
     if confirming and form.is_valid() and ids:
         try:
             delivered = _grant(request, ids, form.cleaned_data)
@@ -126,12 +136,17 @@ def _page(request, ids, collection, form, *, error: DomainError | None = None):
     purpose = (form.data.get("purpose") if form.is_bound else None) or Purpose.RESEARCH
     if purpose not in Purpose.values:
         purpose = Purpose.RESEARCH
-    quote = downloads.downloads_quote(buyer=request.user, asset_ids=ids, purpose=purpose)
+    use = (form.data if form.is_bound else form.initial).get("use") or ""
+    if use not in Use.values:
+        use = ""
+    quote = downloads.downloads_quote(buyer=request.user, asset_ids=ids, purpose=purpose,
+                                      use=use)  # fmt: skip
     context = {
         "form": form,
         "ids": ids,
         "collection": collection,
         "quote": quote,
+        "use": use,
         "named": catalog.assets_by_id([*quote.paid, *quote.refused][:200]),
         "error": error,
         "refusal": _refusal(error),

@@ -191,7 +191,9 @@ def test_buyer_pages_are_for_buyers(client, make_user):
 def test_the_summary_says_what_is_free_paid_and_what_remains_after(bea, buyer, paid_work):
     a, b = _free()
     fund(buyer, 1_000_000)
-    response = bea.get("/license/", {"asset": [a.pk, b.pk, paid_work.pk]})
+    unchosen = bea.get("/license/", {"asset": [a.pk, b.pk, paid_work.pk]}).content.decode()
+    assert "choose a use to license it" in unchosen  # opt-in works are licensed per use
+    response = bea.get("/license/", {"asset": [a.pk, b.pk, paid_work.pk], "use": "ai_training"})
     assert response.status_code == 200
     html = response.content.decode()
     facts = dict(re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", html))
@@ -214,6 +216,7 @@ def test_confirming_licenses_charges_once_and_lists_the_links(bea, buyer, paid_w
         "asset": [a.pk, b.pk, paid_work.pk],
         "step": "confirm",
         "purpose": "research",
+        "use": "ai_training",
         "purpose_note": "captioning",
         "key": "0f8fad5b-d9cb-469f-a165-70867728950e",
     }

@@ -67,7 +67,8 @@ def test_the_csv_is_the_apis_csv(artist_client, rights_holder, sold):
     api = APIClient()
     api.force_authenticate(rights_holder)
     assert page.content == api.get("/api/v1/usage/export/").content
-    assert page.content.decode().splitlines()[1].endswith(",3,2,2,0.100000,1,1")
+    # downloads, grants, buyers, earned, research, commercial, then grants per use
+    assert page.content.decode().splitlines()[1].endswith(",3,2,2,0.100000,1,1,0,0,0,2")
 
 
 def test_the_history_filters_and_never_names_buyers(artist_client, sold):
