@@ -164,13 +164,13 @@ class OfferRequestSerializer(serializers.Serializer):
         default=False, help_text="Buyers may license it for commercial purposes."
     )
 
-    def validate(self, attrs):
-        if "price_usd" in self.initial_data:
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and "price_usd" in data:  # the offers of before uses
             raise serializers.ValidationError({"price_usd": [
                 "Prices are set per use: send `uses`, e.g. "
                 '{"ai_training": "0.05", "ai_generative_training": "0.20"}.'
             ]})  # fmt: skip
-        return attrs
+        return super().to_internal_value(data)
 
     terms_version = serializers.CharField(
         max_length=32, help_text="The training-license version you accept (the current one)."
