@@ -66,6 +66,9 @@ def offers_to_uses(apps, schema_editor):
                   "uses": list(MIGRATED_USES), "paid_use": PAID_USE, "mapping": MAPPING},
         ))
     Event.objects.bulk_create(events)
+    # The new rows' deferred foreign-key checks run now: the constraint added next alters
+    # the grants' table, which PostgreSQL refuses while checks on it are pending.
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
