@@ -201,6 +201,9 @@ def test_a_buyer_tops_up_collects_licenses_and_downloads(site, tmp_path):
 
     # License the collection: the summary first, then the links.
     page.get_by_role("link", name="License this collection").click()
+    # An opt-in work is licensed for one use: nothing is priced until the use is chosen.
+    expect(page.locator(".refused")).to_contain_text("choose a use to license it")
+    page.get_by_role("radio", name="AI training (not generative)").check()
     facts = page.locator("#cost-h + dl")
     expect(facts).to_contain_text("$0.051")
     expect(facts).to_contain_text("$9.949")
@@ -209,6 +212,8 @@ def test_a_buyer_tops_up_collects_licenses_and_downloads(site, tmp_path):
     # axe leaves empty style attributes behind, which htmx would carry over when it swaps
     # the summary (and the page's policy refuses): start from a clean page.
     page.reload()
+    page.get_by_role("radio", name="AI training (not generative)").check()
+    expect(page.get_by_role("button", name="Confirm and license for $0.051")).to_be_visible()
     page.get_by_role("radio", name="Commercial").check()
     page.get_by_label("In your words (optional)").fill("captioning model")
     page.get_by_role("button", name="Confirm and license for $0.051").click()
@@ -346,7 +351,8 @@ def test_the_other_catalog_and_buyer_pages_pass_axe(site):
     )
     # A refusal: more than the wallet holds.
     paid = _paid_work()
-    page = site.go(f"/license/?asset={paid.pk}")
+    page = site.go(f"/license/?asset={paid.pk}&use=ai_generative_training")
+    expect(page.get_by_role("radio", name="Generative AI training")).to_be_checked()
     page.get_by_role("button", name=re.compile("Confirm and license")).click()
     expect(page.get_by_role("alert")).to_contain_text("Your wallet does not hold enough.")
     site.check("license-refused")
