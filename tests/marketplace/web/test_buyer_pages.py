@@ -311,7 +311,8 @@ def test_the_licenses_page_lists_grants_and_what_to_delete(bea, buyer):
     downloads_grant(buyer=buyer, asset_ids=[a.pk, b.pk], purpose="research", use="ai_training")
     asset_take_down(asset_id=b.pk, actor="mona", reason="privacy")
     html = bea.get("/licenses/").content.decode()
-    assert f'href="/license/?asset={a.pk}">Download again' in html
+    assert f'href="/license/?asset={a.pk}&amp;use=ai_training">Download again' in html
+    assert "<td>AI training (not generative)</td>" in html  # the use licensed
     assert f"Image {b.pk} <span" in html and "Delete your copies" in html
 
 

@@ -41,6 +41,7 @@ def test_the_dashboard_shows_downloads_earnings_and_purposes(artist_client, sold
     assert "3 downloads, $0.10" in html
     assert "Research: 1 license" in html
     assert "Commercial: 1 license" in html
+    assert "AI training (not generative): 2 licenses, $0.10" in html  # per use
     assert 'class="pattern-dots"' in html and 'class="pattern-stripes"' in html
     today = timezone.localdate().strftime("%b %d")
     assert f'<td>{today}</td><td class="num">3</td>' in html
