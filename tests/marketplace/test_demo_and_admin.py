@@ -13,7 +13,7 @@ from django.http import HttpRequest
 
 from catalog.models import Asset, AssetStatus, CloneState
 from marketplace.demo import DEMO_USERS, SAMPLES_DIR, SAMPLES_FILE, SAMPLES_SOURCE, demo_load
-from marketplace.models import User
+from marketplace.models import User, Work
 from provenance.models import DatasetRelease, ProvenanceRecord
 
 TRAINING = {"purpose": "research", "use": "ai_training"}  # what these downloads declare
@@ -163,6 +163,10 @@ def test_the_demo_staff_reach_the_admin_pages_the_readme_names(client):
     asset = Asset.objects.get(source_record_id="skimage-coffee")
     change = client.get(f"/admin/catalog/asset/{asset.pk}/change/").content.decode()
     assert f"/thumbnails/{asset.pk}.jpg" in change  # the image is shown
+    tide = Work.objects.get(asset__title="Tide")
+    work_page = client.get(f"/admin/marketplace/work/{tide.pk}/change/").content.decode()
+    # The demo artist's per-use prices: mining and training at the price, generative twice.
+    assert "data_mining $0.10, ai_generative_training $0.20, ai_training $0.10" in work_page
     # Moderators review; they do not create catalog rows, manage accounts or see billing.
     assert client.get("/admin/catalog/asset/add/").status_code == 403
     assert client.get("/admin/marketplace/user/1/delete/").status_code == 403
