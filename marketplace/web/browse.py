@@ -263,7 +263,7 @@ def _asset_page(request, asset, flag_form: FlagForm, *, status: int = 200):
         "price": asset.price_micros or 0,
         "fee": fee,
         "uses": [
-            {"label": USE_LABELS[use], "price": (asset.use_prices or {}).get(use)}
+            {"code": use, "label": USE_LABELS[use], "price": (asset.use_prices or {}).get(use)}
             for use in Use.values
         ],
         "history": provenance.public_history(asset.pk),

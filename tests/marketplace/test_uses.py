@@ -2,6 +2,7 @@
 and is granted, priced and recorded for that one use; search filters by use."""
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from billing.ledger import payable_of, wallet_of
@@ -284,3 +285,32 @@ def test_the_usage_report_counts_licenses_and_earnings_per_use(
     assert csv[0].endswith("research,commercial,data_mining,ai_inference,"
                            "ai_generative_training,ai_training")  # fmt: skip
     assert csv[1].endswith(",2,1,0,0,1,2")
+
+
+# --- the buyer's pages --------------------------------------------------------------------
+
+
+def test_a_buyer_sees_each_use_priced_and_licenses_the_one_chosen(buyer, artist):
+    work = opt_in_work(artist, uses=PRICES)
+    fund(buyer, 1_000_000)
+    site = Client()
+    site.force_login(buyer)
+    page = site.get(f"/assets/{work.asset_id}/").content.decode()
+    assert '<th scope="row">Generative AI training</th><td class="num">$0.20</td>' in page
+    assert "Not allowed by the rights holder" in page  # data mining, inference
+    assert f"/license/?asset={work.asset_id}&amp;use=ai_generative_training" in page
+    results = site.get("/search/", {"use": GENERATIVE}).content.decode()
+    assert "$0.201 for generative ai training" in results
+
+    summary = site.get("/license/", {"asset": work.asset_id, "use": GENERATIVE}).content.decode()
+    assert "$0.201 for generative ai training" in summary
+    assert "Confirm and license for $0.201" in summary
+    refused = site.get("/license/", {"asset": work.asset_id, "use": "ai_inference"})
+    assert "its rights holder does not allow this use" in refused.content.decode()
+    form = {"asset": work.asset_id, "step": "confirm", "purpose": "research", "use": GENERATIVE}
+    assert site.post("/license/", form).status_code == 302
+    assert grant_use(DownloadGrant.objects.get()) == GENERATIVE
+    assert wallet_of(buyer).balance_micros == 1_000_000 - 201_000
+    missing = site.post("/license/", {**form, "use": ""})
+    assert missing.status_code == 400
+    assert "Choose the use you license them for." in missing.content.decode()
