@@ -3,11 +3,16 @@ and is granted, priced and recorded for that one use; search filters by use."""
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from billing.ledger import payable_of, wallet_of
+from catalog.consent.vocabulary import USES
 from catalog.models import Asset
 from catalog.services import asset_take_down
+from marketplace.downloads import DownloadRefused
 from marketplace.models import DownloadGrant, Role, TokenScope
 from marketplace.offers import current_terms, offer_set
 from marketplace.selectors import grant_use, work_uses
@@ -314,3 +319,43 @@ def test_a_buyer_sees_each_use_priced_and_licenses_the_one_chosen(buyer, artist)
     missing = site.post("/license/", {**form, "use": ""})
     assert missing.status_code == 400
     assert "Choose the use you license them for." in missing.content.decode()
+
+
+@hsettings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    offered=st.dictionaries(
+        st.sampled_from(USES), st.integers(min_value=0, max_value=500_000), min_size=1
+    ),
+    requests=st.lists(st.sampled_from(USES), min_size=1, max_size=8),
+)
+def test_any_offer_and_any_requests_grant_and_charge_each_allowed_use_once(
+    buyer, artist, settings, offered, requests
+):
+    """Whatever uses an offer allows and whatever uses a buyer asks for, in any order: a use
+    the offer allows is granted once, at its price plus the fee, and free afterwards; any
+    other use is refused and charges nothing."""
+    settings.PLAN_FREE_MONTHLY_DOWNLOADS = 10**6
+    work = opt_in_work(artist, uses=offered)
+    fund(buyer, 10_000_000)
+    seen: set[str] = set()
+    for use in requests:
+        before = wallet_of(buyer).balance_micros
+        if use not in offered:
+            with pytest.raises(DownloadRefused) as refused:
+                downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose="research",
+                                use=use)  # fmt: skip
+            assert refused.value.fields == {str(work.asset_id): ["use_not_allowed"]}
+            assert wallet_of(buyer).balance_micros == before
+            continue
+        result = downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose="research",
+                                 use=use)  # fmt: skip
+        [delivered] = result.delivered
+        assert delivered.grant.use == use and delivered.new == (use not in seen)
+        cost = 0 if use in seen else offered[use] + FEE
+        assert result.charged_micros == cost
+        assert wallet_of(buyer).balance_micros == before - cost
+        seen.add(use)
+    grants = DownloadGrant.objects.filter(buyer=buyer, asset_id=work.asset_id)
+    assert {g.use: g.price_micros for g in grants} == {use: offered[use] for use in seen}
