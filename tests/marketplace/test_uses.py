@@ -359,3 +359,12 @@ def test_any_offer_and_any_requests_grant_and_charge_each_allowed_use_once(
         seen.add(use)
     grants = DownloadGrant.objects.filter(buyer=buyer, asset_id=work.asset_id)
     assert {g.use: g.price_micros for g in grants} == {use: offered[use] for use in seen}
+
+
+def test_licensing_only_base_set_images_on_the_site_needs_no_use(buyer):
+    site = Client()
+    site.force_login(buyer)
+    asset = stored_asset()
+    form = {"asset": asset.pk, "step": "confirm", "purpose": "research"}
+    assert site.post("/license/", form).status_code == 302
+    assert grant_use(DownloadGrant.objects.get()) == ""  # every use
