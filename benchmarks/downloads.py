@@ -44,7 +44,7 @@ def seed(works: int, buyers: int) -> dict:
     from billing.models import AccountKind
     from catalog.models import Asset, AssetStatus, License
     from marketplace.accounts import role_group
-    from marketplace.models import Offer, OfferFile, OwnershipDeclaration, Role, Work
+    from marketplace.models import Offer, OfferFile, OfferUse, OwnershipDeclaration, Role, Use, Work
     from marketplace.offers import current_terms
     from marketplace.tokens import token_create
 
@@ -76,7 +76,13 @@ def seed(works: int, buyers: int) -> dict:
             for i in range(count)
         )  # fmt: skip
 
-    paid = assets(works, "opt_in", license=License.OPT_IN, price_micros=25_000)
+    paid = assets(
+        works,
+        "opt_in",
+        license=License.OPT_IN,
+        price_micros=25_000,
+        use_prices={"ai_training": 25_000},
+    )
     base = assets(BULK, "cleveland_museum", license=License.CC0)
     work_rows = Work.objects.bulk_create(Work(asset=a, owner=artist) for a in paid)
     OwnershipDeclaration.objects.bulk_create(
@@ -93,6 +99,9 @@ def seed(works: int, buyers: int) -> dict:
                   offer_url="http://127.0.0.1:8000/", license_url="http://127.0.0.1:8000/")
         for o in offers
     )  # fmt: skip
+    OfferUse.objects.bulk_create(
+        OfferUse(offer=o, use=Use.AI_TRAINING, price_micros=25_000) for o in offers
+    )
     return {
         "tokens": [token_create(user=b, name="benchmark").token for b in accounts],
         "paid": [a.pk for a in paid],
@@ -181,7 +190,8 @@ def main() -> None:
         try:
             singles, bulk = data["tokens"][: args.clients], data["tokens"][args.clients :]
             me = [("GET", "/api/v1/me/", None)] * args.requests
-            downloads = [("POST", "/api/v1/downloads/", {"asset_ids": [i], "purpose": "research"})
+            downloads = [("POST", "/api/v1/downloads/", {"asset_ids": [i], "purpose": "research",
+                                                         "use": "ai_training"})
                          for i in data["paid"]]  # fmt: skip
             timed(base_url, singles, me[:200])  # warm up every worker
             measured = alternating(base_url, singles, {"me": me, "downloads": downloads},

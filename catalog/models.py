@@ -4,11 +4,30 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from catalog.consent.vocabulary import (
+    AI_GENERATIVE_TRAINING,
+    AI_INFERENCE,
+    AI_TRAINING,
+    DATA_MINING,
+    USES,
+)
+
 
 class License(models.TextChoices):
     PDM = "pdm-1.0", "Public Domain Mark 1.0"
     CC0 = "cc0-1.0", "CC0 1.0 Universal"
     OPT_IN = "opt-in", "Opt-in training license"
+
+
+USE_LABELS = {
+    DATA_MINING: "Data mining",
+    AI_INFERENCE: "AI inference",
+    AI_GENERATIVE_TRAINING: "Generative AI training",
+    AI_TRAINING: "AI training (not generative)",
+}
+# The uses a work can be licensed for: those of the CAWG training-and-data-mining assertion,
+# in the order of `catalog.consent.vocabulary.USES` (the one list).
+Use = models.TextChoices("Use", [(use.upper(), (use, USE_LABELS[use])) for use in USES])
 
 
 # The `source` of rights holders' uploads; every other source is part of the base set.
@@ -164,8 +183,16 @@ class Asset(models.Model):
     price_micros = models.PositiveBigIntegerField(
         null=True,
         blank=True,
-        help_text="Opt-in works: the artist's price per download in micro-USD (the platform "
-        "fee comes on top). Empty for base-set items, which are free.",
+        help_text="Opt-in works: the artist's lowest price per download among the uses "
+        "offered, in micro-USD (the platform fee comes on top). Empty for base-set items, "
+        "which are free.",
+    )
+    use_prices = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Opt-in works: each use the current offer allows and its price in micro-USD, "
+        'e.g. {"ai_training": 50000}; a use left out is not allowed. Empty for base-set '
+        "items, which allow every use for free, and for works not on offer.",
     )
     # Classifier results, written by moderation through catalog services; searched with the
     # buyer's own thresholds. Empty until the asset has been scored.
@@ -274,6 +301,11 @@ class Asset(models.Model):
             ),
             models.Index(
                 Lower("creator"), "id", condition=Q(status="published"), name="asset_creator_idx"
+            ),
+            GinIndex(
+                fields=["use_prices"],
+                condition=Q(status="published", use_prices__isnull=False),
+                name="asset_use_prices_idx",
             ),
         ]
 

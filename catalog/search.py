@@ -17,7 +17,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count, F, FloatField, Q, QuerySet
+from django.db.models import BigIntegerField, Count, F, FloatField, Q, QuerySet
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Lower
 from django.utils import timezone
 from psycopg.errors import QueryCanceled
@@ -30,6 +31,8 @@ from catalog.search_documents import CONFIG
 from common.errors import DomainError
 
 ORDERINGS = ("relevance", "newest", "id")
+# The base set's licenses allow every use, for free.
+BASE_SET_LICENSES = (License.PDM, License.CC0)
 # Sources shown in facets: every connector, bulk imports and rights holders' uploads.
 FACET_SOURCES = (*CONNECTORS, "pd12m", "opt_in")
 
@@ -190,6 +193,8 @@ def asset_search(params: dict[str, Any]) -> QuerySet[Asset]:
             qs = qs.filter(aspect__gte=params["min_aspect"])
         if params.get("max_aspect") is not None:
             qs = qs.filter(aspect__lte=params["max_aspect"])
+    if params.get("use"):
+        qs = qs.filter(Q(license__in=BASE_SET_LICENSES) | Q(use_prices__has_key=params["use"]))
     qs = _price_filter(qs, params)
     for score in SCORE_FILTERS:
         if params.get(score.param) is not None:
@@ -202,11 +207,15 @@ def _day_start(day) -> datetime:
 
 
 def _price_filter(qs: QuerySet, params: dict) -> QuerySet:
+    """Prices per download: with a `use`, that use's price; otherwise the lowest price of
+    any use offered. Base-set items cost nothing."""
+    use = params.get("use")
+    price = Cast(KT(f"use_prices__{use}"), BigIntegerField()) if use else F("price_micros")
     if params.get("free_only"):
-        return qs.filter(Q(price_micros__isnull=True) | Q(price_micros=0))
+        return qs.alias(price=Coalesce(price, 0)).filter(price=0)
     if params.get("min_price_micros") is None and params.get("max_price_micros") is None:
         return qs
-    qs = qs.alias(price=Coalesce("price_micros", 0))
+    qs = qs.alias(price=Coalesce(price, 0))
     if params.get("min_price_micros") is not None:
         qs = qs.filter(price__gte=params["min_price_micros"])
     if params.get("max_price_micros") is not None:

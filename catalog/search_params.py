@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
-from catalog.models import License
+from catalog.models import License, Use
 from catalog.search import ORDERINGS, SCORE_FILTERS
 from common.fields import UsdAmountField
 
@@ -74,6 +74,16 @@ class AssetSearchParamsSerializer(serializers.Serializer):
     )
     mime_type = CommaSeparatedField(
         child=serializers.ChoiceField(choices=MIME_TYPES), required=False
+    )
+    use = serializers.ChoiceField(
+        choices=Use.values,
+        required=False,
+        help_text="Only what may be used so: " + ", ".join(Use.values) + ". Opt-in works "
+        "whose current offer allows this use, and the base set (PDM and CC0 allow every "
+        "use). With a price filter, the price of this use is compared.",
+        error_messages={
+            "invalid_choice": 'Unknown use "{input}"; the uses are ' + ", ".join(Use.values) + "."
+        },
     )
     min_price = UsdAmountField(
         required=False, help_text="USD per download, at least (opt-in works)."

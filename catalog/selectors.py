@@ -16,7 +16,7 @@ from catalog.consent.uploads import UploadConcerns, upload_concerns
 from catalog.consent.vocabulary import USES as CONSENT_USES
 from catalog.images import EXTENSION_BY_MIME, MIME_BY_FORMAT, ImageRejected, decode_image
 from catalog.licenses import LICENSE_URLS, normalize_license
-from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, IngestRun
+from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, IngestRun, Use
 from catalog.optouts import opted_out
 from catalog.pd12m.files import caption
 from catalog.releases import COLUMNS as RELEASE_COLUMNS
@@ -36,7 +36,14 @@ from catalog.scores import (
     asset_scoring_backlog_count,
     asset_scoring_subjects,
 )
-from catalog.search import ORDERINGS, SCORE_FILTERS, asset_page, published, search_page
+from catalog.search import (
+    BASE_SET_LICENSES,
+    ORDERINGS,
+    SCORE_FILTERS,
+    asset_page,
+    published,
+    search_page,
+)
 from catalog.search_params import AssetSearchParamsSerializer, ThresholdsSerializer
 from catalog.upload_files import VerifiedImage, declared_format, read_limited, upload_verify
 from catalog.uploads import (
@@ -54,6 +61,7 @@ from provenance.models import DatasetRelease
 from provenance.selectors import Datasheet
 
 __all__ = [
+    "BASE_SET_LICENSES",
     "CONSENT_USES",
     "EXTENSION_BY_MIME",
     "LICENSE_URLS",
@@ -90,6 +98,7 @@ __all__ = [
     "asset_scoring_subjects",
     "asset_search_page",
     "asset_thumbnail_key",
+    "asset_use_prices",
     "assets_by_id",
     "assets_like",
     "caption",
@@ -365,3 +374,13 @@ def published_of_source(source: str, *, limit: int) -> list[Asset]:
 def file_extension(mime_type: str) -> str:
     """The extension a stored file of this type is delivered with ("bin" when unknown)."""
     return EXTENSION_BY_MIME.get(mime_type or "", "bin")
+
+
+def asset_use_prices(asset: Asset) -> dict[str, int]:
+    """Each use the asset may be licensed for and the artist's price for it in micro-USD
+    (the platform fee comes on top for opt-in works): every use for free in the base set,
+    the current offer's uses for an opt-in work (none when it is not on offer)."""
+    if asset.license in BASE_SET_LICENSES:
+        return dict.fromkeys(Use.values, 0)
+    prices = asset.use_prices or {}
+    return {use: prices[use] for use in Use.values if use in prices}

@@ -12,7 +12,7 @@ from catalog.connectors.base import Candidate, Fetcher
 from catalog.embargo import release_embargoed
 from catalog.holds import NotApplicable, asset_hold_clear, asset_mark_sensitive, assets_hold
 from catalog.ingest import ingest_candidates
-from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus
+from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, Use
 from catalog.publishing import assets_publish_checked
 from catalog.releases import release_build, release_for_build
 from catalog.reports import RunReport
@@ -61,17 +61,23 @@ OWNER_SETTABLE = (AssetStatus.CANDIDATE, AssetStatus.PUBLISHED, AssetStatus.WITH
 
 
 @transaction.atomic
-def opt_in_asset_offer(*, asset_id: int, status: str, price_micros: int | None) -> bool:
-    """Set an opt-in asset's status and price as its current offer says, and keep search in
-    step. Returns False (and changes nothing) when the asset was taken down or is held for
-    review: a moderator's decision comes first, and clearing a hold refreshes the offer."""
+def opt_in_asset_offer(*, asset_id: int, status: str, use_prices: dict[str, int] | None) -> bool:
+    """Set an opt-in asset's status, and the uses its current offer allows with their prices
+    (None: not on offer), and keep search in step. Returns False (and changes nothing) when
+    the asset was taken down or is held for review: a moderator's decision comes first, and
+    clearing a hold refreshes the offer."""
     if status not in OWNER_SETTABLE:
         raise ValueError(f"an owner cannot set status {status!r}")
+    unknown = set(use_prices or ()) - set(Use.values)
+    if unknown:
+        raise ValueError(f"unknown uses {sorted(unknown)}")
     asset = Asset.objects.select_for_update().get(pk=asset_id)
     if asset.status in (AssetStatus.TAKEN_DOWN, AssetStatus.HELD):
         return False
-    asset.status, asset.price_micros = status, price_micros
-    asset.save(update_fields=["status", "price_micros", "updated_at"])
+    asset.status = status
+    asset.use_prices = dict(use_prices) if use_prices else None
+    asset.price_micros = min(use_prices.values()) if use_prices else None
+    asset.save(update_fields=["status", "price_micros", "use_prices", "updated_at"])
     search_documents_refresh([asset.pk] if status == AssetStatus.PUBLISHED else [])
     return True
 

@@ -77,9 +77,9 @@ class TermsVersionAdmin(admin.ModelAdmin):
 
 @admin.register(DownloadGrant)
 class DownloadGrantAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "buyer", "asset_id", "license", "price_micros",
+    list_display = ["id", "created_at", "buyer", "asset_id", "license", "use", "price_micros",
                     "purpose"]  # fmt: skip
-    list_filter = ["license", "purpose"]
+    list_filter = ["license", "use", "purpose"]
     search_fields = ["=asset__id", "buyer__username"]
     list_select_related = ["buyer"]
     show_full_result_count = False

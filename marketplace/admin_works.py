@@ -14,9 +14,11 @@ from django.utils.translation import ngettext
 
 from common.admin import NoteActionForm, action_selection, thumbnail_img
 from common.errors import DomainError
+from common.money import usd_text
 from marketplace.claims import file_metadata_html
 from marketplace.declarations import declaration_decide
 from marketplace.models import OwnershipDeclaration, Work
+from marketplace.offers import current_offer, offer_uses
 from marketplace.uploads import work_hold_release
 
 
@@ -77,9 +79,21 @@ class WorkAdmin(ReviewAdmin):
         "hold",
         "matches",
         "declarations",
+        "offer",
         "created_at",
     ]
     readonly_fields = fields
+
+    @admin.display(description="current offer")
+    def offer(self, work: Work) -> str:
+        """Each use allowed and its price; the purposes."""
+        current = current_offer(work)
+        if current is None:
+            return "Not on offer"
+        uses = ", ".join(f"{use} {usd_text(price)}" for use, price in offer_uses(current).items())
+        allowed = {"research": current.allow_research, "commercial": current.allow_commercial}
+        purposes = [purpose for purpose, yes in allowed.items() if yes]
+        return f"{uses} (purposes: {', '.join(purposes)}; terms {current.terms.version})"
 
     @admin.display(description="thumbnail")
     def thumbnail(self, work: Work):

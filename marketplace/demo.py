@@ -40,7 +40,15 @@ from catalog.services import (
 from marketplace.accounts import role_group
 from marketplace.declarations import declaration_make
 from marketplace.downloads import downloads_grant
-from marketplace.models import DownloadGrant, Purpose, RightsHolderProfile, Role, User, Work
+from marketplace.models import (
+    DownloadGrant,
+    Purpose,
+    RightsHolderProfile,
+    Role,
+    Use,
+    User,
+    Work,
+)
 from marketplace.offers import current_terms, offer_set
 from marketplace.uploads import IncomingFile, works_upload
 from moderation.models import FlagReason
@@ -238,6 +246,13 @@ def _demo_picture(style: str, seed: int) -> bytes:
     return out.getvalue()
 
 
+def _demo_uses(price_micros: int) -> dict[str, int]:
+    """The demo artist allows mining and training at their price, generative training at
+    twice that, and no inference."""
+    return {Use.DATA_MINING: price_micros, Use.AI_GENERATIVE_TRAINING: 2 * price_micros,
+            Use.AI_TRAINING: price_micros}  # fmt: skip
+
+
 def _demo_marketplace(*, artist: User, buyer: User) -> None:
     """The demo artist offers four works of their own at different prices and keeps one
     as a draft; the demo buyer's wallet holds USD 25 from a sandbox top-up. All through
@@ -262,7 +277,7 @@ def _demo_marketplace(*, artist: User, buyer: User) -> None:
             declaration_make(owner=artist, work_id=uploaded.pk, statement="I made it.",
                              evidence=[])  # fmt: skip
             offer_set(
-                owner=artist, work_id=uploaded.pk, price_micros=demo.price_micros,
+                owner=artist, work_id=uploaded.pk, uses=_demo_uses(demo.price_micros),
                 allow_research=True, allow_commercial=True,
                 terms_version=current_terms().version,
             )  # fmt: skip
@@ -279,5 +294,6 @@ def _demo_marketplace(*, artist: User, buyer: User) -> None:
             buyer=buyer,
             asset_ids=list(licensed.values_list("pk", flat=True)),
             purpose=Purpose.RESEARCH,
+            use=Use.AI_TRAINING,
             purpose_note="Demo: a first training run.",
         )

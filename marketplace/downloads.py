@@ -5,6 +5,7 @@ are decided one after another), check every asset, count the quota, charge the w
 new paid grants, write the grants and the audit events. Either all of it commits or none."""
 
 import hashlib
+import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from django.utils.translation import ngettext
 
 from billing.selectors import buyer_quota, platform_fee_micros, wallet_balance, wallet_state
 from billing.services import ChargeItem, QuotaStatus, charge_downloads, quota_consume, quota_lock
-from catalog.models import AssetStatus, License
+from catalog.models import AssetStatus, License, Use
 from common.errors import DomainError
 from common.money import usd
 from marketplace.delivery import SERVABLE, Link, download_link
@@ -55,10 +56,11 @@ class DownloadResult:
 
 @dataclass(frozen=True)
 class CurrentOffer:
-    """What licensing reads of a work's current offer."""
+    """What licensing reads of a work's current offer: its purposes, and each use it
+    allows with that use's price (a use left out is not allowed)."""
 
     offer_id: int
-    price_micros: int
+    use_prices: dict[str, int]
     allow_research: bool
     allow_commercial: bool
     terms_id: int
@@ -67,6 +69,9 @@ class CurrentOffer:
 
     def allows(self, purpose: str) -> bool:
         return self.allow_commercial if purpose == Purpose.COMMERCIAL else self.allow_research
+
+    def price_micros(self, use: str) -> int:
+        return self.use_prices[use]
 
 
 @dataclass(frozen=True)
@@ -83,11 +88,17 @@ class Licensable:
     offer: CurrentOffer | None
 
 
+# A base-set asset allows every use: any earlier grant of it covers this download. An opt-in
+# work's earlier grant covers only the use it was bought for.
 LICENSABLE_SQL = """
 SELECT a.id, a.status, a.license, a.original_key,
        EXISTS (SELECT 1 FROM marketplace_downloadgrant g
-               WHERE g.buyer_id = %s AND g.asset_id = a.id),
-       a.sha256, o.id, o.price_micros, o.allow_research, o.allow_commercial, o.terms_id, t.version,
+               WHERE g.buyer_id = %s AND g.asset_id = a.id
+                 AND (g.use = %s OR a.license <> 'opt-in')),
+       a.sha256, o.id,
+       (SELECT coalesce(jsonb_object_agg(u.use, u.price_micros), '{{}}'::jsonb)
+        FROM marketplace_offeruse u WHERE u.offer_id = o.id),
+       o.allow_research, o.allow_commercial, o.terms_id, t.version,
        w.owner_id
 FROM catalog_asset a
 LEFT JOIN marketplace_work w ON w.asset_id = a.id
@@ -98,10 +109,12 @@ FOR KEY SHARE OF a
 """
 
 
-def _licensables(buyer, asset_ids: list[int], *, lock: bool = True) -> dict[int, Licensable]:
-    """The requested assets with their earlier grant and current offer, in one query. In
-    SQL rather than the ORM: building this query in the ORM took longer than running it,
-    and every download runs it.
+def _licensables(
+    buyer, asset_ids: list[int], use: str, *, lock: bool = True
+) -> dict[int, Licensable]:
+    """The requested assets with their earlier grant for `use` and their current offer, in
+    one query. In SQL rather than the ORM: building this query in the ORM took longer than
+    running it, and every download runs it.
 
     The assets are read `FOR KEY SHARE` (the lock the grants' foreign keys take anyway, only
     taken when the status is read): a takedown, which locks the asset `FOR UPDATE`, waits
@@ -112,10 +125,14 @@ def _licensables(buyer, asset_ids: list[int], *, lock: bool = True) -> dict[int,
     if not lock:
         sql = sql.replace("FOR KEY SHARE OF a", "")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [buyer.pk, *asset_ids])
+        cursor.execute(sql, [buyer.pk, use, *asset_ids])
         rows = cursor.fetchall()
     return {
-        row[0]: Licensable(*row[:6], offer=CurrentOffer(*row[6:]) if row[6] else None)
+        row[0]: Licensable(
+            *row[:6],
+            # Django reads jsonb as text (its JSONField parses it): so do we.
+            offer=CurrentOffer(row[6], json.loads(row[7]), *row[8:]) if row[6] else None,
+        )
         for row in rows
     }
 
@@ -164,6 +181,21 @@ def _refusal_message(refused: dict[int, str], *, requested: int) -> str:
     )
 
 
+def _use_words(refused: dict[int, str], assets: dict[int, Licensable], use: str) -> str:
+    """For works refused for their use: which uses their offers allow."""
+    words = []
+    for i, reason in refused.items():
+        offer = assets[i].offer if i in assets else None
+        if reason == "use_not_allowed" and offer:
+            allowed = ", ".join(u for u in Use.values if u in offer.use_prices)
+            words.append(f"asset {i} is not offered for {use}; its offer allows {allowed}")
+        elif reason == "purpose_not_allowed" and offer:
+            words.append(f"asset {i} is not offered for that purpose")
+    if any(reason == "use_required" for reason in refused.values()):
+        words.append(f"name the use (one of {', '.join(Use.values)}) to license opt-in works")
+    return (" " + "; ".join(words)[:1].upper() + "; ".join(words)[1:] + ".") if words else ""
+
+
 def _charge_key(buyer, idempotency_key: str) -> str:
     """The ledger charge's key: the client's key when one came (hashed when longer than the
     ledger keeps), a fresh one otherwise."""
@@ -174,9 +206,10 @@ def _charge_key(buyer, idempotency_key: str) -> str:
 
 
 GRANT_COLUMNS = ("buyer_id", "asset_id", "offer_id", "terms_id", "license", "price_micros",
-                 "fee_micros", "purpose", "purpose_note", "charge_key", "created_at")  # fmt: skip
+                 "fee_micros", "purpose", "use", "purpose_note", "charge_key",
+                 "created_at")  # fmt: skip
 GRANT_TYPES = ("bigint", "bigint", "bigint", "bigint", "text", "bigint", "bigint", "text", "text",
-               "text", "timestamptz")  # fmt: skip
+               "text", "text", "timestamptz")  # fmt: skip
 
 
 def _grants_insert(grants: list[DownloadGrant]) -> list[DownloadGrant]:
@@ -201,15 +234,30 @@ def _grants_insert(grants: list[DownloadGrant]) -> list[DownloadGrant]:
     return grants
 
 
-def _decide(buyer, ids: list[int], purpose: str, *, lock: bool = True):
-    """What licensing `ids` for `purpose` would do: the assets as licensing reads them, the
-    buyer's earlier grants among them (re-downloads), the refused ones with their reason,
-    and the current offers of the new opt-in grants (what they cost)."""
-    assets = _licensables(buyer, ids, lock=lock)
-    existing = {}
-    if any(asset.granted for asset in assets.values()):  # re-downloads: their earlier grants
-        grants = DownloadGrant.objects.filter(buyer=buyer, asset_id__in=ids)
-        existing = {g.asset_id: g for g in grants.select_related("terms")}
+def _earlier_grants(buyer, assets: dict[int, Licensable], use: str) -> dict[int, DownloadGrant]:
+    """The buyer's grants that cover downloading these assets for `use` again: for an
+    opt-in work the grant for that use; for the base set (every use allowed) any grant,
+    the one for that use first."""
+    granted = [i for i, asset in assets.items() if asset.granted]
+    if not granted:
+        return {}
+    grants = DownloadGrant.objects.filter(buyer=buyer, asset_id__in=granted)
+    existing: dict[int, DownloadGrant] = {}
+    for grant in grants.select_related("terms").order_by("pk"):
+        if grant.use == use:
+            existing[grant.asset_id] = grant
+        elif assets[grant.asset_id].license != License.OPT_IN:
+            existing.setdefault(grant.asset_id, grant)
+    return existing
+
+
+def _decide(buyer, ids: list[int], purpose: str, use: str, *, lock: bool = True):
+    """What licensing `ids` for `purpose` and `use` would do: the assets as licensing reads
+    them, the buyer's earlier grants for that use among them (re-downloads), the refused
+    ones with their reason, and the current offers of the new opt-in grants (what they
+    cost)."""
+    assets = _licensables(buyer, ids, use, lock=lock)
+    existing = _earlier_grants(buyer, assets, use)
     refused = {i: reason for i in ids if (reason := _reason(assets.get(i), granted=i in existing))}
     new_opt_in = [
         i for i in ids if i not in refused and i not in existing
@@ -219,8 +267,12 @@ def _decide(buyer, ids: list[int], purpose: str, *, lock: bool = True):
     for i in new_opt_in:
         if i not in offers:
             refused[i] = "withdrawn"
-        elif not offers[i].allows(purpose):
+        elif not use:
+            refused[i] = "use_required"
+        elif use not in offers[i].use_prices:
             refused[i] = "use_not_allowed"
+        elif not offers[i].allows(purpose):
+            refused[i] = "purpose_not_allowed"
     return assets, existing, refused, offers
 
 
@@ -229,11 +281,11 @@ class SpendingNotAllowed(DomainError):
     status_code = 403
 
 
-def _refuse_spending(wanted: list[int], existing: dict, offers: dict, fee: int) -> None:
+def _refuse_spending(wanted: list[int], existing: dict, offers: dict, fee: int, use: str) -> None:
     costly = [i for i in wanted if i not in existing and i in offers
-              and offers[i].price_micros + fee > 0]  # fmt: skip
+              and offers[i].price_micros(use) + fee > 0]  # fmt: skip
     if costly:
-        total = sum(offers[i].price_micros + fee for i in costly)
+        total = sum(offers[i].price_micros(use) + fee for i in costly)
         raise SpendingNotAllowed(
             f"This token may not spend from the wallet, and {len(costly)} of these assets "
             f"would cost USD {usd(total)} in all. Use a token with the `purchase` scope, or "
@@ -248,14 +300,24 @@ def downloads_grant(
     buyer,
     asset_ids: list[int],
     purpose: str,
+    use: str = "",
     purpose_note: str = "",
     skip_unavailable: bool = False,
     idempotency_key: str = "",
     may_spend: bool = True,
 ) -> DownloadResult:
-    """License `asset_ids` for `buyer` and return their links. `may_spend=False` (an API
-    token without the purchase scope) refuses the whole request when it would charge the
-    wallet: only free assets and assets already licensed go through."""
+    """License `asset_ids` for `buyer`, for one `use`, and return their links. An opt-in
+    work needs a use its current offer allows and is charged that use's price; a grant
+    for another use of it does not cover this one. The base set allows every use (`use`
+    may be empty then). `may_spend=False` (an API token without the purchase scope)
+    refuses the whole request when it would charge the wallet: only free assets and
+    assets already licensed for this use go through."""
+    if use and use not in Use.values:
+        raise DomainError(
+            f"Unknown use; the uses are {', '.join(Use.values)}.",
+            code="invalid",
+            fields={"use": [f"One of {', '.join(Use.values)}."]},
+        )
     ids = list(dict.fromkeys(asset_ids))
     if not ids:
         raise DomainError("Name at least one asset.", code="invalid",
@@ -272,16 +334,16 @@ def downloads_grant(
             fields={"asset_ids": [f"{len(ids)} given."]},
         )
     usage, period = quota_lock(buyer)
-    assets, existing, refused, offers = _decide(buyer, ids, purpose)
+    assets, existing, refused, offers = _decide(buyer, ids, purpose, use)
     wanted = [i for i in ids if i not in refused]
     if refused and (not wanted or not skip_unavailable):
         raise DownloadRefused(
-            _refusal_message(refused, requested=len(ids)),
+            _refusal_message(refused, requested=len(ids)) + _use_words(refused, assets, use),
             fields={str(i): [r] for i, r in refused.items()},
         )
     fee, now = platform_fee_micros(), timezone.now()
     if not may_spend:
-        _refuse_spending(wanted, existing, offers, fee)
+        _refuse_spending(wanted, existing, offers, fee, use)
     quota = quota_consume(usage, period, count=len(wanted))
 
     new_ids = [i for i in wanted if i not in existing]
@@ -294,11 +356,12 @@ def downloads_grant(
                 offer_id=offers[i].offer_id if i in offers else None,
                 terms_id=offers[i].terms_id if i in offers else None,
                 license=assets[i].license,
-                price_micros=offers[i].price_micros if i in offers else 0,
+                price_micros=offers[i].price_micros(use) if i in offers else 0,
                 fee_micros=fee if i in offers else 0,
                 purpose=purpose,
+                use=use,
                 purpose_note=purpose_note,
-                charge_key=charge_key if i in offers and offers[i].price_micros + fee else "",
+                charge_key=charge_key if i in offers and offers[i].price_micros(use) + fee else "",
                 created_at=now,
             )
             for i in new_ids
@@ -316,6 +379,7 @@ def downloads_grant(
                 "buyer_id": buyer.pk,
                 "grant_id": by_asset[i].pk,
                 "purpose": purpose,
+                "use": use or by_asset[i].use,
                 "price_micros": by_asset[i].price_micros if i not in existing else 0,
                 "fee_micros": by_asset[i].fee_micros if i not in existing else 0,
                 "terms": terms[i],
@@ -351,7 +415,7 @@ def downloads_grant(
                 "grant_id": by_asset[i].pk,
                 "asset_id": i,
                 "sha256": _served_sha256(by_asset[i], assets[i], files),
-                "use": grant_use(by_asset[i]),
+                "use": grant_use(by_asset[i]) or None,  # None: a base-set grant, every use
                 "purpose": by_asset[i].purpose,
                 "price_micros": by_asset[i].price_micros,
                 "fee_micros": by_asset[i].fee_micros,
@@ -409,14 +473,13 @@ class LicenseQuote:
         return max(0, -self.wallet_after)
 
 
-def downloads_quote(*, buyer, asset_ids: list[int], purpose: str) -> LicenseQuote:
-    """What `downloads_grant` would grant, charge and count for these assets if the buyer
-    skipped the refused ones. Nothing is locked or written: the answer may change before the
-    buyer confirms, and `downloads_grant` decides again then."""
+def downloads_quote(*, buyer, asset_ids: list[int], purpose: str, use: str = "") -> LicenseQuote:
+    """What `downloads_grant` would grant, charge and count for these assets, for this use,
+    if the buyer skipped the refused ones. Nothing is locked or written: the answer may
+    change before the buyer confirms, and `downloads_grant` decides again then."""
     ids = list(dict.fromkeys(asset_ids))[: settings.DOWNLOAD_MAX_ASSETS]
-    _, existing, refused, offers = (
-        _decide(buyer, ids, purpose, lock=False) if ids else ({}, {}, {}, {})
-    )
+    decided = _decide(buyer, ids, purpose, use, lock=False) if ids else ({}, {}, {}, {})
+    _, existing, refused, offers = decided
     wanted = [i for i in ids if i not in refused]
     paid = [i for i in wanted if i not in existing and i in offers]
     fee = platform_fee_micros()
@@ -427,7 +490,7 @@ def downloads_quote(*, buyer, asset_ids: list[int], purpose: str) -> LicenseQuot
         paid=paid,
         again=[i for i in wanted if i in existing],
         refused=refused,
-        price_micros=sum(offers[i].price_micros for i in paid),
+        price_micros=sum(offers[i].price_micros(use) for i in paid),
         fee_micros=fee * len(paid),
         quota=buyer_quota(buyer),
         wallet_micros=wallet.balance_micros,

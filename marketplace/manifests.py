@@ -1,6 +1,7 @@
-"""Manifests for training pipelines: one row per granted asset in the PD12M layout (`id,
-url, caption, width, height, mime_type, hash, license, source`) plus the grant id, the
-price paid and the license terms version, with download links valid for a set time.
+"""Manifests for training pipelines: one row per grant (an asset for one use) in the PD12M
+layout (`id, url, caption, width, height, mime_type, hash, license, source`) plus the grant
+id, the price paid, the license terms version and the use licensed, with download links
+valid for a set time.
 
 Built by a Celery task; only assets the buyer holds a grant for and that are not taken down
 are listed, so a takedown drops an asset from every later manifest."""
@@ -27,7 +28,7 @@ from marketplace.models import CollectionItem, DownloadGrant, ManifestExport
 from marketplace.served import served_files
 
 COLUMNS = ("id", "url", "caption", "width", "height", "mime_type", "hash", "license", "source",
-           "grant_id", "price_paid_usd", "terms_version")  # fmt: skip
+           "grant_id", "price_paid_usd", "terms_version", "use")  # fmt: skip
 MIME = {"jsonl": "application/x-ndjson", "parquet": "application/vnd.apache.parquet"}
 
 
@@ -126,6 +127,7 @@ def _rows(manifest: ManifestExport, grants: list) -> list[dict]:
                 "grant_id": grant.pk,
                 "price_paid_usd": usd(grant.price_micros + grant.fee_micros),
                 "terms_version": grant.terms.version if grant.terms else "",
+                "use": grant.use,
             }
         )  # fmt: skip
     return rows

@@ -4,6 +4,8 @@ A work is published while it has a current offer, an accepted ownership declarat
 stored file and no review hold. Everything that changes one of these calls
 `work_refresh_status`."""
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +13,15 @@ from django.utils import timezone
 from catalog.models import AssetStatus
 from catalog.services import opt_in_asset_offer
 from common.errors import DomainError, NotFound
-from marketplace.models import Offer, OwnershipDeclaration, RevocationKind, TermsVersion, Work
+from marketplace.models import (
+    Offer,
+    OfferUse,
+    OwnershipDeclaration,
+    RevocationKind,
+    TermsVersion,
+    Use,
+    Work,
+)
 from marketplace.notifications import hold_released_notify
 from marketplace.revocations import revocations_record
 from marketplace.served import offer_file_make_later
@@ -69,6 +79,20 @@ def current_offer(work: Work) -> Offer | None:
     return work.offers.filter(ended_at__isnull=True).select_related("terms").first()
 
 
+def offer_uses(offer: Offer | None) -> dict[str, int]:
+    """Each use the offer allows and its price in micro-USD, in the order of `Use`."""
+    if offer is None:
+        return {}
+    prices = dict(offer.uses.values_list("use", "price_micros"))
+    return {use: prices[use] for use in Use.values if use in prices}
+
+
+def work_uses(work: Work) -> dict[str, int]:
+    """Each use the work's current offer allows and its price in micro-USD; empty when the
+    work is not on offer. What the files we serve and the machine-readable policies say."""
+    return offer_uses(current_offer(work))
+
+
 def work_refresh_status(work: Work) -> str:
     """Publish or unpublish the work's asset from its offer, declaration, file and hold."""
     offer = current_offer(work)
@@ -80,9 +104,7 @@ def work_refresh_status(work: Work) -> str:
         status = AssetStatus.CANDIDATE
     else:
         status = AssetStatus.PUBLISHED
-    opt_in_asset_offer(
-        asset_id=work.asset_id, status=status, price_micros=offer.price_micros if offer else None
-    )
+    opt_in_asset_offer(asset_id=work.asset_id, status=status, use_prices=offer_uses(offer) or None)
     return status
 
 
@@ -95,20 +117,16 @@ def offer_set(
     *,
     owner,
     work_id: int,
-    price_micros: int,
+    uses: Mapping[str, int],
     allow_research: bool,
     allow_commercial: bool,
     terms_version: str,
 ) -> Offer:
-    """Offer the work (again) at this price and for these uses. The current offer ends;
-    grants already bought keep the terms they were bought under."""
+    """Offer the work (again) for these uses, each at its own price (`uses`: use -> price in
+    micro-USD; a use left out is not allowed), to buyers with these purposes. The current
+    offer ends; grants already bought keep the terms and use they were bought under."""
     work = work_of(owner=owner, work_id=work_id, lock=True)
-    if not 0 <= price_micros <= settings.OFFER_MAX_PRICE_MICROS:
-        raise DomainError(
-            f"A price is from USD 0 to USD {settings.OFFER_MAX_PRICE_MICROS / 1_000_000:g}.",
-            code="invalid",
-            fields={"price_usd": ["Out of range."]},
-        )
+    _uses_check(uses)
     if not (allow_research or allow_commercial):
         raise DomainError(
             "Allow at least one use: research or commercial.",
@@ -123,19 +141,46 @@ def offer_set(
             fields={"terms_version": [f"Accept version {terms.version}."]},
         )
     _end_current(work, withdrawn=False)
+    prices = {use: uses[use] for use in Use.values if use in uses}
     offer = Offer.objects.create(
         work=work,
-        price_micros=price_micros,
+        price_micros=min(prices.values()),
         allow_research=allow_research,
         allow_commercial=allow_commercial,
         terms=terms,
     )
-    _event(work, EventKind.OFFER_SET, owner, price_micros=price_micros,
-           allow_research=allow_research, allow_commercial=allow_commercial,
-           terms=terms.version)  # fmt: skip
+    OfferUse.objects.bulk_create(
+        OfferUse(offer=offer, use=use, price_micros=price) for use, price in prices.items()
+    )
+    _event(work, EventKind.OFFER_SET, owner, uses=prices, allow_research=allow_research,
+           allow_commercial=allow_commercial, terms=terms.version)  # fmt: skip
     work_refresh_status(work)
     offer_file_make_later(offer)  # the file its grants download, with its terms written in
     return offer
+
+
+def _uses_check(uses: Mapping[str, int]) -> None:
+    if not uses:
+        raise DomainError(
+            "Allow at least one use: " + ", ".join(Use.values) + ".",
+            code="invalid",
+            fields={"uses": ["Allow at least one use."]},
+        )
+    unknown = sorted(set(uses) - set(Use.values))
+    if unknown:
+        raise DomainError(
+            f"Unknown use {unknown[0]}; the uses are {', '.join(Use.values)}.",
+            code="invalid",
+            fields={"uses": [f"Unknown use: {', '.join(unknown)}."]},
+        )
+    highest = settings.OFFER_MAX_PRICE_MICROS
+    out = [use for use, price in uses.items() if not 0 <= price <= highest]
+    if out:
+        raise DomainError(
+            f"A price is from USD 0 to USD {highest / 1_000_000:g}.",
+            code="invalid",
+            fields={"uses": [f"{use}: out of range." for use in out]},
+        )
 
 
 @transaction.atomic

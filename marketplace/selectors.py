@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from billing.selectors import platform_fee_micros
 from catalog.models import Asset, AssetStatus
-from catalog.selectors import CONSENT_USES
 from marketplace.models import DownloadGrant, Notification, Offer, OwnershipDeclaration, Work
 from marketplace.models.works import HoldReason
+from marketplace.offers import offer_uses as offer_uses
+from marketplace.offers import work_uses as work_uses
 from marketplace.uploads import works_of_owner
 from marketplace.usage import DOWNLOAD_KINDS
 from provenance.models import EventKind, ProvenanceEvent
@@ -145,30 +146,6 @@ def work_is_licensed(work: Work) -> bool:
     return DownloadGrant.objects.filter(asset_id=work.asset_id).exists()
 
 
-# --- consent: the uses a work may be put to ------------------------------------------------
-
-
-def work_uses(work: Work) -> dict[str, int]:
-    """The uses the work is offered for now, each with its price in micro-USD (the uses of
-    the CAWG training-and-data-mining vocabulary); empty when it is not on offer. The one
-    place that says what a work may be used for: the files we serve, their policies and
-    headers read it.
-
-    Offers state research and/or commercial use and one price today: every use is offered,
-    at that price, while an offer is current."""
-    offer = Offer.objects.filter(work=work, ended_at__isnull=True).only("price_micros").first()
-    if offer is None:
-        return {}
-    return dict.fromkeys(CONSENT_USES, offer.price_micros)
-
-
-def grant_use(grant: DownloadGrant) -> str | None:
-    """The use a grant licenses (a CAWG training-and-data-mining use), or None when the
-    grant records none. Grants record a declared purpose today; per-use grants will carry
-    their use, and this is the one place that reads it."""
-    return getattr(grant, "use", None) or None
-
-
 # --- prices as a buyer sees them -----------------------------------------------------------
 
 
@@ -185,6 +162,18 @@ class PriceBreakdown:
 def price_breakdown(price_micros: int) -> PriceBreakdown:
     """What the artist keeps (the whole price), the platform's fee and what a buyer pays."""
     return PriceBreakdown(price_micros, platform_fee_micros())
+
+
+# --- uses ---------------------------------------------------------------------------------
+
+# `work_uses(work)` and `offer_uses(offer)` (marketplace.offers): use -> price in micro-USD.
+
+
+def grant_use(grant: DownloadGrant) -> str:
+    """The one use a grant licenses (`ai_training`, `ai_generative_training`, ...): what
+    it was bought for and priced at. Empty for a base-set grant whose buyer named no use
+    (PDM and CC0 allow every use)."""
+    return grant.use
 
 
 # --- the dashboard's series ---------------------------------------------------------------

@@ -7,18 +7,32 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import BigIntegerField, Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.fields.json import KT, KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from billing.selectors import earnings_by_work, payouts_of
 from common.money import usd
-from marketplace.models import Work
+from marketplace.models import Use, Work
 from marketplace.offers import work_of
 from provenance.models import EventKind, ProvenanceEvent
 
 DOWNLOAD_KINDS = (EventKind.DOWNLOAD_GRANTED, EventKind.DOWNLOAD_REPEATED)
+# Licenses bought before grants named a use (under the research/commercial offers): their
+# use is the training license of their terms version.
+LEGACY_USE = "training_license"
 
 
 @dataclass
@@ -31,6 +45,8 @@ class WorkUsage:
     buyers: int = 0
     earned_micros: int = 0
     purposes: dict[str, int] = field(default_factory=dict)
+    uses: dict[str, int] = field(default_factory=dict)  # licenses bought per use
+    earned_by_use_micros: dict[str, int] = field(default_factory=dict)  # their prices
 
 
 @dataclass
@@ -56,15 +72,27 @@ def usage_report(owner) -> UsageReport:
         work = usage[row["asset_id"]]
         work.downloads += row["n"]
         if row["kind"] == EventKind.DOWNLOAD_GRANTED:
-            # A buyer is granted an asset once: grants are distinct buyers.
-            work.grants = work.buyers = row["n"]
-    purposes = (
-        events.filter(kind=EventKind.DOWNLOAD_GRANTED)
-        .values("asset_id", purpose=KeyTextTransform("purpose", "data"))
-        .annotate(n=Count("id"))
+            work.grants = row["n"]
+    granted = events.filter(kind=EventKind.DOWNLOAD_GRANTED)
+    # A buyer may license a work once per use: buyers are counted apart from grants.
+    buyers = granted.values("asset_id").annotate(n=Count(KT("data__buyer_id"), distinct=True))
+    for row in buyers:
+        usage[row["asset_id"]].buyers = row["n"]
+    purposes = granted.values("asset_id", purpose=KeyTextTransform("purpose", "data")).annotate(
+        n=Count("id")
     )
     for row in purposes:
         usage[row["asset_id"]].purposes[row["purpose"]] = row["n"]
+    by_use = granted.values("asset_id", use=KeyTextTransform("use", "data")).annotate(
+        n=Count("id"), earned=Sum(Cast(KT("data__price_micros"), BigIntegerField()))
+    )
+    for row in by_use:
+        use = row["use"] or LEGACY_USE
+        work = usage[row["asset_id"]]
+        work.uses[use] = work.uses.get(use, 0) + row["n"]
+        work.earned_by_use_micros[use] = work.earned_by_use_micros.get(use, 0) + (
+            row["earned"] or 0
+        )
     for row in earnings_by_work(owner):
         kind, _, asset_id = row["reference"].partition(":")
         if kind == "asset" and asset_id.isdigit() and int(asset_id) in usage:
@@ -75,7 +103,7 @@ def usage_report(owner) -> UsageReport:
 
 
 CSV_COLUMNS = ["work_id", "asset_id", "title", "downloads", "grants", "buyers", "earned_usd",
-               "research", "commercial"]  # fmt: skip
+               "research", "commercial", *Use.values]  # fmt: skip
 
 
 def usage_csv(owner) -> str:
@@ -86,7 +114,8 @@ def usage_csv(owner) -> str:
     for work in usage_report(owner).works:
         writer.writerow([work.work_id, work.asset_id, work.title, work.downloads, work.grants,
                          work.buyers, usd(work.earned_micros), work.purposes.get("research", 0),
-                         work.purposes.get("commercial", 0)])  # fmt: skip
+                         work.purposes.get("commercial", 0),
+                         *(work.uses.get(use, 0) for use in Use.values)])  # fmt: skip
     return out.getvalue()
 
 
@@ -121,6 +150,7 @@ def usage_history(
         "reason",
         work_id=Subquery(Work.objects.filter(asset_id=OuterRef("asset_id")).values("pk")[:1]),
         purpose=Case(When(download, then=KT("data__purpose"))),
+        use=Case(When(download, then=KT("data__use"))),
         price_micros=Case(When(download, then=Cast(KT("data__price_micros"), BigIntegerField()))),
         terms_version=Case(When(download, then=KT("data__terms"))),
         seal_seq=F("seal__seq"),

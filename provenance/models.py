@@ -73,6 +73,7 @@ class EventKind(models.TextChoices):
     OWNERSHIP_REJECTED = "ownership.rejected", "Ownership: rejected"
     OFFER_SET = "offer.set", "Offer: price and uses set"
     OFFER_WITHDRAWN = "offer.withdrawn", "Offer: withdrawn"
+    OFFER_MIGRATED = "offer.migrated", "Offer: moved to per-use terms"
     FLAG_RAISED = "flag.raised", "Flag: raised"
     FLAG_DISMISSED = "flag.dismissed", "Flag: dismissed"
     RELEASE_BUILT = "release.built", "Dataset release: built"

@@ -17,6 +17,8 @@ from tests.marketplace.factories import opt_in_work, stored_asset
 from tests.marketplace.works_helpers import WORKS, gps_jpeg, image_file
 from tests.provenance.conftest import append
 
+TRAINING = {"purpose": "research", "use": "ai_training"}  # what these downloads declare
+
 pytestmark = pytest.mark.django_db
 
 
@@ -52,13 +54,13 @@ def test_the_quota_message(make_user, settings):
     settings.PLAN_FREE_MONTHLY_DOWNLOADS = 1
     ids = [stored_asset().pk for _ in range(3)]
     message = error_of(client.post("/api/v1/downloads/", {"asset_ids": ids[:2],
-                                                          "purpose": "research"},
+                                                          **TRAINING},
                                    format="json"))["message"]  # fmt: skip
     assert message.startswith("This needs 2 downloads but 1 of your 1 is left on the Free plan")
-    client.post("/api/v1/downloads/", {"asset_ids": [ids[2]], "purpose": "research"},
+    client.post("/api/v1/downloads/", {"asset_ids": [ids[2]], **TRAINING},
                 format="json")  # fmt: skip
     message = error_of(client.post("/api/v1/downloads/", {"asset_ids": [ids[0]],
-                                                          "purpose": "research"},
+                                                          **TRAINING},
                                    format="json"))["message"]  # fmt: skip
     assert message.startswith("This needs 1 download but 0 of your 1 are left")
 
@@ -82,7 +84,7 @@ def test_the_ledger_memo_of_one_paid_download(make_user):
     work = opt_in_work(make_user("painter", role=Role.RIGHTS_HOLDER))
     fund(buyer, 1_000_000)
     client_of(buyer).post("/api/v1/downloads/", {"asset_ids": [work.asset_id],
-                                                 "purpose": "research"}, format="json")  # fmt: skip
+                                                 **TRAINING}, format="json")  # fmt: skip
     statement = client_of(buyer).get("/api/v1/billing/statement/").json()["results"]
     assert statement[0]["description"] == "1 paid download"
 

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Asset, License
-from catalog.selectors import LICENSE_URLS, ThresholdsSerializer
+from catalog.selectors import LICENSE_URLS, ThresholdsSerializer, asset_use_prices
 from common.money import usd
 from provenance.selectors import provenance_record
 
@@ -17,7 +17,13 @@ class AssetSerializer(serializers.ModelSerializer):
         help_text="A short-lived URL of the thumbnail, when the original has been cloned."
     )
     price_usd = serializers.SerializerMethodField(
-        help_text="The artist's price per download in USD; 0 for the base set."
+        help_text="The artist's lowest price per download among the uses offered, in USD; 0 "
+        "for the base set."
+    )
+    uses = serializers.SerializerMethodField(
+        help_text="Each use it may be licensed for and the artist's price for it in USD (the "
+        "platform fee comes on top for opt-in works); a use not listed is not allowed. The "
+        "base set allows every use for free."
     )
 
     class Meta:
@@ -26,7 +32,7 @@ class AssetSerializer(serializers.ModelSerializer):
             "id", "source", "source_record_id", "title", "creator", "creator_url",
             "description", "creation_date", "year", "institution", "tags", "width", "height",
             "mime_type", "license", "landing_url", "original_url", "thumbnail_url",
-            "price_usd", "nsfw_score", "face_count", "has_pii", "created_at",
+            "price_usd", "uses", "nsfw_score", "face_count", "has_pii", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -40,6 +46,10 @@ class AssetSerializer(serializers.ModelSerializer):
 
     def get_price_usd(self, asset: Asset) -> str:
         return usd(asset.price_micros or 0)
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_uses(self, asset: Asset) -> dict[str, str]:
+        return {use: usd(price) for use, price in asset_use_prices(asset).items()}
 
 
 class ProvenanceSummarySerializer(serializers.Serializer):
@@ -92,9 +102,19 @@ class LicenseSerializer(serializers.Serializer):
     url = serializers.URLField(allow_null=True)
 
 
+class UseTermsSerializer(serializers.Serializer):
+    use = serializers.CharField(help_text="A use it may be licensed for.")
+    price_usd = serializers.CharField(help_text="The artist's price for this use.")
+    platform_fee_usd = serializers.CharField(help_text="The platform's flat fee (paid works).")
+    total_usd = serializers.CharField(help_text="What one download for this use costs.")
+
+
 class DownloadTermsSerializer(serializers.Serializer):
     available = serializers.BooleanField(help_text="Whether it can be licensed now.")
-    price_usd = serializers.CharField(help_text="The artist's price.")
+    uses = UseTermsSerializer(
+        many=True, help_text="Per use allowed: its price, the fee and the total."
+    )
+    price_usd = serializers.CharField(help_text="The artist's lowest price among the uses.")
     platform_fee_usd = serializers.CharField(help_text="The platform's flat fee (paid works).")
     total_usd = serializers.CharField(help_text="What one download costs the buyer.")
     counts_against_quota = serializers.BooleanField()
@@ -123,6 +143,15 @@ class AssetDetailSerializer(AssetSerializer):
         fee = settings.PLATFORM_FEE_MICROS if asset.license == License.OPT_IN else 0
         return {
             "available": True,
+            "uses": [
+                {
+                    "use": use,
+                    "price_usd": usd(micros),
+                    "platform_fee_usd": usd(fee),
+                    "total_usd": usd(micros + fee),
+                }
+                for use, micros in asset_use_prices(asset).items()
+            ],
             "price_usd": usd(price),
             "platform_fee_usd": usd(fee),
             "total_usd": usd(price + fee),

@@ -24,7 +24,7 @@ from marketplace.collections import collection_asset_ids
 from marketplace.delivery import file_for_token
 from marketplace.downloads import downloads_grant
 from marketplace.idempotency import HEADER
-from marketplace.models import DownloadGrant, Purpose, TokenScope
+from marketplace.models import DownloadGrant, Purpose, TokenScope, Use
 from marketplace.policies import with_consent_headers
 from marketplace.receipts import receipt_body
 
@@ -36,7 +36,20 @@ class DownloadRequestSerializer(serializers.Serializer):
         help_text="Assets to download (up to 10,000); or name a `collection`.",
     )
     collection = IdField(required=False, help_text="Download every asset of your collection.")
-    purpose = serializers.ChoiceField(choices=Purpose.choices, help_text="The declared use.")
+    purpose = serializers.ChoiceField(
+        choices=Purpose.choices, help_text="The declared purpose: research or commercial."
+    )
+    use = serializers.ChoiceField(
+        choices=Use.choices,
+        required=False,
+        allow_blank=True,
+        help_text="The declared use: " + ", ".join(Use.values) + ". Needed for opt-in works "
+        "(each is licensed for this one use at the price its offer sets for it); the base "
+        "set (PDM, CC0) allows every use.",
+        error_messages={
+            "invalid_choice": 'Unknown use "{input}"; the uses are ' + ", ".join(Use.values) + "."
+        },
+    )
     purpose_note = serializers.CharField(
         required=False, allow_blank=True, max_length=500, help_text="The use, in your words."
     )
@@ -59,7 +72,12 @@ class DeliveredSerializer(serializers.Serializer):
     new = serializers.BooleanField(help_text="False for a re-download of an earlier grant.")
     license = serializers.CharField(source="grant.license")
     terms_version = serializers.CharField(source="grant.terms.version", default="")
-    price_usd = UsdStringField(source="grant.price_micros", help_text="The artist's price paid.")
+    use = serializers.CharField(
+        source="grant.use", help_text="The use licensed (empty: a base-set grant, every use)."
+    )
+    price_usd = UsdStringField(
+        source="grant.price_micros", help_text="The artist's price paid, for this use."
+    )
     fee_usd = UsdStringField(source="grant.fee_micros", help_text="The platform fee paid.")
     url = serializers.CharField(help_text="Short-lived download link.")
     expires_at = serializers.DateTimeField(source="link.expires_at")
@@ -143,6 +161,7 @@ def _result_body(result, request) -> dict:
                 "new": item.new,
                 "license": grant.license,
                 "terms_version": item.terms_version,
+                "use": grant.use,
                 "price_usd": dollars(grant.price_micros),
                 "fee_usd": dollars(grant.fee_micros),
                 "url": absolute + link.url if link.url.startswith("/") else link.url,
@@ -188,8 +207,8 @@ class GrantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DownloadGrant
-        fields = ["id", "asset", "license", "terms_version", "price_usd", "fee_usd", "purpose",
-                  "created_at"]  # fmt: skip
+        fields = ["id", "asset", "license", "terms_version", "use", "price_usd", "fee_usd",
+                  "purpose", "created_at"]  # fmt: skip
 
 
 class DownloadsView(ListAPIView):
@@ -218,7 +237,9 @@ class DownloadsView(ListAPIView):
             "In one transaction: checks each asset (published; withdrawn works only for earlier "
             "grants), counts every asset against the monthly quota, charges the wallet for new "
             "opt-in grants (price + platform fee), records the grants and audit events, and "
-            "returns short-lived links. Re-downloads are free but count against the quota. "
+            "returns short-lived links. An opt-in work is licensed for the declared `use` at "
+            "that use's price; a grant for one use does not cover another (a new grant, "
+            "charged). Re-downloads for the same use are free but count against the quota. "
             "Send an `Idempotency-Key` header to make retries safe."
         ),
         parameters=[IDEMPOTENCY_KEY, *docs.tdm_headers(201)],
@@ -231,7 +252,9 @@ class DownloadsView(ListAPIView):
                             "token may not spend (scope `download`) and an asset costs money."),
             409: docs.error("`unavailable`: `fields` maps each asset id to its reason "
                             "(`not_found`, `withdrawn`, `taken_down`, `under_review`, "
-                            "`use_not_allowed`, `not_stored`)."),
+                            "`use_not_allowed`: the offer does not allow the declared use, "
+                            "`use_required`: name a use for opt-in works, "
+                            "`purpose_not_allowed`, `not_stored`)."),
             422: docs.error("`idempotency_key_reused`: the key was sent with another request."),
             429: docs.error("`quota_exceeded`: `fields.resets_at` says when the quota resets."),
         },
@@ -249,6 +272,7 @@ class DownloadsView(ListAPIView):
                 buyer=request.user,
                 asset_ids=ids,
                 purpose=data["purpose"],
+                use=data.get("use", ""),
                 purpose_note=data.get("purpose_note", ""),
                 skip_unavailable=data["skip_unavailable"],
                 idempotency_key=request.headers.get(HEADER, ""),

@@ -2,7 +2,12 @@
 history of their works."""
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -10,6 +15,7 @@ from rest_framework.views import APIView
 
 from billing.models import ConnectAccount
 from common.fields import IdField, UsdStringField
+from common.money import usd
 from marketplace.api import docs
 from marketplace.api.permissions import IsRightsHolder
 from marketplace.models import RightsHolderProfile
@@ -76,6 +82,18 @@ class WorkUsageSerializer(serializers.Serializer):
     purposes = serializers.DictField(
         child=serializers.IntegerField(), help_text="Licenses by declared purpose."
     )
+    uses = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Licenses by use (`ai_training`, ...; `training_license` for licenses "
+        "bought before offers named uses, which carry no use in their events).",
+    )
+    earned_by_use_usd = serializers.SerializerMethodField(
+        help_text="What the licenses of each use paid you (the prices, before any refund)."
+    )
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_earned_by_use_usd(self, work) -> dict[str, str]:
+        return {use: usd(micros) for use, micros in work.earned_by_use_micros.items()}
 
 
 class UsageTotalsSerializer(serializers.Serializer):
@@ -150,7 +168,13 @@ class UsageEventSerializer(serializers.Serializer):
         help_text="Reason code of a rejection, hold, flag or takedown; empty otherwise."
     )
     purpose = serializers.CharField(
-        allow_null=True, help_text="Downloads: the use the buyer declared (research, commercial)."
+        allow_null=True,
+        help_text="Downloads: the purpose the buyer declared (research, commercial).",
+    )
+    use = serializers.CharField(
+        allow_null=True,
+        help_text="Downloads: the use licensed (`ai_training`, ...); null for downloads from "
+        "before licenses named a use, and for other events.",
     )
     price_usd = UsdStringField(
         source="price_micros",
@@ -175,7 +199,8 @@ class UsageEventSerializer(serializers.Serializer):
 EXAMPLE_USAGE_EVENT = {
     "id": 90211, "at": "2026-11-21T12:00:00Z", "kind": "download.granted",
     "kind_label": "Download: licensed", "work_id": 17, "asset_id": 1042, "reason": "",
-    "purpose": "commercial", "price_usd": "0.050000", "terms_version": "2026-11",
+    "purpose": "commercial", "use": "ai_generative_training", "price_usd": "0.050000",
+    "terms_version": "2026-11",
     "seal_seq": 88410, "seal_hash": "3f1c...e9",
 }  # fmt: skip
 

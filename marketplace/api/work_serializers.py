@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from billing.selectors import platform_fee_micros
 from catalog.selectors import (
     MAX_CREATION_DATE_LENGTH,
     MAX_TAG_LENGTH,
@@ -17,7 +18,7 @@ from common.links import absolute
 from common.money import usd
 from marketplace import offers
 from marketplace.delivery import thumbnail_path
-from marketplace.models import OwnershipDeclaration, Work
+from marketplace.models import OwnershipDeclaration, Use, Work
 from marketplace.models.works import HoldReason
 from marketplace.selectors import upload_hold_why
 
@@ -115,11 +116,63 @@ class BatchMetadataSerializer(serializers.Serializer):
     metadata = WorkMetadataSerializer(many=True)
 
 
+USE_HELP = {
+    "data_mining": "Extracting patterns, trends and correlations (text and data mining).",
+    "ai_inference": "Giving the work to a trained model as input, to produce an answer.",
+    "ai_generative_training": "Training models that generate images, text or other content.",
+    "ai_training": "Training models that do not generate content (classifiers, search).",
+}
+
+
+@extend_schema_serializer(component_name="OfferUsePrices")
+class OfferUsesSerializer(serializers.Serializer):
+    """One optional price per use: a use left out (or null) is not allowed."""
+
+    def get_fields(self):
+        return {
+            use: UsdAmountField(
+                required=False,
+                allow_null=True,
+                help_text=f"{USE_HELP[use]} Your price per download for this use in USD (up "
+                "to 6 decimals); leave it out to not allow this use.",
+            )
+            for use in Use.values
+        }
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(Use.values))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [f"Unknown use; the uses are {', '.join(Use.values)}."]
+                     for name in unknown}
+                )  # fmt: skip
+        values = super().to_internal_value(data)
+        return {use: price for use, price in values.items() if price is not None}
+
+
 @extend_schema_serializer(component_name="OfferTerms")
 class OfferRequestSerializer(serializers.Serializer):
-    price_usd = UsdAmountField(help_text="Your price per download in USD, up to 6 decimals.")
-    allow_research = serializers.BooleanField(default=True, help_text="Research use.")
-    allow_commercial = serializers.BooleanField(default=False, help_text="Commercial use.")
+    uses = OfferUsesSerializer(
+        help_text="The uses you allow, each with your price per download, e.g. "
+        '`{"ai_training": "0.05", "ai_generative_training": "0.20"}`. A use you leave out is '
+        "not allowed.",
+    )
+    allow_research = serializers.BooleanField(
+        default=True, help_text="Buyers may license it for research purposes."
+    )
+    allow_commercial = serializers.BooleanField(
+        default=False, help_text="Buyers may license it for commercial purposes."
+    )
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and "price_usd" in data:  # the offers of before uses
+            raise serializers.ValidationError({"price_usd": [
+                "Prices are set per use: send `uses`, e.g. "
+                '{"ai_training": "0.05", "ai_generative_training": "0.20"}.'
+            ]})  # fmt: skip
+        return super().to_internal_value(data)
+
     terms_version = serializers.CharField(
         max_length=32, help_text="The training-license version you accept (the current one)."
     )
@@ -147,15 +200,36 @@ class DirectUploadRequestSerializer(serializers.Serializer):
 # --- response serializers ---------------------------------------------------------------
 
 
+class OfferUseSerializer(serializers.Serializer):
+    use = serializers.ChoiceField(choices=Use.choices, help_text="The use allowed.")
+    price_usd = serializers.CharField(help_text="Your price per download for this use, USD.")
+    fee_usd = serializers.CharField(help_text="The platform fee a buyer pays on top.")
+    buyer_pays_usd = serializers.CharField(help_text="What a buyer pays for this use.")
+
+
 class OfferSerializer(serializers.Serializer):
-    price_usd = serializers.SerializerMethodField(help_text="Your price per download, USD.")
-    allow_research = serializers.BooleanField()
-    allow_commercial = serializers.BooleanField()
+    uses = serializers.SerializerMethodField(
+        help_text="The uses allowed, each at its own price; a use not listed is not allowed."
+    )
+    price_usd = serializers.SerializerMethodField(
+        help_text="Your lowest price per download among the uses allowed, USD."
+    )
+    allow_research = serializers.BooleanField(help_text="Research purposes allowed.")
+    allow_commercial = serializers.BooleanField(help_text="Commercial purposes allowed.")
     terms_version = serializers.CharField(source="terms.version")
     created_at = serializers.DateTimeField(help_text="Since when this offer stands.")
 
     def get_price_usd(self, offer) -> str:
         return usd(offer.price_micros)
+
+    @extend_schema_field(OfferUseSerializer(many=True))
+    def get_uses(self, offer) -> list[dict]:
+        fee = platform_fee_micros()
+        return [
+            {"use": use, "price_usd": usd(price), "fee_usd": usd(fee),
+             "buyer_pays_usd": usd(price + fee)}
+            for use, price in offers.offer_uses(offer).items()
+        ]  # fmt: skip
 
 
 class DeclarationSerializer(serializers.ModelSerializer):

@@ -260,9 +260,10 @@ class WorkOfferView(APIView):
 
     @extend_schema(
         summary="Offer a work",
-        description="Set (or change) the price per download and the uses allowed, accepting "
-        "the current training-license version (GET /api/v1/terms/current/). A new price "
-        "applies to future licenses only. The work is published once your ownership "
+        description="Set (or change) the uses allowed, each with its own price per download "
+        "(a use left out is not allowed), and the purposes allowed, accepting the current "
+        "training-license version (GET /api/v1/terms/current/). New uses and prices apply "
+        "to future licenses only. The work is published once your ownership "
         "declaration is accepted and it has no hold.",
         request=OfferRequestSerializer,
         responses={
@@ -279,7 +280,7 @@ class WorkOfferView(APIView):
         offers.offer_set(
             owner=request.user,
             work_id=work_id,
-            price_micros=data["price_usd"],
+            uses=data["uses"],
             allow_research=data["allow_research"],
             allow_commercial=data["allow_commercial"],
             terms_version=data["terms_version"],

@@ -1,6 +1,7 @@
 """The marketplace's models: accounts, rights holders' works and offers, buyers'
 collections and license grants; revocations, webhooks and receipts."""
 
+from catalog.models import Use
 from marketplace.models.accounts import SELF_SERVICE_ROLES, Role, User
 from marketplace.models.buying import (
     Collection,
@@ -26,6 +27,7 @@ from marketplace.models.tokens import ApiToken, TokenScope
 from marketplace.models.uploads import DirectUpload
 from marketplace.models.works import (
     Offer,
+    OfferUse,
     OwnershipDeclaration,
     RightsHolderProfile,
     TermsVersion,
@@ -44,6 +46,7 @@ __all__ = [
     "Notification",
     "Offer",
     "OfferFile",
+    "OfferUse",
     "OwnershipDeclaration",
     "Purpose",
     "Receipt",
@@ -55,6 +58,7 @@ __all__ = [
     "SavedThresholds",
     "TermsVersion",
     "TokenScope",
+    "Use",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -2,7 +2,10 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
+
+from catalog.models import Use
 
 
 class Collection(models.Model):
@@ -60,7 +63,8 @@ class Purpose(models.TextChoices):
 
 
 class DownloadGrant(models.Model):
-    """A buyer's license to one asset, bought once, under the terms recorded here."""
+    """A buyer's license to one asset for one use, bought once, under the terms recorded
+    here. Another use of the same asset is another grant, bought again."""
 
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -94,7 +98,16 @@ class DownloadGrant(models.Model):
     price_micros = models.PositiveBigIntegerField(help_text="The artist's price paid.")
     fee_micros = models.PositiveBigIntegerField(help_text="The platform fee paid.")
     purpose = models.CharField(
-        max_length=16, choices=Purpose.choices, help_text="The use the buyer declared."
+        max_length=16,
+        choices=Purpose.choices,
+        help_text="The purpose the buyer declared: research or commercial.",
+    )
+    use = models.CharField(
+        max_length=32,
+        choices=Use.choices,
+        blank=True,
+        help_text="The one use licensed (CAWG vocabulary), priced at that use's price. Empty "
+        "only for a base-set grant whose buyer declared no use (PDM and CC0 allow every use).",
     )
     purpose_note = models.CharField(
         max_length=500, blank=True, help_text="The buyer's own words about the use."
@@ -106,7 +119,13 @@ class DownloadGrant(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["buyer", "asset"], name="grant_once_per_buyer_asset")
+            models.UniqueConstraint(
+                fields=["buyer", "asset", "use"], name="grant_once_per_buyer_asset_use"
+            ),
+            models.CheckConstraint(
+                condition=Q(use__in=Use.values) | Q(use="", offer__isnull=True),
+                name="grant_use_known_opt_in_named",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from catalog.models import Use
+
 
 class RightsHolderProfile(models.Model):
     user = models.OneToOneField(
@@ -137,10 +139,15 @@ class Offer(models.Model):
         Work, on_delete=models.PROTECT, related_name="offers", help_text="The work offered."
     )
     price_micros = models.PositiveBigIntegerField(
-        help_text="Price per download in micro-USD (0 allowed: the buyer pays the fee only)."
+        help_text="The lowest price per download among the uses offered (`OfferUse`), in "
+        "micro-USD (0 allowed: the buyer pays the fee only); each use has its own price."
     )
-    allow_research = models.BooleanField(default=True, help_text="Research use allowed.")
-    allow_commercial = models.BooleanField(default=False, help_text="Commercial use allowed.")
+    allow_research = models.BooleanField(
+        default=True, help_text="Research purposes allowed (buyers declare their purpose)."
+    )
+    allow_commercial = models.BooleanField(
+        default=False, help_text="Commercial purposes allowed (buyers declare their purpose)."
+    )
     terms = models.ForeignKey(
         TermsVersion,
         on_delete=models.PROTECT,
@@ -168,3 +175,31 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"offer {self.pk} on work {self.work_id}"
+
+
+class OfferUse(models.Model):
+    """One use an offer allows, at its own price. A use without a row is not allowed."""
+
+    offer = models.ForeignKey(
+        Offer, on_delete=models.CASCADE, related_name="uses", help_text="The offer."
+    )
+    use = models.CharField(
+        max_length=32,
+        choices=Use.choices,
+        help_text="The use allowed, in the vocabulary of the CAWG training-and-data-mining "
+        "assertion.",
+    )
+    price_micros = models.PositiveBigIntegerField(
+        help_text="Price per download for this use in micro-USD (the platform fee comes on "
+        "top; 0 allowed: the buyer pays the fee only)."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "use"], name="offer_use_once"),
+            models.CheckConstraint(condition=Q(use__in=Use.values), name="offer_use_known"),
+            models.CheckConstraint(condition=Q(price_micros__gte=0), name="offer_use_price_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.use} on offer {self.offer_id}"

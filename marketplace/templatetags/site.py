@@ -7,7 +7,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.html import format_html
 
-from catalog.selectors import file_extension, source_name
+from catalog.models import USE_LABELS
+from catalog.selectors import asset_use_prices, file_extension, source_name
 from common.money import usd as usd_decimal
 from common.money import usd_text
 
@@ -71,10 +72,39 @@ def license_short(code: str) -> str:
 
 @register.filter
 def buyer_price(asset) -> str:
-    """What one download costs a buyer: free for the base set, else price plus the fee."""
+    """What one download costs a buyer: free for the base set, else price plus the fee
+    ("from" the cheapest use when the uses are priced differently)."""
     if asset.license != "opt-in":
         return "Free"
-    return usd_text((asset.price_micros or 0) + settings.PLATFORM_FEE_MICROS)
+    total = usd_text((asset.price_micros or 0) + settings.PLATFORM_FEE_MICROS)
+    return f"from {total}" if len(set((asset.use_prices or {}).values())) > 1 else total
+
+
+@register.filter
+def buyer_price_for(asset, use: str) -> str:
+    """What one download for `use` costs a buyer."""
+    if asset.license != "opt-in":
+        return "Free"
+    prices = asset.use_prices or {}
+    if use not in prices:
+        return "not offered for this use"
+    return usd_text(prices[use] + settings.PLATFORM_FEE_MICROS)
+
+
+@register.filter
+def buyer_use_prices(asset) -> list[tuple[str, str]]:
+    """Each use an asset may be licensed for, in words, with what a download costs."""
+    fee = settings.PLATFORM_FEE_MICROS if asset.license == "opt-in" else 0
+    return [
+        (USE_LABELS[use], usd_text(price + fee) if price + fee else "Free")
+        for use, price in asset_use_prices(asset).items()
+    ]
+
+
+@register.filter
+def use_label(code: str) -> str:
+    """A use's name in words ("Generative AI training")."""
+    return USE_LABELS.get(code, code)
 
 
 @register.filter
@@ -94,6 +124,8 @@ REASONS = {
     "taken_down": "taken down by a moderator",
     "under_review": "held for a moderator's review",
     "use_not_allowed": "its rights holder does not allow this use",
+    "use_required": "choose a use to license it",
+    "purpose_not_allowed": "its rights holder does not allow this purpose",
     "not_stored": "its file is not stored yet",
 }
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog import selectors as catalog
-from catalog.models import License
+from catalog.models import USE_LABELS, License, Use
 from common.errors import DomainError
 from marketplace import collections
 from marketplace.models import Role
@@ -44,7 +44,7 @@ ORDERINGS = {"relevance": "Best match", "newest": "Newest first"}
 # What the page's form may send: the API's search parameters and the page's own shape.
 FORM_PARAMS = (
     "q", "license", "source", "creator", "year_from", "year_to", "min_width", "min_height",
-    "shape", "min_aspect", "max_aspect", "min_price", "max_price", "free_only", "ordering",
+    "shape", "min_aspect", "max_aspect", "use", "min_price", "max_price", "free_only", "ordering",
     *catalog.SCORE_PARAMS, "use_saved_thresholds", "cursor",
 )  # fmt: skip
 
@@ -135,6 +135,7 @@ def search(request):
         "shapes": [(code, label) for code, (label, _, _) in SHAPES.items()],
         "orderings": ORDERINGS.items(),
         "licenses": License.choices,
+        "uses": Use.choices,
         "sources": _source_choices(get),
         "nsfw_any": NSFW_ANY,
         "faces_any": FACES_ANY,
@@ -262,6 +263,10 @@ def _asset_page(request, asset, flag_form: FlagForm, *, status: int = 200):
         "license_url": catalog.license_url(asset.license),
         "price": asset.price_micros or 0,
         "fee": fee,
+        "uses": [
+            {"code": use, "label": USE_LABELS[use], "price": (asset.use_prices or {}).get(use)}
+            for use in Use.values
+        ],
         "history": provenance.public_history(asset.pk),
         "like": catalog.assets_like(asset),
         "source_name": catalog.source_name(asset.source),

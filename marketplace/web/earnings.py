@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing.selectors import payout_overview, sandbox_enabled
 from billing.services import connect_onboarding_url
+from catalog.models import USE_LABELS
 from common.errors import DomainError
 from common.money import usd_text
 from marketplace import selectors
@@ -31,6 +32,12 @@ def dashboard(request):
     for work in report.works:
         for purpose, n in work.purposes.items():
             purposes[purpose] = purposes.get(purpose, 0) + n
+    uses: dict[str, list[int]] = {}
+    for work in report.works:
+        for use, n in work.uses.items():
+            counted = uses.setdefault(use, [0, 0])
+            counted[0] += n
+            counted[1] += work.earned_by_use_micros.get(use, 0)
     ranked = sorted(report.works, key=lambda w: (-w.downloads, w.work_id))[:10]
     context = {
         "report": report,
@@ -58,6 +65,17 @@ def dashboard(request):
                     PURPOSE_PATTERNS.get(p, ""),
                 )
                 for p, n in sorted(purposes.items())
+            ]
+        ),
+        "uses_chart": labelled_rows(
+            [
+                (
+                    USE_LABELS.get(use, "Training license (before uses)"),
+                    n,
+                    f"{n} license{'s' if n != 1 else ''}, {usd_text(earned)}",
+                    "",
+                )
+                for use, (n, earned) in sorted(uses.items())
             ]
         ),
         "days": days,

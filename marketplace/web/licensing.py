@@ -19,12 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.services import InsufficientFunds, QuotaExceeded, WalletFrozen
 from catalog import selectors as catalog
+from catalog.models import Asset, License
 from common.errors import DomainError
 from marketplace import collections, downloads
 from marketplace.delivery import Delivery, delivery_files, delivery_zip
 from marketplace.downloads import DownloadRefused
 from marketplace.idempotency import Answer, idempotent_call, request_fingerprint
-from marketplace.models import Purpose
+from marketplace.models import Purpose, Use
 from marketplace.policies import with_consent_headers
 from marketplace.web.access import buyer_required
 
@@ -40,6 +41,15 @@ class LicenseForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="Rights holders see the purpose of each license (never who bought it). "
         "Some works allow research only.",
+    )
+    use = forms.ChoiceField(
+        label="How will you use them?",
+        choices=Use.choices,
+        widget=forms.RadioSelect,
+        help_text="Each opt-in work is licensed for this one use, at the price its rights "
+        "holder set for it; another use is another license. Public-domain and CC0 images "
+        "allow every use.",
+        error_messages={"required": "Choose the use you license them for."},
     )
     purpose_note = forms.CharField(
         label="In your words (optional)",
@@ -89,7 +99,10 @@ def license_assets(request):
         return _page(request, [], None, LicenseForm(), error=error)
     confirming = request.method == "POST" and request.POST.get("step") == "confirm"
     data = request.POST if confirming else request.GET
-    form = LicenseForm(data if confirming or "purpose" in data else None)
+    form = LicenseForm(data if confirming or "purpose" in data else None,
+                       initial={"use": data.get("use", "")})  # fmt: skip
+    # The base set allows every use: a use is needed only where an opt-in work is asked for.
+    form.fields["use"].required = Asset.objects.filter(pk__in=ids, license=License.OPT_IN).exists()
     if confirming and form.is_valid() and ids:
         try:
             delivered = _grant(request, ids, form.cleaned_data)
@@ -127,12 +140,17 @@ def _page(request, ids, collection, form, *, error: DomainError | None = None):
     purpose = (form.data.get("purpose") if form.is_bound else None) or Purpose.RESEARCH
     if purpose not in Purpose.values:
         purpose = Purpose.RESEARCH
-    quote = downloads.downloads_quote(buyer=request.user, asset_ids=ids, purpose=purpose)
+    use = (form.data if form.is_bound else form.initial).get("use") or ""
+    if use not in Use.values:
+        use = ""
+    quote = downloads.downloads_quote(buyer=request.user, asset_ids=ids, purpose=purpose,
+                                      use=use)  # fmt: skip
     context = {
         "form": form,
         "ids": ids,
         "collection": collection,
         "quote": quote,
+        "use": use,
         "named": catalog.assets_by_id([*quote.paid, *quote.refused][:200]),
         "error": error,
         "refusal": _refusal(error),

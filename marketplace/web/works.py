@@ -18,7 +18,7 @@ from catalog.selectors import (
 from common.errors import DomainError
 from marketplace import offers, selectors, uploads
 from marketplace.delivery import thumbnail_signed
-from marketplace.models import Role
+from marketplace.models import Role, Use
 from marketplace.usage import usage_history
 from marketplace.web.access import has_role, rights_holder_required
 
@@ -113,6 +113,7 @@ def work_detail(request, work_id: int):
             messages.info(request, "Nothing changed.")
         return redirect("web:work", work_id=work.pk)
     offer = work.current_offers[0] if work.current_offers else None
+    offered = selectors.offer_uses(offer)
     context = {
         "work": work,
         "asset": asset,
@@ -120,6 +121,15 @@ def work_detail(request, work_id: int):
         "form": form,
         "offer": offer,
         "price": selectors.price_breakdown(offer.price_micros) if offer else None,
+        "uses": [
+            {
+                "use": use,
+                "price_micros": price,
+                "buyer_pays_micros": selectors.price_breakdown(price).buyer_pays_micros,
+            }
+            for use, price in offered.items()
+        ],
+        "not_allowed": [use for use in Use.values if use not in offered],
         "declaration": work.newest_declarations[0] if work.newest_declarations else None,
         "licensed": selectors.work_is_licensed(work),
         "history": list(usage_history(owner=request.user, work_id=work.pk)[:20]),

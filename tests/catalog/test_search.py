@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from catalog.consent.vocabulary import USES
 from catalog.models import Asset, AssetStatus
 from catalog.search_documents import parse_year, search_documents_refresh
 from provenance.services import Decision, decisions_record
@@ -335,10 +336,12 @@ def test_detail_has_license_provenance_and_download_terms(api_client):
     }  # fmt: skip
     assert body["provenance"]["institution"] == "Cleveland Museum of Art"
     assert body["provenance"]["evidence"] == {"share_license_status": "CC0"}
+    free = {"price_usd": "0.000000", "platform_fee_usd": "0.000000", "total_usd": "0.000000"}
     assert body["download"] == {
-        "available": True, "price_usd": "0.000000", "platform_fee_usd": "0.000000",
-        "total_usd": "0.000000", "counts_against_quota": True,
+        "available": True, **free, "counts_against_quota": True,
+        "uses": [{"use": use, **free} for use in USES],  # the base set allows every use
     }  # fmt: skip
+    assert body["uses"] == dict.fromkeys(USES, "0.000000")
     assert body["thumbnail_url"] == f"http://testserver/thumbnails/{asset.pk}.jpg"
 
 

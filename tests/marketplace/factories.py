@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from catalog.models import Asset, AssetStatus, License
-from marketplace.models import OwnershipDeclaration, Work
+from marketplace.models import OwnershipDeclaration, Use, Work
 from marketplace.offers import current_terms, offer_set
 from tests.catalog.images import jpeg
 
@@ -36,9 +36,15 @@ def stored_asset(**fields) -> Asset:
 
 
 def opt_in_work(
-    owner, *, price_micros: int = 99_000, allow_commercial: bool = True, offered: bool = True
+    owner,
+    *,
+    price_micros: int = 99_000,
+    uses: dict[str, int] | None = None,
+    allow_commercial: bool = True,
+    offered: bool = True,
 ) -> Work:
-    """A published opt-in work: stored, declared, accepted and offered at this price."""
+    """A published opt-in work: stored, declared, accepted and offered for `uses` (use ->
+    price; by default every use at `price_micros`)."""
     asset = stored_asset(
         source="opt_in", license=License.OPT_IN, status=AssetStatus.CANDIDATE,
         creator=owner.username,
@@ -54,7 +60,7 @@ def opt_in_work(
         offer_set(
             owner=owner,
             work_id=work.pk,
-            price_micros=price_micros,
+            uses=dict.fromkeys(Use.values, price_micros) if uses is None else uses,
             allow_research=True,
             allow_commercial=allow_commercial,
             terms_version=current_terms().version,

@@ -39,7 +39,7 @@ def offered_work(client, seed: int = 1) -> int:
     response = upload(client, jpeg(seed), f"w{seed}.jpg")
     assert response.status_code == 201, response.json()
     work_id = response.json()["works"][0]["id"]
-    offer = {"price_usd": "0.25", "terms_version": current_terms().version}
+    offer = {"uses": {"ai_training": "0.25"}, "terms_version": current_terms().version}
     assert client.put(f"{WORKS}{work_id}/offer/", offer, format="json").status_code == 200
     return work_id
 
@@ -205,7 +205,7 @@ def test_a_moderator_releases_a_hold_in_the_admin_and_the_work_publishes(
     upload(api_client, data)
     api_client.force_authenticate(ada)
     work_id = upload(api_client, data).json()["works"][0]["id"]
-    offer = {"price_usd": "0.25", "terms_version": current_terms().version}
+    offer = {"uses": {"ai_training": "0.25"}, "terms_version": current_terms().version}
     api_client.put(f"{WORKS}{work_id}/offer/", offer, format="json")
     declare(api_client, work_id)
     _action(client, "ownershipdeclaration", "accept", [OwnershipDeclaration.objects.get().pk])

@@ -13,8 +13,10 @@ from django.http import HttpRequest
 
 from catalog.models import Asset, AssetStatus, CloneState
 from marketplace.demo import DEMO_USERS, SAMPLES_DIR, SAMPLES_FILE, SAMPLES_SOURCE, demo_load
-from marketplace.models import User
+from marketplace.models import User, Work
 from provenance.models import DatasetRelease, ProvenanceRecord
+
+TRAINING = {"purpose": "research", "use": "ai_training"}  # what these downloads declare
 
 # The demo runs outside a transaction: the scoring that cloning queues at each commit runs
 # then, so these tests commit for real.
@@ -98,7 +100,7 @@ def test_a_newcomer_searches_sees_thumbnails_and_downloads_a_free_and_a_paid_ima
 
     client = signed_in(api_client, "demo-buyer")
     cat = Asset.objects.get(source_record_id="skimage-chelsea")
-    free = client.post("/api/v1/downloads/", {"asset_ids": [cat.pk], "purpose": "research"},
+    free = client.post("/api/v1/downloads/", {"asset_ids": [cat.pk], **TRAINING},
                        format="json")  # fmt: skip
     assert free.status_code == 201, free.json()
     assert free.json()["charged_usd"] == "0.000000"
@@ -110,7 +112,7 @@ def test_a_newcomer_searches_sees_thumbnails_and_downloads_a_free_and_a_paid_ima
     # The demo buyer licensed two works already (USD 0.10 and 0.08, each plus the fee).
     assert client.get("/api/v1/billing/wallet/").json()["balance_usd"] == "24.818000"
     work = Asset.objects.get(source="opt_in", title="Study in circles")
-    paid = client.post("/api/v1/downloads/", {"asset_ids": [work.pk], "purpose": "research"},
+    paid = client.post("/api/v1/downloads/", {"asset_ids": [work.pk], **TRAINING},
                        format="json")  # fmt: skip
     assert paid.status_code == 201, paid.json()
     assert (paid.json()["charged_usd"], paid.json()["wallet_usd"]) == ("0.051000", "24.767000")
@@ -161,6 +163,10 @@ def test_the_demo_staff_reach_the_admin_pages_the_readme_names(client):
     asset = Asset.objects.get(source_record_id="skimage-coffee")
     change = client.get(f"/admin/catalog/asset/{asset.pk}/change/").content.decode()
     assert f"/thumbnails/{asset.pk}.jpg" in change  # the image is shown
+    tide = Work.objects.get(asset__title="Tide")
+    work_page = client.get(f"/admin/marketplace/work/{tide.pk}/change/").content.decode()
+    # The demo artist's per-use prices: mining and training at the price, generative twice.
+    assert "data_mining $0.10, ai_generative_training $0.20, ai_training $0.10" in work_page
     # Moderators review; they do not create catalog rows, manage accounts or see billing.
     assert client.get("/admin/catalog/asset/add/").status_code == 403
     assert client.get("/admin/marketplace/user/1/delete/").status_code == 403

@@ -13,6 +13,8 @@ from tests.billing.conftest import fund
 from tests.marketplace.factories import opt_in_work, stored_asset
 from tests.threads import in_threads
 
+TRAINING = {"purpose": "research", "use": "ai_training"}  # what these downloads declare
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 COST = 100_000  # 99,000 price + 1,000 fee
@@ -25,7 +27,7 @@ def race(buyer, asset_ids: list[int]) -> list[int]:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         response = client.post("/api/v1/downloads/",
-                               {"asset_ids": [asset_ids[i]], "purpose": "research"},
+                               {"asset_ids": [asset_ids[i]], **TRAINING},
                                format="json")  # fmt: skip
         return response.status_code
 
@@ -75,3 +77,36 @@ def test_paid_requests_alone_stop_exactly_where_the_wallet_ends(make_user, setti
     statuses = race(buyer, [w.asset_id for w in works])
     assert sorted(statuses) == [201] * 6 + [402] * 44, statuses
     assert wallet_of(buyer).balance_micros == 50_000
+
+
+def test_grants_for_different_uses_of_one_work_are_each_charged_exactly_once(make_user):
+    """Two requests for each use of the same work race: each use is granted and charged
+    once, at its own price; the second request of a use is a free re-download."""
+    buyer = make_user("use-racer", role=Role.BUYER)
+    artist = make_user("printer", role=Role.RIGHTS_HOLDER)
+    prices = {"data_mining": 10_000, "ai_inference": 20_000, "ai_generative_training": 40_000,
+              "ai_training": 30_000}  # fmt: skip
+    work = opt_in_work(artist, uses=prices)
+    fund(buyer, 1_000_000)
+    token = token_for(buyer)
+    uses = [use for use in prices for _ in range(2)]
+
+    def request(i):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        body = {"asset_ids": [work.asset_id], "purpose": "research", "use": uses[i]}
+        response = client.post("/api/v1/downloads/", body, format="json")
+        return response.status_code, response.json()["downloads"][0]["new"]
+
+    results = in_threads(len(uses), request)
+    assert sorted(results) == [(201, False)] * 4 + [(201, True)] * 4, results
+    grants = DownloadGrant.objects.filter(buyer=buyer)
+    assert {g.use: g.price_micros for g in grants} == prices
+    charges = LedgerTransaction.objects.filter(kind=TransactionKind.DOWNLOAD)
+    assert charges.count() == 4
+    assert set(grants.values_list("charge_key", flat=True)) == set(
+        charges.values_list("idempotency_key", flat=True)
+    )
+    assert wallet_of(buyer).balance_micros == 1_000_000 - sum(prices.values()) - 4 * 1_000
+    assert QuotaUsage.objects.get(buyer=buyer).used == 8
+    assert Posting.objects.aggregate(total=Sum("amount_micros"))["total"] == 0

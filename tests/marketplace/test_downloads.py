@@ -33,10 +33,9 @@ def client_for(api_client, user):
     return api_client
 
 
-def download(client, asset_ids, purpose="research", **extra):
-    return client.post(
-        "/api/v1/downloads/", {"asset_ids": asset_ids, "purpose": purpose, **extra}, format="json"
-    )
+def download(client, asset_ids, purpose="research", use="ai_training", **extra):
+    body = {"asset_ids": asset_ids, "purpose": purpose, "use": use, **extra}
+    return client.post("/api/v1/downloads/", body, format="json")
 
 
 def test_a_base_set_download_is_free_counts_once_and_its_link_serves_the_file(api_client, buyer):
@@ -86,7 +85,7 @@ def test_a_price_change_applies_to_future_grants_only(api_client, buyer, artist,
     work = opt_in_work(artist, price_micros=10_000)
     fund(buyer, 1_000_000)
     download(client_for(api_client, buyer), [work.asset_id])
-    offer_set(owner=artist, work_id=work.pk, price_micros=500_000, allow_research=True,
+    offer_set(owner=artist, work_id=work.pk, uses={"ai_training": 500_000}, allow_research=True,
               allow_commercial=True, terms_version=current_terms().version)  # fmt: skip
     assert Asset.objects.get(pk=work.asset_id).price_micros == 500_000
     later = make_user("later", role=Role.BUYER)
@@ -179,7 +178,7 @@ def test_commercial_use_of_a_research_only_work_is_refused(api_client, buyer, ar
     work = opt_in_work(artist, allow_commercial=False)
     fund(buyer, 1_000_000)
     refused = download(client_for(api_client, buyer), [work.asset_id], purpose="commercial")
-    assert refused.json()["error"]["fields"] == {str(work.asset_id): ["use_not_allowed"]}
+    assert refused.json()["error"]["fields"] == {str(work.asset_id): ["purpose_not_allowed"]}
 
 
 def test_skip_unavailable_grants_the_rest_and_lists_what_was_refused(api_client, buyer):

@@ -27,7 +27,7 @@ def client_of(user) -> APIClient:
 
 def download(client, asset_ids, key=None, path="/api/v1/downloads/", **extra):
     headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
-    body = {"asset_ids": asset_ids, "purpose": "research", **extra}
+    body = {"asset_ids": asset_ids, "purpose": "research", "use": "ai_training", **extra}
     return client.post(path, body, format="json", **headers)
 
 

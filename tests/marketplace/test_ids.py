@@ -40,7 +40,9 @@ def assert_refused(response, field: str):
 @pytest.mark.parametrize("bad", BAD_IDS)
 def test_downloads_refuse_an_impossible_asset_id(client, buyer, bad):
     response = client.post(
-        "/api/v1/downloads/", {"asset_ids": [bad], "purpose": "research"}, format="json"
+        "/api/v1/downloads/",
+        {"asset_ids": [bad], "purpose": "research", "use": "ai_training"},
+        format="json",
     )
     assert_refused(response, "asset_ids.0")
     assert not DownloadGrant.objects.exists()
@@ -50,14 +52,18 @@ def test_downloads_refuse_an_impossible_asset_id(client, buyer, bad):
 @pytest.mark.parametrize("bad", BAD_IDS)
 def test_downloads_refuse_an_impossible_collection_id(client, bad):
     response = client.post(
-        "/api/v1/downloads/", {"collection": bad, "purpose": "research"}, format="json"
+        "/api/v1/downloads/",
+        {"collection": bad, "purpose": "research", "use": "ai_training"},
+        format="json",
     )
     assert_refused(response, "collection")
 
 
 def test_the_largest_id_is_an_id(client):
     response = client.post(
-        "/api/v1/downloads/", {"asset_ids": [ID_MAX], "purpose": "research"}, format="json"
+        "/api/v1/downloads/",
+        {"asset_ids": [ID_MAX], "purpose": "research", "use": "ai_training"},
+        format="json",
     )
     assert response.status_code == 409
     assert response.json()["error"]["fields"] == {str(ID_MAX): ["not_found"]}
@@ -134,7 +140,9 @@ def test_impossible_ids_in_write_paths_are_json_404s(client, make_user, bad):
         client.delete(f"/api/v1/collections/{bad}/items/", {"asset_ids": [1]}, format="json"),
         artist.patch(f"/api/v1/works/{bad}/", {"title": "x"}, format="json"),
         artist.put(
-            f"/api/v1/works/{bad}/offer/", {"price_usd": "1", "terms_version": "1"}, format="json"
+            f"/api/v1/works/{bad}/offer/",
+            {"uses": {"ai_training": "1"}, "terms_version": "1"},
+            format="json",
         ),
         artist.post(f"/api/v1/works/{bad}/declaration/", {"statement": "mine"}),
     ):

@@ -16,6 +16,8 @@ from tests.billing.conftest import fund
 from tests.marketplace.factories import opt_in_work, stored_asset
 from tests.marketplace.works_helpers import gps_jpeg, upload
 
+TRAINING = {"purpose": "research", "use": "ai_training"}  # what these downloads declare
+
 pytestmark = pytest.mark.django_db
 
 SITE = "https://market.example.org"
@@ -58,7 +60,7 @@ def export(client, capture, **body) -> dict:
 
 def test_download_links_are_absolute(site, buyer):
     body = client_of(buyer).post(
-        "/api/v1/downloads/", {"asset_ids": [stored_asset().pk], "purpose": "research"},
+        "/api/v1/downloads/", {"asset_ids": [stored_asset().pk], **TRAINING},
         format="json",
     ).json()  # fmt: skip
     [item] = body["downloads"]
@@ -71,7 +73,7 @@ def test_manifest_links_are_absolute_inside_the_file_too(
 ):
     client = client_of(buyer)
     asset = stored_asset()
-    client.post("/api/v1/downloads/", {"asset_ids": [asset.pk], "purpose": "research"},
+    client.post("/api/v1/downloads/", {"asset_ids": [asset.pk], **TRAINING},
                 format="json")  # fmt: skip
     manifest = export(client, django_capture_on_commit_callbacks, format=fmt)
     assert manifest["url"].startswith(f"{site}/api/v1/files/")
@@ -152,7 +154,7 @@ def test_manifests_and_releases_write_ids_and_hashes_alike(
     fund(buyer, 1_000_000)
     client = client_of(buyer)
     client.post("/api/v1/downloads/", {"asset_ids": [base.pk, work.asset_id],
-                                       "purpose": "research"}, format="json")  # fmt: skip
+                                       **TRAINING}, format="json")  # fmt: skip
     release = release_build(release_create(name="alike", version="1").pk, actor="test")
     with default_storage.open(release.file_key, "rb") as file:
         released = pq.read_table(io.BytesIO(file.read()))

@@ -54,7 +54,8 @@ def test_a_jsonl_manifest_of_a_collection_lists_only_granted_live_assets(
     assert (manifest["state"], manifest["rows"], manifest["skipped"]) == ("done", 2, 2)
     rows = [json.loads(line) for line in fetch(api_client, manifest["url"]).splitlines()]
     assert [r["id"] for r in rows] == [work.asset_id, base.pk]
-    assert list(rows[0]) == [*PD12M, "grant_id", "price_paid_usd", "terms_version"]
+    assert list(rows[0]) == [*PD12M, "grant_id", "price_paid_usd", "terms_version", "use"]
+    assert [r["use"] for r in rows] == ["ai_training", "ai_training"]  # as declared
     assert rows[0]["price_paid_usd"] == "0.021000" and rows[0]["license"] == "opt-in"
     assert rows[1]["caption"] == f"{base.title}. A pear." and rows[1]["terms_version"] == ""
     with default_storage.open(base.original_key) as original:

@@ -15,6 +15,8 @@ from marketplace.models import ManifestExport, Role
 from tests.auth import sign_in
 from tests.marketplace.factories import opt_in_work, stored_asset
 
+TRAINING = {"purpose": "research", "use": "ai_training"}  # what these downloads declare
+
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "buyer", "other_buyer", "holder", "other_holder", "moderator"]
@@ -66,7 +68,7 @@ MATRIX = [
     ("get", "/api/v1/billing/earnings/", None, [401, 403, 403, 200, 200, 403]),
     ("get", "/api/v1/quota/", None, [401, 200, 200, 403, 403, 403]),
     ("get", "/api/v1/downloads/", None, [401, 200, 200, 403, 403, 403]),
-    ("post", "/api/v1/downloads/", {"asset_ids": ["{asset}"], "purpose": "research"},
+    ("post", "/api/v1/downloads/", {"asset_ids": ["{asset}"], **TRAINING},
      [401, 201, 201, 403, 403, 403]),
     ("get", "/api/v1/collections/", None, [401, 200, 200, 403, 403, 403]),
     ("get", "/api/v1/collections/{private}/", None, [404, 200, 404, 404, 404, 404]),
@@ -78,7 +80,7 @@ MATRIX = [
      [401, 200, 404, 403, 403, 403]),
     ("delete", "/api/v1/collections/{shared}/items/", {"asset_ids": ["{asset}"]},
      [401, 200, 404, 403, 403, 403]),
-    ("post", "/api/v1/downloads/", {"collection": "{private}", "purpose": "research"},
+    ("post", "/api/v1/downloads/", {"collection": "{private}", **TRAINING},
      [401, 201, 404, 403, 403, 403]),
     ("get", "/api/v1/manifests/{manifest}/", None, [401, 200, 404, 403, 403, 403]),
     ("get", "/api/v1/profile/", None, [401, 403, 403, 200, 200, 403]),
@@ -96,7 +98,7 @@ MATRIX = [
     ("get", "/api/v1/works/{work}/", None, [401, 403, 403, 200, 404, 403]),
     ("patch", "/api/v1/works/{work}/", {"title": "Renamed"}, [401, 403, 403, 200, 404, 403]),
     ("put", "/api/v1/works/{work}/offer/",
-     {"price_usd": "0.05", "allow_research": True, "allow_commercial": False,
+     {"uses": {"ai_training": "0.05"}, "allow_research": True, "allow_commercial": False,
       "terms_version": "2026-11"},
      [401, 403, 403, 200, 404, 403]),
     ("post", "/api/v1/works/{work}/declaration/", {"statement": "Mine."},

@@ -24,8 +24,12 @@ def buyer(make_user):
 
 
 def license_(client, asset_ids, **headers):
-    response = client.post("/api/v1/downloads/", {"asset_ids": asset_ids, "purpose": "research"},
-                           format="json", **headers)  # fmt: skip
+    response = client.post(
+        "/api/v1/downloads/",
+        {"asset_ids": asset_ids, "purpose": "research", "use": "ai_training"},
+        format="json",
+        **headers,
+    )
     assert response.status_code == 201, response.json()
     return response.json()
 
@@ -58,7 +62,7 @@ def test_a_download_comes_with_a_receipt_anyone_can_verify(api_client, buyer, ma
         "grant_id": buyer.grants.get(asset=work.asset).pk,
         "asset_id": work.asset.pk,
         "sha256": served_sha256(api_client, body["downloads"][1]["url"]),
-        "use": None,
+        "use": "ai_training",
         "purpose": "research",
         "price_micros": 20_000,
         "fee_micros": 1_000,
@@ -184,7 +188,9 @@ def test_the_verify_command_reads_the_keys_from_the_sites_url(live_server, make_
     from marketplace.receipts import receipt_body
 
     buyer = make_user("bob", role=Role.BUYER)
-    result = downloads_grant(buyer=buyer, asset_ids=[stored_asset().pk], purpose="research")
+    result = downloads_grant(
+        buyer=buyer, asset_ids=[stored_asset().pk], purpose="research", use="ai_training"
+    )
     receipt_file = tmp_path / "receipt.json"
     receipt_file.write_text(json.dumps(receipt_body(result.receipt)))
     url = f"{live_server.url}/.well-known/receipt-keys.json"

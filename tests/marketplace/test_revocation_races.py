@@ -52,7 +52,9 @@ def waiting_on_advisory_lock() -> bool:
 def test_a_takedown_that_commits_later_is_never_skipped(make_user):
     buyer = make_user("bob", role=Role.BUYER)
     first, second = stored_asset(), stored_asset()
-    downloads_grant(buyer=buyer, asset_ids=[first.pk, second.pk], purpose="research")
+    downloads_grant(
+        buyer=buyer, asset_ids=[first.pk, second.pk], purpose="research", use="ai_training"
+    )
     a_written, a_may_commit = threading.Event(), threading.Event()
     errors = []
 
@@ -101,7 +103,9 @@ def test_a_takedown_that_commits_later_is_never_skipped(make_user):
 def test_a_reader_paging_during_many_takedowns_sees_every_entry_once(make_user):
     buyer = make_user("bob", role=Role.BUYER)
     assets = [stored_asset() for _ in range(24)]
-    downloads_grant(buyer=buyer, asset_ids=[a.pk for a in assets], purpose="research")
+    downloads_grant(
+        buyer=buyer, asset_ids=[a.pk for a in assets], purpose="research", use="ai_training"
+    )
     writers_done = threading.Event()
     seen: list[int] = []
     errors = []
@@ -164,7 +168,9 @@ def test_a_license_racing_a_takedown_is_refused_or_in_the_feed(make_user, monkey
 
     def license_it():
         try:
-            downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research")
+            downloads_grant(
+                buyer=buyer, asset_ids=[asset.pk], purpose="research", use="ai_training"
+            )
         except Exception as exc:
             errors.append(exc)
         finally:

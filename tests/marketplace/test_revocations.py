@@ -23,7 +23,9 @@ def buyer(make_user):
 
 
 def licensed(buyer, *assets) -> None:
-    downloads_grant(buyer=buyer, asset_ids=[a.pk for a in assets], purpose="research")
+    downloads_grant(
+        buyer=buyer, asset_ids=[a.pk for a in assets], purpose="research", use="ai_training"
+    )
 
 
 def feed(client, query: str = ""):
@@ -83,12 +85,18 @@ def test_a_license_rejection_and_a_withdrawal_are_told_apart(api_client, buyer, 
         (work.asset.pk, "withdrawn", None, True),
     ]
     # The withdrawn work still downloads for this buyer: the feed says so truly.
-    again = api_client.post("/api/v1/downloads/", {"asset_ids": [work.asset.pk],
-                            "purpose": "research"}, format="json")  # fmt: skip
+    again = api_client.post(
+        "/api/v1/downloads/",
+        {"asset_ids": [work.asset.pk], "purpose": "research", "use": "ai_training"},
+        format="json",
+    )
     assert again.status_code == 403  # a read token may not license; with download it may
     sign_in(api_client, buyer, scope=TokenScope.DOWNLOAD)
-    again = api_client.post("/api/v1/downloads/", {"asset_ids": [work.asset.pk],
-                            "purpose": "research"}, format="json")  # fmt: skip
+    again = api_client.post(
+        "/api/v1/downloads/",
+        {"asset_ids": [work.asset.pk], "purpose": "research", "use": "ai_training"},
+        format="json",
+    )
     assert again.status_code == 201
 
 

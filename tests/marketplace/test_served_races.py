@@ -26,9 +26,11 @@ def test_racing_downloads_make_one_copy_and_all_serve_it(make_user):
     def download(i):
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {tokens[i]}")
-        response = client.post("/api/v1/downloads/",
-                               {"asset_ids": [work.asset_id], "purpose": "research"},
-                               format="json")  # fmt: skip
+        response = client.post(
+            "/api/v1/downloads/",
+            {"asset_ids": [work.asset_id], "purpose": "research", "use": "ai_training"},
+            format="json",
+        )
         if response.status_code != 201:
             return response.status_code
         client.credentials()

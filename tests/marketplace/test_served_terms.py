@@ -34,6 +34,7 @@ from marketplace.models import (
     OfferFile,
     OwnershipDeclaration,
     Role,
+    Use,
     Work,
 )
 from marketplace.offers import current_terms, offer_set, offer_withdraw
@@ -98,15 +99,23 @@ def offered_work(owner, fmt: str = "JPEG", *, price_micros: int = 40_000, seed: 
     work = Work.objects.create(asset=asset, owner=owner)
     OwnershipDeclaration.objects.create(work=work, statement="Mine.", decided_at=timezone.now(),
                                         state=OwnershipDeclaration.State.ACCEPTED)  # fmt: skip
-    offer_set(owner=owner, work_id=work.pk, price_micros=price_micros, allow_research=True,
-              allow_commercial=True, terms_version=current_terms().version)  # fmt: skip
+    offer_set(
+        owner=owner,
+        work_id=work.pk,
+        uses=dict.fromkeys(Use.values, price_micros),
+        allow_research=True,
+        allow_commercial=True,
+        terms_version=current_terms().version,
+    )
     work.asset.refresh_from_db()
     return work
 
 
-def download(client, asset_ids, purpose="research"):
+def download(client, asset_ids, purpose="research", use="ai_training"):
     return client.post(
-        "/api/v1/downloads/", {"asset_ids": asset_ids, "purpose": purpose}, format="json"
+        "/api/v1/downloads/",
+        {"asset_ids": asset_ids, "purpose": purpose, "use": use},
+        format="json",
     )
 
 
@@ -243,8 +252,14 @@ def test_a_new_offer_gets_a_new_copy_and_earlier_grants_keep_theirs(api_client, 
     sign_in(api_client, buyer)
     download(api_client, [work.asset_id])
     first = OfferFile.objects.get(offer__work=work)
-    offer_set(owner=artist, work_id=work.pk, price_micros=90_000, allow_research=True,
-              allow_commercial=False, terms_version=current_terms().version)  # fmt: skip
+    offer_set(
+        owner=artist,
+        work_id=work.pk,
+        uses=dict.fromkeys(Use.values, 90_000),
+        allow_research=True,
+        allow_commercial=False,
+        terms_version=current_terms().version,
+    )
     grant = DownloadGrant.objects.get(buyer=buyer)
     assert served_file(grant).key == first.key  # bought under the first offer
     newer = OfferFile.objects.filter(offer__work=work).exclude(pk=first.pk)
@@ -273,7 +288,7 @@ def test_the_web_zip_and_the_manifest_carry_the_copy(artist, buyer):
     client = Client()
     client.force_login(buyer)
     form = {"asset": [work.asset_id], "step": "confirm", "purpose": "research",
-            "key": "5a0b1f2e-0000-4000-8000-000000000001"}  # fmt: skip
+            "use": "ai_training", "key": "5a0b1f2e-0000-4000-8000-000000000001"}  # fmt: skip
     done = client.get(client.post("/license/", form)["Location"]).content.decode()
     zipped = client.get(re.search(r'href="(/license/\w+/files\.zip)"', done).group(1))
     assert zipped["tdm-reservation"] == "1"
@@ -303,8 +318,14 @@ def test_remaking_after_a_key_is_configured_signs_current_offers_only(
 ):
     ended = offered_work(artist, "JPEG", seed=12)
     first = offer_file_make(ended.offers.get().pk)
-    offer_set(owner=artist, work_id=ended.pk, price_micros=5_000, allow_research=True,
-              allow_commercial=True, terms_version=current_terms().version)  # fmt: skip
+    offer_set(
+        owner=artist,
+        work_id=ended.pk,
+        uses=dict.fromkeys(Use.values, 5_000),
+        allow_research=True,
+        allow_commercial=True,
+        terms_version=current_terms().version,
+    )
     current = offered_work(artist, "PNG", seed=13)
     unsigned = offer_file_make(current.offers.get().pk)
     assert not unsigned.signed

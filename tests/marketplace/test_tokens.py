@@ -160,14 +160,14 @@ def test_a_download_token_licenses_free_and_licensed_assets_but_never_spends(
     free, paid, bought = stored_asset(), opt_in_work(artist), opt_in_work(artist)
     fund(buyer, 1_000_000)
     sign_in(api_client, buyer, scope="purchase")
-    body = {"asset_ids": [bought.asset_id], "purpose": "research"}
+    body = {"asset_ids": [bought.asset_id], "purpose": "research", "use": "ai_training"}
     assert api_client.post("/api/v1/downloads/", body, format="json").status_code == 201
     balance = wallet_of(buyer).balance_micros
 
     sign_in(api_client, buyer, scope="download")
     refused = api_client.post(
         "/api/v1/downloads/",
-        {"asset_ids": [free.pk, paid.asset_id], "purpose": "research"},
+        {"asset_ids": [free.pk, paid.asset_id], "purpose": "research", "use": "ai_training"},
         format="json",
     )
     assert refused.status_code == 403
@@ -179,7 +179,7 @@ def test_a_download_token_licenses_free_and_licensed_assets_but_never_spends(
 
     allowed = api_client.post(
         "/api/v1/downloads/",
-        {"asset_ids": [free.pk, bought.asset_id], "purpose": "research"},
+        {"asset_ids": [free.pk, bought.asset_id], "purpose": "research", "use": "ai_training"},
         format="json",
     )
     assert allowed.status_code == 201, allowed.json()

@@ -37,7 +37,7 @@ def setup(make_user, settings):
     work = opt_in_work(make_user("ada", role=Role.RIGHTS_HOLDER), price_micros=50_000)
     fund(buyer, 1_000_000)
     downloads_grant(buyer=buyer, asset_ids=[in_release.pk, loose.pk, doomed.pk, work.asset.pk],
-                    purpose="commercial")  # fmt: skip
+                    purpose="commercial", use="ai_training")  # fmt: skip
     asset_take_down(asset_id=doomed.pk, actor="mod", reason="privacy")
     OptOut.objects.create(kind="domain", value="artist.example", note="asked")
     events_append([
@@ -104,7 +104,7 @@ def test_the_same_day_gives_the_same_bytes_and_later_changes_stay_out(api_client
     first = api_client.get(url).content
     # Today: another license and another takedown.
     extra = stored_asset()
-    downloads_grant(buyer=buyer, asset_ids=[extra.pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[extra.pk], purpose="research", use="ai_training")
     asset_take_down(asset_id=loose.pk, actor="mod", reason="infringing")
     assert api_client.get(url).content == first
     summary = json.loads(first)

@@ -38,8 +38,8 @@ def test_usage_report_counts_downloads_buyers_purposes_and_earnings(api_client, 
         buyer = make_user(name, role=Role.BUYER)
         fund(buyer, 1_000_000)
         buyer_client = client_for(api_client, buyer)
-        download(buyer_client, [work.asset_id], purpose=purpose)
-        download(buyer_client, [work.asset_id], purpose=purpose)
+        download(buyer_client, [work.asset_id], purpose=purpose, use="ai_training")
+        download(buyer_client, [work.asset_id], purpose=purpose, use="ai_training")
     client = client_for(api_client, artist)
     report = client.get("/api/v1/usage/").json()
     first = report["works"][0]
@@ -83,6 +83,6 @@ def test_staff_publish_a_new_terms_version_and_new_offers_must_accept_it(client,
                 {"action": "make_current", "_selected_action": [new.pk]})  # fmt: skip
     assert current_terms() == new
     with pytest.raises(TermsOutdated):
-        offer_set(owner=artist, work_id=work.pk, price_micros=1, allow_research=True,
+        offer_set(owner=artist, work_id=work.pk, uses={"ai_training": 1}, allow_research=True,
                   allow_commercial=False, terms_version=old.version)  # fmt: skip
     assert work.offers.get(ended_at__isnull=True).terms == old  # existing offer unchanged

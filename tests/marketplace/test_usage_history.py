@@ -74,8 +74,14 @@ def test_uploads_offers_and_downloads_appear_newest_first(make_user, buyer):
     work = uploaded_and_offered(client)
     assert work.asset.status == "published"  # the offer published it
     buyer_client = signed_in(buyer)
-    assert download(buyer_client, [work.asset_id], purpose="commercial").status_code == 201
-    assert download(buyer_client, [work.asset_id], purpose="commercial").status_code == 201
+    assert (
+        download(buyer_client, [work.asset_id], purpose="commercial", use="ai_training").status_code
+        == 201
+    )
+    assert (
+        download(buyer_client, [work.asset_id], purpose="commercial", use="ai_training").status_code
+        == 201
+    )
 
     body = history(client)
     assert kinds(body)[:2] == [EventKind.DOWNLOAD_REPEATED, EventKind.DOWNLOAD_GRANTED]
@@ -99,8 +105,8 @@ def test_uploads_offers_and_downloads_appear_newest_first(make_user, buyer):
 def test_buyers_never_appear_in_the_history(artist, buyer):
     work = opt_in_work(artist, price_micros=20_000)
     buyer_client = signed_in(buyer)
-    download(buyer_client, [work.asset_id], purpose="research")
-    download(buyer_client, [work.asset_id], purpose="research")
+    download(buyer_client, [work.asset_id], purpose="research", use="ai_training")
+    download(buyer_client, [work.asset_id], purpose="research", use="ai_training")
     # A flag raised by the buyer: the reporter's name is the event's actor.
     ProvenanceEvent.objects.create(asset_id=work.asset_id, kind=EventKind.FLAG_RAISED,
                                    reason="not_the_owner", actor=buyer.username,

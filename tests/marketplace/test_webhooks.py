@@ -87,7 +87,7 @@ def test_an_event_is_signed_retried_after_500s_and_logged(
     api_client, buyer, django_capture_on_commit_callbacks
 ):
     asset = stored_asset()
-    downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research", use="ai_training")
     sign_in(api_client, buyer)
     with Receiver([500, 503, 200]) as receiver:
         created = register(api_client, receiver.url)
@@ -136,7 +136,7 @@ def test_an_unreachable_endpoint_is_retried_with_backoff_then_given_up(
     from marketplace.webhooks import webhook_endpoint_create
 
     asset = stored_asset()
-    downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research", use="ai_training")
     with Receiver([]) as receiver:
         dead_url = receiver.url  # the server stops below: nothing listens there any more
     webhook_endpoint_create(owner=buyer, url=dead_url)
@@ -198,7 +198,7 @@ def test_the_admin_shows_the_delivery_log(client, make_user, buyer,
     from marketplace.webhooks import webhook_endpoint_create
 
     asset = stored_asset()
-    downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research", use="ai_training")
     with Receiver([500]) as receiver:
         webhook_endpoint_create(owner=buyer, url=receiver.url)
         with django_capture_on_commit_callbacks(execute=True):
@@ -221,7 +221,7 @@ def test_a_switched_off_endpoint_is_sent_nothing(buyer, django_capture_on_commit
     from marketplace.webhooks import webhook_endpoint_create
 
     asset = stored_asset()
-    downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research", use="ai_training")
     with Receiver([]) as receiver:
         endpoint = webhook_endpoint_create(owner=buyer, url=receiver.url).endpoint
         with django_capture_on_commit_callbacks(execute=True):

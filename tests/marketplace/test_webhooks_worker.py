@@ -52,7 +52,7 @@ def test_a_worker_delivers_retries_later_and_logs_each_try(worker, make_user,  #
     declare_default_queue(client)
     buyer = make_user("bob", role=Role.BUYER)
     asset = stored_asset()
-    downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[asset.pk], purpose="research", use="ai_training")
     with Receiver([500, 200]) as receiver:
         endpoint = webhook_endpoint_create(owner=buyer, url=receiver.url)
         with transaction.atomic():

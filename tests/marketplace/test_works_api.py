@@ -51,9 +51,9 @@ def accept_ownership(work_id: int) -> None:
     )
 
 
-def offer(client, work_id: int, **fields):
+def offer(client, work_id: int, *, price_usd="0.050000", uses=None, **fields):
     payload = {
-        "price_usd": "0.050000",
+        "uses": {"ai_training": price_usd} if uses is None else uses,
         "allow_research": True,
         "allow_commercial": False,
         "terms_version": current_terms().version,
@@ -169,7 +169,8 @@ def test_an_offer_without_accepted_ownership_stays_a_candidate(api_client, ada):
 def test_offer_input_is_checked(api_client, ada):
     work_id = uploaded(api_client)
     too_precise = offer(api_client, work_id, price_usd="0.0000001")
-    assert too_precise.status_code == 400 and "price_usd" in too_precise.json()["error"]["fields"]
+    assert too_precise.status_code == 400
+    assert "uses.ai_training" in too_precise.json()["error"]["fields"]
     old_terms = offer(api_client, work_id, terms_version="2001-01")
     assert old_terms.status_code == 409 and old_terms.json()["error"]["code"] == "terms_outdated"
     no_use = offer(api_client, work_id, allow_research=False, allow_commercial=False)

@@ -180,7 +180,7 @@ def pending_work(owner, *, hold="") -> Work:
     asset = stored_asset(source="opt_in", license="opt-in", status=AssetStatus.CANDIDATE)
     work = Work.objects.create(asset=asset, owner=owner, hold=hold)
     OwnershipDeclaration.objects.create(work=work, statement="I painted it in 2019.")
-    offer_set(owner=owner, work_id=work.pk, price_micros=5_000, allow_research=True,
+    offer_set(owner=owner, work_id=work.pk, uses={"ai_training": 5_000}, allow_research=True,
               allow_commercial=False, terms_version=current_terms().version)  # fmt: skip
     return work
 
@@ -300,7 +300,7 @@ def test_an_upload_is_scored_once_stored_and_held_before_its_owner_can_publish_i
     assert work.asset.status == AssetStatus.HELD
 
     OwnershipDeclaration.objects.create(work=work, statement="Mine.", state="accepted")
-    offer_set(owner=owner, work_id=work.pk, price_micros=1_000, allow_research=True,
+    offer_set(owner=owner, work_id=work.pk, uses={"ai_training": 1_000}, allow_research=True,
               allow_commercial=True, terms_version=current_terms().version)  # fmt: skip
     work.asset.refresh_from_db()
     assert work.asset.status == AssetStatus.HELD

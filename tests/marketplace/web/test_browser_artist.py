@@ -66,7 +66,9 @@ def _buyer_downloads(asset_id: int) -> None:
     client = APIClient()
     client.force_authenticate(buyer)
     response = client.post(
-        "/api/v1/downloads/", {"asset_ids": [asset_id], "purpose": "research"}, format="json"
+        "/api/v1/downloads/",
+        {"asset_ids": [asset_id], "purpose": "research", "use": "ai_training"},
+        format="json",
     )
     assert response.status_code == 201, response.content
 
@@ -120,14 +122,24 @@ def test_artist_signs_up_uploads_offers_declares_and_sees_a_download(site, brows
     site.check("07-work-draft")
     page.get_by_role("link", name="Offer it").click()
     expect(page.locator(".terms")).to_contain_text("Training License, version 2026-11")
-    page.get_by_label("Your price per download (USD)").fill("0.05")
-    expect(page.locator("#price-preview")).to_contain_text("$0.051")
+    # Per use: allowed or not, and its own price; what a buyer pays appears while typing.
+    page.get_by_role("checkbox", name="Allow AI training (not generative)").check()
+    page.get_by_label("Your price for AI training (not generative) (USD)").fill("0.05")
+    expect(page.locator("#price-preview-ai_training")).to_contain_text("$0.051")
+    page.get_by_role("checkbox", name="Allow generative AI training").check()
+    page.get_by_label("Your price for generative AI training (USD)").fill("0.2")
+    expect(page.locator("#price-preview-ai_generative_training")).to_contain_text("$0.201")
     page.get_by_role("checkbox", name=re.compile("Commercial use")).check()
     page.get_by_role("checkbox", name=re.compile("I have read the training license")).check()
     site.check("08-offer")
     page.get_by_role("button", name="Accept the license and offer").click()
     expect(page.locator(".messages")).to_contain_text("Offered")
     expect(page.locator(".status")).to_have_text("Offered")
+    offer_facts = page.locator("#offer-h + dl")
+    expect(offer_facts).to_contain_text("Generative AI training")
+    expect(offer_facts).to_contain_text("$0.20 to you; a buyer pays $0.201")
+    expect(offer_facts).to_contain_text("Not allowed")
+    expect(offer_facts).to_contain_text("Data mining, AI inference")
 
     # Declare ownership with an evidence file.
     page.get_by_role("link", name="Declare ownership").click()

@@ -209,6 +209,9 @@ def test_a_buyer_tops_up_collects_licenses_and_downloads(site, tmp_path):
 
     # License the collection: the summary first, then the links.
     page.get_by_role("link", name="License this collection").click()
+    # An opt-in work is licensed for one use: nothing is priced until the use is chosen.
+    expect(page.locator(".refused")).to_contain_text("choose a use to license it")
+    page.get_by_role("radio", name="AI training (not generative)").check()
     facts = page.locator("#cost-h + dl")
     expect(facts).to_contain_text("$0.051")
     expect(facts).to_contain_text("$9.949")
@@ -217,6 +220,8 @@ def test_a_buyer_tops_up_collects_licenses_and_downloads(site, tmp_path):
     # axe leaves empty style attributes behind, which htmx would carry over when it swaps
     # the summary (and the page's policy refuses): start from a clean page.
     page.reload()
+    page.get_by_role("radio", name="AI training (not generative)").check()
+    expect(page.get_by_role("button", name="Confirm and license for $0.051")).to_be_visible()
     page.get_by_role("radio", name="Commercial").check()
     page.get_by_label("In your words (optional)").fill("captioning model")
     page.get_by_role("button", name="Confirm and license for $0.051").click()
@@ -267,7 +272,9 @@ def test_a_takedown_shows_in_the_buyers_collection_and_notifications(site, brows
     collection = Collection.objects.create(owner=buyer, name="Harbours")
     CollectionItem.objects.bulk_create(CollectionItem(collection=collection, asset=a)
                                        for a in assets[:3])  # fmt: skip
-    downloads_grant(buyer=buyer, asset_ids=[a.pk for a in assets[:3]], purpose="research")
+    downloads_grant(
+        buyer=buyer, asset_ids=[a.pk for a in assets[:3]], purpose="research", use="ai_training"
+    )
 
     # The buyer flags one from its page.
     _sign_in(site, "bea", "bea-long-pass")
@@ -315,7 +322,7 @@ def test_the_other_catalog_and_buyer_pages_pass_axe(site):
     collection = Collection.objects.create(owner=buyer, name="Harbours")
     CollectionItem.objects.bulk_create(CollectionItem(collection=collection, asset=a)
                                        for a in assets[:2])  # fmt: skip
-    downloads_grant(buyer=buyer, asset_ids=[assets[0].pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[assets[0].pk], purpose="research", use="ai_training")
     release = DatasetRelease.objects.create(
         name="harbours-cc0", version="2026.11", filters={"license": ["cc0-1.0"], "max_nsfw": 0.2},
         description="CC0 harbours with a low nudity score.", state=DatasetRelease.State.DONE,
@@ -358,7 +365,16 @@ def test_the_other_catalog_and_buyer_pages_pass_axe(site):
     )
     # A refusal: more than the wallet holds.
     paid = _paid_work()
-    page = site.go(f"/license/?asset={paid.pk}")
+    # An opt-in work's page prices each use, with a link to license it for that use.
+    page = site.go(f"/assets/{paid.pk}/")
+    expect(page.locator("table.uses")).to_contain_text("Generative AI training")
+    expect(page.get_by_role("link", name="License for generative ai training")).to_be_visible()
+    site.check("asset-opt-in-buyer")
+    page = site.go("/search/?use=ai_generative_training")
+    expect(page.get_by_label("May be used for")).to_have_value("ai_generative_training")
+    site.check("search-by-use")
+    page = site.go(f"/license/?asset={paid.pk}&use=ai_generative_training")
+    expect(page.get_by_role("radio", name="Generative AI training")).to_be_checked()
     page.get_by_role("button", name=re.compile("Confirm and license")).click()
     expect(page.get_by_role("alert")).to_contain_text("Your wallet does not hold enough.")
     site.check("license-refused")

@@ -191,7 +191,9 @@ def test_buyer_pages_are_for_buyers(client, make_user):
 def test_the_summary_says_what_is_free_paid_and_what_remains_after(bea, buyer, paid_work):
     a, b = _free()
     fund(buyer, 1_000_000)
-    response = bea.get("/license/", {"asset": [a.pk, b.pk, paid_work.pk]})
+    unchosen = bea.get("/license/", {"asset": [a.pk, b.pk, paid_work.pk]}).content.decode()
+    assert "choose a use to license it" in unchosen  # opt-in works are licensed per use
+    response = bea.get("/license/", {"asset": [a.pk, b.pk, paid_work.pk], "use": "ai_training"})
     assert response.status_code == 200
     html = response.content.decode()
     facts = dict(re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", html))
@@ -214,6 +216,7 @@ def test_confirming_licenses_charges_once_and_lists_the_links(bea, buyer, paid_w
         "asset": [a.pk, b.pk, paid_work.pk],
         "step": "confirm",
         "purpose": "research",
+        "use": "ai_training",
         "purpose_note": "captioning",
         "key": "0f8fad5b-d9cb-469f-a165-70867728950e",
     }
@@ -249,7 +252,12 @@ def test_confirming_licenses_charges_once_and_lists_the_links(bea, buyer, paid_w
 
 def test_refusals_say_why_and_the_way_forward(bea, buyer, paid_work, settings):
     (a,) = _free(1)
-    form = {"asset": [a.pk, paid_work.pk], "step": "confirm", "purpose": "research"}
+    form = {
+        "asset": [a.pk, paid_work.pk],
+        "step": "confirm",
+        "purpose": "research",
+        "use": "ai_training",
+    }
     poor = bea.post("/license/", form)
     assert poor.status_code == 402
     html = poor.content.decode()
@@ -280,7 +288,7 @@ def test_a_collection_is_licensed_whole(bea, buyer):
     html = bea.get("/license/", {"collection": collection.pk}).content.decode()
     assert "License the collection “Harbours”" in html
     done = bea.post("/license/", {"collection": collection.pk, "step": "confirm",
-                                  "purpose": "commercial"})  # fmt: skip
+                                  "purpose": "commercial", "use": "ai_training"})  # fmt: skip
     assert done.status_code == 302
     assert set(DownloadGrant.objects.values_list("purpose", flat=True)) == {"commercial"}
     assert bea.get("/license/", {"collection": 99999}).status_code == 404
@@ -289,7 +297,7 @@ def test_a_collection_is_licensed_whole(bea, buyer):
 def test_links_are_never_extended_and_the_zip_has_limits(bea, buyer, settings, monkeypatch):
     assets = _free(3)
     response = bea.post("/license/", {"asset": [x.pk for x in assets], "step": "confirm",
-                                      "purpose": "research"})  # fmt: skip
+                                      "purpose": "research", "use": "ai_training"})  # fmt: skip
     settings.DOWNLOAD_ZIP_MAX_FILES = 2
     page = bea.get(response["Location"]).content.decode()
     assert "A zip holds at most 2 files" in page
@@ -303,10 +311,11 @@ def test_links_are_never_extended_and_the_zip_has_limits(bea, buyer, settings, m
 
 def test_the_licenses_page_lists_grants_and_what_to_delete(bea, buyer):
     a, b = _free()
-    downloads_grant(buyer=buyer, asset_ids=[a.pk, b.pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[a.pk, b.pk], purpose="research", use="ai_training")
     asset_take_down(asset_id=b.pk, actor="mona", reason="privacy")
     html = bea.get("/licenses/").content.decode()
-    assert f'href="/license/?asset={a.pk}">Download again' in html
+    assert f'href="/license/?asset={a.pk}&amp;use=ai_training">Download again' in html
+    assert "<td>AI training (not generative)</td>" in html  # the use licensed
     assert f"Image {b.pk} <span" in html and "Delete your copies" in html
 
 
@@ -362,7 +371,7 @@ def test_subscribing_and_the_portal_come_back_to_the_wallet(bea, buyer, settings
 
 def test_the_wallet_shows_the_quota_used_and_when_it_resets(bea, buyer):
     a, b = _free()
-    downloads_grant(buyer=buyer, asset_ids=[a.pk, b.pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[a.pk, b.pk], purpose="research", use="ai_training")
     html = bea.get("/wallet/").content.decode()
     assert '<dd id="quota-used">2 of 1,000</dd>' in html
     assert '<meter id="quota-meter" min="0" max="1000" value="2"' in html
@@ -377,7 +386,7 @@ def test_a_manifest_is_built_shown_until_ready_and_downloaded(
     bea, buyer, make_user, django_capture_on_commit_callbacks
 ):
     a, b = _free()
-    downloads_grant(buyer=buyer, asset_ids=[a.pk, b.pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[a.pk, b.pk], purpose="research", use="ai_training")
     queued = ManifestExport.objects.create(buyer=buyer, format="jsonl", link_seconds=3600)
     polling = bea.get(f"/manifests/{queued.pk}/").content.decode()
     assert 'hx-trigger="every 2s"' in polling and "<progress" in polling
@@ -415,7 +424,7 @@ def test_saved_thresholds_are_set_on_their_page(bea, buyer):
 
 def test_a_takedown_notice_says_what_to_delete(bea, buyer, django_capture_on_commit_callbacks):
     (a,) = _free(1)
-    downloads_grant(buyer=buyer, asset_ids=[a.pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[a.pk], purpose="research", use="ai_training")
     with django_capture_on_commit_callbacks(execute=True):
         asset_take_down(asset_id=a.pk, actor="mona", reason="infringing")
     assert Notification.objects.filter(user=buyer, kind="takedown").exists()
@@ -432,7 +441,7 @@ def test_every_new_page_has_nothing_inline_for_the_policy_to_refuse(bea, buyer, 
     a, b = _free()
     collection = Collection.objects.create(owner=buyer, name="Harbours")
     CollectionItem.objects.create(collection=collection, asset=a)
-    downloads_grant(buyer=buyer, asset_ids=[a.pk], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[a.pk], purpose="research", use="ai_training")
     manifest = ManifestExport.objects.create(buyer=buyer, format="jsonl", link_seconds=3600)
     pages = {
         client: ["/search/?q=still", f"/assets/{a.pk}/", "/sources/", "/releases/"],

@@ -24,8 +24,8 @@ def sold(rights_holder, make_user):
     for name, purpose in (("bob", "research"), ("cy", "commercial")):
         buyer = make_user(name, role=Role.BUYER)
         fund(buyer, 1_000_000)
-        downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose=purpose)
-    downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose="commercial")
+        downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose=purpose, use="ai_training")
+    downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose="commercial", use="ai_training")
     return work
 
 
@@ -41,6 +41,7 @@ def test_the_dashboard_shows_downloads_earnings_and_purposes(artist_client, sold
     assert "3 downloads, $0.10" in html
     assert "Research: 1 license" in html
     assert "Commercial: 1 license" in html
+    assert "AI training (not generative): 2 licenses, $0.10" in html  # per use
     assert 'class="pattern-dots"' in html and 'class="pattern-stripes"' in html
     today = timezone.localdate().strftime("%b %d")
     assert f'<td>{today}</td><td class="num">3</td>' in html
@@ -67,7 +68,8 @@ def test_the_csv_is_the_apis_csv(artist_client, rights_holder, sold):
     api = APIClient()
     api.force_authenticate(rights_holder)
     assert page.content == api.get("/api/v1/usage/export/").content
-    assert page.content.decode().splitlines()[1].endswith(",3,2,2,0.100000,1,1")
+    # downloads, grants, buyers, earned, research, commercial, then grants per use
+    assert page.content.decode().splitlines()[1].endswith(",3,2,2,0.100000,1,1,0,0,0,2")
 
 
 def test_the_history_filters_and_never_names_buyers(artist_client, sold):

@@ -13,6 +13,7 @@ from catalog.services import asset_take_down
 from marketplace.downloads import downloads_grant
 from marketplace.models import Offer, OwnershipDeclaration, Role, Work
 from marketplace.models.works import HoldReason
+from marketplace.offers import offer_uses
 from provenance.models import EventKind, ProvenanceEvent
 from tests.billing.conftest import fund
 from tests.catalog.images import encode, jpeg, picture
@@ -147,7 +148,7 @@ def test_a_licensed_work_can_be_withdrawn_but_not_deleted(artist_client, rights_
     work = opt_in_work(rights_holder)
     buyer = make_user("bob", role=Role.BUYER)
     fund(buyer, 1_000_000)
-    downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose="research")
+    downloads_grant(buyer=buyer, asset_ids=[work.asset_id], purpose="research", use="ai_training")
     page = artist_client.get(f"/works/{work.pk}/")
     assert b"cannot be deleted" in page.content
     refused = artist_client.post(f"/works/{work.pk}/delete/", {"confirm": "1"}, follow=True)
@@ -163,7 +164,8 @@ def test_offering_shows_the_terms_and_sets_the_price(artist_client, rights_holde
     page = artist_client.get(f"/works/{work.pk}/offer/")
     assert b"Training License, version 2026-11" in page.content
     assert b"The buyer may not redistribute the work itself" in page.content  # in full
-    form = {"price_usd": "0.05", "allow_research": "on", "terms_version": "2026-11"}
+    form = {"allow_ai_training": "on", "price_ai_training": "0.05", "allow_research": "on",
+            "terms_version": "2026-11"}  # fmt: skip
     unaccepted = artist_client.post(f"/works/{work.pk}/offer/", form)
     assert unaccepted.status_code == 400
     assert b"Accept the license to offer the work." in unaccepted.content
@@ -177,10 +179,11 @@ def test_offering_shows_the_terms_and_sets_the_price(artist_client, rights_holde
     assert (offer.price_micros, offer.allow_research, offer.allow_commercial) == (
         50_000, True, False
     )  # fmt: skip
+    assert offer_uses(offer) == {"ai_training": 50_000}  # the others are not allowed
     assert Asset.objects.get(pk=work.asset_id).status == AssetStatus.PUBLISHED
     # A new price ends the old offer: grants keep the terms they were bought under.
     artist_client.post(
-        f"/works/{work.pk}/offer/", {**form, "price_usd": "$1.5", "accept_terms": "on"}
+        f"/works/{work.pk}/offer/", {**form, "price_ai_training": "$1.5", "accept_terms": "on"}
     )
     offers = Offer.objects.filter(work=work).order_by("pk")
     assert [(o.price_micros, o.ended_at is None) for o in offers] == [
@@ -278,7 +281,8 @@ def test_bad_input_is_answered_without_a_server_error(artist_client, rights_hold
     assert artist_client.get("/earnings/history/?page=999999").status_code == 200
     assert artist_client.get("/earnings/history/?since=yesterday").status_code == 400
     assert artist_client.post(f"/works/{work.pk}/", {"title": ""}).status_code == 400
-    assert artist_client.post(f"/works/{work.pk}/offer/", {"price_usd": "-1"}).status_code == 400
+    bad_price = {"allow_ai_training": "on", "price_ai_training": "-1"}
+    assert artist_client.post(f"/works/{work.pk}/offer/", bad_price).status_code == 400
     assert artist_client.post(f"/works/{work.pk}/declare/", {"statement": ""}).status_code == 400
     assert artist_client.post("/works/upload/batch/", {"metadata": "nope"}).status_code == 400
     assert artist_client.get("/works/upload/batch/").status_code == 405
