@@ -367,8 +367,8 @@ def test_the_other_catalog_and_buyer_pages_pass_axe(site):
     paid = _paid_work()
     # An opt-in work's page prices each use, with a link to license it for that use.
     page = site.go(f"/assets/{paid.pk}/")
-    expect(page.locator("table.uses")).to_contain_text("Generative AI training")
-    expect(page.get_by_role("link", name="License for generative ai training")).to_be_visible()
+    expect(page.locator(".use-prices")).to_contain_text("Generative AI training")
+    expect(page.get_by_role("link", name="License for Generative AI training")).to_be_visible()
     site.check("asset-opt-in-buyer")
     page = site.go("/search/?use=ai_generative_training")
     expect(page.get_by_label("May be used for")).to_have_value("ai_generative_training")
