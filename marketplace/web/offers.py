@@ -23,6 +23,12 @@ USE_HELP = {
 }
 
 
+def _in_a_sentence(label: str) -> str:
+    """ "Data mining" -> "data mining"; "AI inference" keeps its acronym."""
+    first, _, rest = label.partition(" ")
+    return " ".join(filter(None, [first if first.isupper() else first.lower(), rest]))
+
+
 class OfferForm(forms.Form):
     """Per use: allowed or not, and its price. The purposes and the terms as before."""
 
@@ -37,11 +43,10 @@ class OfferForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for use, label in Use.choices:
-            self.fields[f"allow_{use}"] = forms.BooleanField(
-                label=f"Allow {label[:1].lower()}{label[1:]}", required=False
-            )
+            words = _in_a_sentence(label)
+            self.fields[f"allow_{use}"] = forms.BooleanField(label=f"Allow {words}", required=False)
             self.fields[f"price_{use}"] = UsdAmountField(
-                label=f"Your price for {label[:1].lower()}{label[1:]} (USD)", required=False
+                label=f"Your price for {words} (USD)", required=False
             )
 
     def clean(self):
