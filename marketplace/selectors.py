@@ -183,3 +183,14 @@ def notifications_of(user) -> QuerySet[Notification]:
         asset_mime=Subquery(asset.values("mime_type")[:1]),
         licensed_at=Subquery(grant.values("created_at")[:1]),
     )
+
+
+# --- what a grant licenses ----------------------------------------------------------------
+
+
+def grant_use(grant) -> str | None:
+    """The use a grant licenses, in the consent vocabulary (`ai_training`,
+    `ai_generative_training`, ...), or None. The one place that reads it: grants record a
+    declared purpose (research or commercial), which names no such use, so until grants
+    carry a `use` of their own this is None."""
+    return getattr(grant, "use", None) or None

@@ -323,6 +323,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Manifests and shard exports share their states: one enum, named here.
+    "ENUM_NAME_OVERRIDES": {"ExportStateEnum": "marketplace.models.ShardExport.State"},
 }
 
 LOGGING = {
@@ -447,6 +449,9 @@ DOWNLOAD_ZIP_MAX_BYTES = env.int("DOWNLOAD_ZIP_MAX_BYTES", default=500 * 1000 * 
 # (S3 presigned URLs last 7 days at most).
 MANIFEST_LINK_SECONDS = env.int("MANIFEST_LINK_SECONDS", default=24 * 3600)
 MANIFEST_LINK_MAX_SECONDS = env.int("MANIFEST_LINK_MAX_SECONDS", default=7 * 24 * 3600)
+# WebDataset shard exports: the largest tar shard, in bytes (an asset larger than this
+# goes alone in its own shard).
+SHARD_MAX_BYTES = env.int("SHARD_MAX_BYTES", default=500 * 1000 * 1000)
 
 # Billing: Stripe, or the local sandbox gateway when no key is set (the demo only).
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -11,6 +11,7 @@ from marketplace.api import (
     manifests,
     notifications,
     rights_holders,
+    shards,
     stripe_webhook,
     thresholds,
 )
@@ -61,6 +62,12 @@ urlpatterns = [
     path("quota/", downloads.QuotaView.as_view(), name="quota"),
     path("manifests/", manifests.ManifestListView.as_view(), name="manifests"),
     path("manifests/<id:pk>/", manifests.ManifestDetailView.as_view(), name="manifest-detail"),
+    path("shard-exports/", shards.ShardExportListView.as_view(), name="shard-exports"),
+    path(
+        "shard-exports/<id:pk>/",
+        shards.ShardExportDetailView.as_view(),
+        name="shard-export-detail",
+    ),
     path("collections/", collections.CollectionListView.as_view(), name="collections"),
     path(
         "collections/<id:pk>/",

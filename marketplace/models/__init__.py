@@ -9,6 +9,7 @@ from marketplace.models.buying import (
     ManifestExport,
     Purpose,
     SavedThresholds,
+    ShardExport,
 )
 from marketplace.models.notifications import Notification
 from marketplace.models.requests import IdempotentRequest
@@ -38,6 +39,7 @@ __all__ = [
     "RightsHolderProfile",
     "Role",
     "SavedThresholds",
+    "ShardExport",
     "TermsVersion",
     "TokenScope",
     "User",
