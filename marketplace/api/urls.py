@@ -62,6 +62,7 @@ urlpatterns = [
     path("quota/", downloads.QuotaView.as_view(), name="quota"),
     path("manifests/", manifests.ManifestListView.as_view(), name="manifests"),
     path("manifests/<id:pk>/", manifests.ManifestDetailView.as_view(), name="manifest-detail"),
+    path("manifests/<id:pk>/renew/", manifests.ManifestRenewView.as_view(), name="manifest-renew"),
     path("shard-exports/", shards.ShardExportListView.as_view(), name="shard-exports"),
     path(
         "shard-exports/<id:pk>/",

@@ -57,6 +57,7 @@ SCOPES = {
     "GET api/v1/quota/": READ,
     "POST api/v1/manifests/": DOWNLOAD,
     "GET api/v1/manifests/<id:pk>/": READ,
+    "POST api/v1/manifests/<id:pk>/renew/": DOWNLOAD,
     "GET api/v1/shard-exports/": READ,
     "POST api/v1/shard-exports/": DOWNLOAD,
     "GET api/v1/shard-exports/<id:pk>/": READ,
