@@ -22,7 +22,7 @@ from marketplace.api.idempotency import IDEMPOTENCY_KEY, idempotent_response
 from marketplace.api.permissions import IsBuyer
 from marketplace.collections import collection_asset_ids
 from marketplace.delivery import file_for_token
-from marketplace.downloads import downloads_grant
+from marketplace.downloads import downloads_grant, downloads_quote
 from marketplace.idempotency import HEADER
 from marketplace.models import DownloadGrant, Purpose, TokenScope
 
@@ -218,6 +218,66 @@ class DownloadsView(ListAPIView):
             return Response(_result_body(result, request), status=status.HTTP_201_CREATED)
 
         return idempotent_response(request, grant)
+
+
+class QuoteRequestSerializer(DownloadRequestSerializer):
+    skip_unavailable = None  # a quote always lists what would be refused
+
+
+class QuoteSerializer(serializers.Serializer):
+    requested = serializers.IntegerField(help_text="Distinct assets asked for.")
+    free = serializers.ListField(
+        child=serializers.IntegerField(), help_text="New grants that cost nothing (the base set)."
+    )
+    paid = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="New grants of opt-in works: price plus fee each.",
+    )
+    again = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Held already: free, counted against the quota."
+    )
+    refused = serializers.DictField(
+        child=serializers.CharField(), help_text="Asset id to the reason it cannot be licensed."
+    )
+    price_usd = UsdStringField(source="price_micros", help_text="The artists' prices.")
+    fee_usd = UsdStringField(source="fee_micros", help_text="The platform's fees.")
+    total_usd = UsdStringField(source="total_micros", help_text="What would be charged.")
+    quota_remaining = serializers.IntegerField(source="quota.remaining")
+    quota_after = serializers.IntegerField(help_text="Downloads left this period after it.")
+    wallet_usd = UsdStringField(source="wallet_micros")
+    wallet_after_usd = UsdStringField(source="wallet_after", help_text="Negative: short.")
+    wallet_frozen = serializers.BooleanField()
+    shortfall_usd = UsdStringField(source="shortfall_micros", help_text="Top up this much.")
+
+
+class QuoteView(APIView):
+    permission_classes = [IsBuyer]
+    # Reads only: a quote spends and counts nothing.
+    token_scopes = {"POST": TokenScope.READ}
+
+    @extend_schema(
+        tags=["downloads"],
+        summary="What licensing these assets would cost, before you confirm",
+        description=(
+            "The decisions `POST /api/v1/downloads/` would make now (with `skip_unavailable`), "
+            "read without writing anything: new free and paid grants, re-downloads, refusals "
+            "with reasons, the total with fees, and the quota and wallet after."
+        ),
+        request=QuoteRequestSerializer,
+        responses={200: QuoteSerializer, 400: docs.BAD_REQUEST, 401: docs.UNAUTHENTICATED,
+                   403: docs.FORBIDDEN, 404: docs.NOT_FOUND},
+    )  # fmt: skip
+    def post(self, request):
+        form = QuoteRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        ids = data.get("asset_ids") or collection_asset_ids(
+            owner=request.user, collection_id=data["collection"]
+        )
+        quote = downloads_quote(buyer=request.user, asset_ids=ids, purpose=data["purpose"])
+        body = QuoteSerializer(quote).data
+        body["refused"] = {str(k): v for k, v in quote.refused.items()}
+        return Response(body)
 
 
 class QuotaBalanceSerializer(QuotaSerializer):

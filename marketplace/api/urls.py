@@ -58,6 +58,7 @@ urlpatterns = [
     path("usage/export/", rights_holders.UsageExportView.as_view(), name="usage-export"),
     path("usage/history/", rights_holders.UsageHistoryView.as_view(), name="usage-history"),
     path("downloads/", downloads.DownloadsView.as_view(), name="downloads"),
+    path("downloads/quote/", downloads.QuoteView.as_view(), name="downloads-quote"),
     path("files/<str:token>/", downloads.FileView.as_view(), name="download-file"),
     path("quota/", downloads.QuotaView.as_view(), name="quota"),
     path("manifests/", manifests.ManifestListView.as_view(), name="manifests"),

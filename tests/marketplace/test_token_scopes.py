@@ -58,6 +58,7 @@ SCOPES = {
     "POST api/v1/manifests/": DOWNLOAD,
     "GET api/v1/manifests/<id:pk>/": READ,
     "POST api/v1/manifests/<id:pk>/renew/": DOWNLOAD,
+    "POST api/v1/downloads/quote/": READ,
     "GET api/v1/shard-exports/": READ,
     "POST api/v1/shard-exports/": DOWNLOAD,
     "GET api/v1/shard-exports/<id:pk>/": READ,
