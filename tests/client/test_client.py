@@ -1,0 +1,200 @@
+"""The buyers' command-line client (client/), run as its own process against a live server:
+sign in, license with a summary, download verified files and shards, resume after a kill
+without fetching a finished file again."""
+
+import hashlib
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+import webdataset as wds
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from billing.selectors import wallet_balance
+from marketplace.models import Collection, CollectionItem, DownloadGrant, Role
+from tests.billing.conftest import fund
+from tests.marketplace.delivery_helpers import hashed_asset, hashed_work, stored_bytes
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """Every file the server hands out through a signed link, counted by storage key; a
+    pause per file (`served.pause`) makes a download long enough to interrupt."""
+    from marketplace.api import downloads as file_view
+
+    counts = Counter()
+    counts.pause = 0.0
+    original = file_view.file_for_token
+
+    def counting(token):
+        found = original(token)
+        counts[found.key] += 1
+        time.sleep(counts.pause)
+        return found
+
+    monkeypatch.setattr(file_view, "file_for_token", counting)
+    return counts
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "OPTIN_MEDIA_CONFIG": str(tmp_path / "config" / "client.json"),
+    }
+
+
+def command(*args) -> list[str]:
+    return [sys.executable, "-m", "optin_media_client", *map(str, args)]
+
+
+def run(env, *args, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(command(*args), env=env, input=stdin, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+
+
+@pytest.fixture
+def buyer(make_user):
+    return make_user("mia", role=Role.BUYER)
+
+
+def collection_of(buyer, assets) -> Collection:
+    collection = Collection.objects.create(owner=buyer, name="training set")
+    CollectionItem.objects.bulk_create(
+        CollectionItem(collection=collection, asset=a) for a in assets
+    )
+    return collection
+
+
+def login(env, live_server):
+    signed = run(env, "login", "--server", live_server.url, "--username", "mia",
+                 "--password-stdin", stdin="a-long-passphrase\n")  # fmt: skip
+    assert signed.returncode == 0, signed.stderr
+    return signed
+
+
+def test_login_license_download_and_shards_of_a_collection(
+    live_server, buyer, make_user, env, tmp_path, served
+):
+    work = hashed_work(make_user("arto", role=Role.RIGHTS_HOLDER), price_micros=20_000)
+    base = [hashed_asset() for _ in range(3)]
+    assets = [work.asset, *base]
+    collection = collection_of(buyer, assets)
+    fund(buyer, 100_000)
+
+    signed = login(env, live_server)
+    assert "as mia" in signed.stdout
+    config = tmp_path / "config" / "client.json"
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert json.loads(config.read_text())["token"].startswith("mkt_")
+
+    unconfirmed = run(env, "license", collection.pk)
+    assert unconfirmed.returncode == 1 and "add --yes" in unconfirmed.stdout
+    assert "new, paid (opt-in works):  1  price USD 0.020000 + fees USD 0.001000" in (
+        unconfirmed.stdout
+    )
+    assert "new, free (base set):      3" in unconfirmed.stdout
+    assert "Total: USD 0.021000" in unconfirmed.stdout and "Wallet after: USD 0.079000" in (
+        unconfirmed.stdout
+    )
+    assert DownloadGrant.objects.count() == 0 and wallet_balance(buyer) == 100_000
+
+    licensed = run(env, "license", collection.pk, "--yes")
+    assert licensed.returncode == 0, licensed.stdout + licensed.stderr
+    assert "Licensed 4 assets (4 new), charged USD 0.021000" in licensed.stdout
+    assert DownloadGrant.objects.count() == 4 and wallet_balance(buyer) == 79_000
+
+    files = tmp_path / "files"
+    downloaded = run(env, "download", collection.pk, "--to", files, "--workers", 3, "--quiet")
+    assert downloaded.returncode == 0, downloaded.stdout + downloaded.stderr
+    assert "4 files downloaded and verified" in downloaded.stdout
+    for asset in assets:
+        assert (files / f"{asset.pk}.jpg").read_bytes() == stored_bytes(asset)
+    state = [
+        json.loads(x) for x in (files / ".optin-media" / "files.jsonl").read_text().splitlines()
+    ]
+    assert sorted((e["asset_id"], e["grant_id"]) for e in state) == sorted(
+        (a.pk, a.grants.get().pk) for a in assets
+    )
+    assert [served[a.original_key] for a in assets] == [1] * 4
+
+    again = run(env, "download", collection.pk, "--to", files, "--quiet")
+    assert again.returncode == 0 and "0 files downloaded" in again.stdout
+    assert "4 already here" in again.stdout
+    assert [served[a.original_key] for a in assets] == [1] * 4
+
+    shard_folder = tmp_path / "shards"
+    sharded = run(env, "shards", collection.pk, "--to", shard_folder, "--quiet")
+    assert sharded.returncode == 0, sharded.stdout + sharded.stderr
+    assert "4 assets in 1 shards" in sharded.stdout
+    index = json.loads((shard_folder / "index.json").read_text())
+    paths = [str(shard_folder / s["name"]) for s in index["shards"]]
+    for path, listed in zip(paths, index["shards"], strict=True):
+        with open(path, "rb") as shard:
+            assert hashlib.sha256(shard.read()).hexdigest() == listed["sha256"]
+    samples = list(wds.WebDataset(paths, shardshuffle=False))
+    assert [s["jpg"] for s in samples] == [stored_bytes(a) for a in assets]
+
+
+def test_an_interrupted_download_resumes_without_fetching_finished_files_again(
+    live_server, buyer, env, tmp_path, served
+):
+    assets = [hashed_asset() for _ in range(12)]
+    collection = collection_of(buyer, assets)
+    login(env, live_server)
+    assert run(env, "license", collection.pk, "--yes").returncode == 0
+    served.pause = 0.3
+    folder = tmp_path / "files"
+    state = folder / ".optin-media" / "files.jsonl"
+    client = subprocess.Popen(command("download", collection.pk, "--to", folder, "--workers", 2,
+                                      "--quiet"), env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not state.exists() or len(state.read_text().splitlines()) < 4:
+        assert client.poll() is None and time.monotonic() < deadline, client.stdout.read()
+        time.sleep(0.05)
+    client.send_signal(signal.SIGKILL)
+    client.wait(timeout=10)
+    finished = {json.loads(line)["asset_id"] for line in state.read_text().splitlines()}
+    assert 4 <= len(finished) < 12
+    before = Counter(served)
+
+    served.pause = 0.0
+    resumed = run(env, "download", collection.pk, "--to", folder, "--quiet")
+
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert f"{len(finished)} already here" in resumed.stdout
+    for asset in assets:
+        assert (folder / f"{asset.pk}.jpg").read_bytes() == stored_bytes(asset)
+        if asset.pk in finished:
+            assert served[asset.original_key] == before[asset.original_key] == 1
+    # Only files cut off by the kill (at most one per worker) were fetched twice.
+    assert sum(served[a.original_key] for a in assets) <= 12 + 2
+    assert not list(folder.glob("*.part"))
+
+
+def test_a_file_that_does_not_match_its_sha256_is_refused(live_server, buyer, env, tmp_path):
+    good, bad = hashed_asset(), hashed_asset()
+    collection = collection_of(buyer, [good, bad])
+    login(env, live_server)
+    assert run(env, "license", collection.pk, "--yes").returncode == 0
+    default_storage.delete(bad.original_key)
+    default_storage.save(bad.original_key, ContentFile(b"not the licensed file"))
+
+    downloaded = run(env, "download", collection.pk, "--to", tmp_path / "files", "--quiet")
+
+    assert downloaded.returncode == 1
+    assert f"FAILED {bad.pk}.jpg: SHA-256" in downloaded.stdout
+    assert (tmp_path / "files" / f"{good.pk}.jpg").exists()
+    assert not (tmp_path / "files" / f"{bad.pk}.jpg").exists()
+    assert not list((tmp_path / "files").glob("*.part"))
