@@ -3,6 +3,9 @@ rebuilt byte for byte after a crash, private to their buyer."""
 
 import hashlib
 import json
+import shutil
+import subprocess
+import tarfile
 
 import boto3
 import httpx
@@ -96,6 +99,15 @@ def test_a_collection_becomes_shards_that_webdataset_reads(
     assert json.loads(samples[1]["json"])["caption"] == f"{base[0].title}. A pear, 0."
     decoded = next(iter(wds.WebDataset(paths[:1], shardshuffle=False).decode("pil")))
     assert decoded["jpg"].size == (32, 24)
+    # Plain tar files: Python's tarfile and GNU tar list the same members.
+    with tarfile.open(paths[1]) as shard:
+        names = shard.getnames()
+        assert names == [f"asset-{base[2].pk}.jpg", f"asset-{base[2].pk}.json",
+                         f"asset-{base[3].pk}.jpg", f"asset-{base[3].pk}.json"]  # fmt: skip
+        assert shard.getmember(names[0]).mtime == int(base[2].grants.get().created_at.timestamp())
+    listed = subprocess.run([shutil.which("tar"), "-tf", paths[1]], capture_output=True, text=True,
+                            check=True)  # fmt: skip
+    assert listed.stdout.split() == names and not listed.stderr
     # Nothing charged; each delivered asset logged once.
     assert wallet_balance(buyer) == wallet
     logged = ProvenanceEvent.objects.filter(kind=EventKind.DOWNLOAD_SHARDED)
