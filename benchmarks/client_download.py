@@ -106,8 +106,9 @@ def main() -> None:
                 for folder in ("curl", "client"):
                     shutil.rmtree(work / folder, ignore_errors=True)
                 (work / "curl").mkdir()
-                curl_times.append(timed([curl, "--parallel", "--parallel-max", str(args.parallel),
-                                         "--fail", "--no-progress-meter", "-K", str(config)], env))  # fmt: skip
+                fetch = [curl, "--parallel", "--parallel-max", str(args.parallel), "--fail",
+                         "--no-progress-meter", "-K", str(config)]  # fmt: skip
+                curl_times.append(timed(fetch, env))
                 client_times.append(timed(
                     [sys.executable, "-m", "optin_media_client", "download", str(manifest),
                      "--to", str(work / "client"), "--workers", str(args.parallel), "--quiet"],
