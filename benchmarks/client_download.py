@@ -60,6 +60,10 @@ def seed(media: Path, count: int, base_url: str) -> list[dict]:
     )  # fmt: skip
     manifest = ManifestExport.objects.create(buyer=buyer, format="jsonl", link_seconds=6 * 3600,
                                              base_url=base_url)  # fmt: skip
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # the statistics autovacuum keeps on a live database
     manifest_build(manifest.pk)
     from marketplace.manifests import manifest_rows
 

@@ -50,6 +50,8 @@ def jpeg(seed: int, size: tuple[int, int]) -> bytes:
 
 
 def seed(media: Path, count: int, size: tuple[int, int]):
+    from django.db import connection
+
     from catalog.models import Asset, AssetStatus, License
     from marketplace.accounts import role_group
     from marketplace.models import DownloadGrant, Role, User
@@ -75,6 +77,8 @@ def seed(media: Path, count: int, size: tuple[int, int]):
                        purpose="research") for a in assets),
         batch_size=2000,
     )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # the statistics autovacuum keeps on a live database
     return buyer, folder
 
 

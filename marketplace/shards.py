@@ -357,8 +357,10 @@ def shard_export_build(export_id: int) -> ShardExport:
         for number, grant_ids in enumerate(export.plan):
             if shard_name(number) not in recorded:
                 recorded[shard_name(number)] = _write_shard(export, number, grant_ids)
-                export.shards = sorted(recorded.values(), key=lambda entry: entry["name"])
-                export.save(update_fields=["shards"])  # progress kept: a rerun skips it
+                # Progress kept, so that a rerun skips what is written (_finish keeps the last).
+                if number < len(export.plan) - 1:
+                    export.shards = sorted(recorded.values(), key=lambda e: e["name"])
+                    export.save(update_fields=["shards"])
         export.shards = sorted(recorded.values(), key=lambda entry: entry["name"])
         index_key = f"{_prefix(export)}/index.json"
         if default_storage.exists(index_key):
