@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -93,6 +94,22 @@ class Mismatch(Exception):
     pass
 
 
+class Throttled(Exception):
+    def __init__(self, seconds: float):
+        super().__init__(f"throttled for {seconds} s")
+        self.seconds = seconds
+
+
+MAX_WAITS = 20  # times one file may be told to slow down (429) before it is given up
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return min(60.0, max(0.5, float(response.headers.get("Retry-After", "1"))))
+    except ValueError:
+        return 1.0
+
+
 def _download(http: httpx.Client, item: Item, target: Path) -> int:
     """Fetch one file to `target`, verified against its SHA-256 (and size, when known)."""
     part = target.with_name(target.name + ".part")
@@ -102,6 +119,8 @@ def _download(http: httpx.Client, item: Item, target: Path) -> int:
             raise LinkExpired
         if response.status_code == 410:
             raise Gone
+        if response.status_code == 429:
+            raise Throttled(_retry_after(response))
         response.raise_for_status()
         with part.open("wb") as file:
             for chunk in response.iter_bytes(CHUNK):
@@ -120,12 +139,18 @@ def _fetch_one(http: httpx.Client, item: Item, folder: Path, state: State) -> in
         raise Mismatch("no SHA-256 to check it against")
     target = folder / item.path
     target.parent.mkdir(parents=True, exist_ok=True)
-    problem = None
-    for _ in range(ATTEMPTS):
+    problem, attempts, waits = None, 0, 0
+    while attempts < ATTEMPTS:
         try:
             size = _download(http, item, target)
+        except Throttled as throttled:  # the server asks to slow down: not a failed attempt
+            waits += 1
+            if waits > MAX_WAITS:
+                raise Mismatch("the server kept refusing it (429)") from throttled
+            time.sleep(throttled.seconds)
+            continue
         except (Mismatch, httpx.TransportError, httpx.HTTPStatusError) as error:
-            problem = error
+            problem, attempts = error, attempts + 1
             continue
         state.record({**item.record, "path": item.path, "sha256": item.sha256, "size": size})
         return size

@@ -198,3 +198,32 @@ def test_a_file_that_does_not_match_its_sha256_is_refused(live_server, buyer, en
     assert (tmp_path / "files" / f"{good.pk}.jpg").exists()
     assert not (tmp_path / "files" / f"{bad.pk}.jpg").exists()
     assert not list((tmp_path / "files").glob("*.part"))
+
+
+def test_a_server_asking_to_slow_down_is_waited_for_not_failed(
+    live_server, buyer, env, tmp_path, monkeypatch
+):
+    from rest_framework.exceptions import Throttled
+
+    from marketplace.api import downloads as file_view
+
+    first, second = hashed_asset(), hashed_asset()
+    collection = collection_of(buyer, [first, second])
+    login(env, live_server)
+    assert run(env, "license", collection.pk, "--yes").returncode == 0
+    original, asked = file_view.file_for_token, []
+
+    def busy_once(token):
+        found = original(token)
+        if found.key == second.original_key:
+            asked.append(time.monotonic())
+            if len(asked) == 1:
+                raise Throttled(wait=1)  # 429 with Retry-After: 1
+        return found
+
+    monkeypatch.setattr(file_view, "file_for_token", busy_once)
+    downloaded = run(env, "download", collection.pk, "--to", tmp_path / "files", "--quiet")
+
+    assert downloaded.returncode == 0, downloaded.stdout + downloaded.stderr
+    assert len(asked) == 2 and asked[1] - asked[0] >= 0.9
+    assert (tmp_path / "files" / f"{second.pk}.jpg").read_bytes() == stored_bytes(second)
