@@ -110,8 +110,9 @@ def main() -> None:
                 for folder in ("curl", "client"):
                     shutil.rmtree(work / folder, ignore_errors=True)
                 (work / "curl").mkdir()
+                # --retry: a 429 is waited for (Retry-After), as the client does.
                 fetch = [curl, "--parallel", "--parallel-max", str(args.parallel), "--fail",
-                         "--no-progress-meter", "-K", str(config)]  # fmt: skip
+                         "--retry", "20", "--no-progress-meter", "-K", str(config)]  # fmt: skip
                 curl_times.append(timed(fetch, env))
                 client_times.append(timed(
                     [sys.executable, "-m", "optin_media_client", "download", str(manifest),

@@ -279,6 +279,8 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
         "auth": env.str("API_THROTTLE_AUTH", default="20/min"),
         "flags": env.str("API_THROTTLE_FLAGS", default="30/hour"),
+        # Signed file links (local storage): a training pipeline fetches thousands.
+        "files": env.str("API_THROTTLE_FILES", default="6000/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.errors.api_exception_handler",

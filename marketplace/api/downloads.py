@@ -9,6 +9,7 @@ from rest_framework.fields import DateTimeField
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from billing.selectors import quota_status, wallet_of
@@ -311,6 +312,10 @@ class FileView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    # Its own rate (API_THROTTLE_FILES) rather than the anonymous one: a buyer's pipeline
+    # fetches a manifest's thousands of files from one address.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "files"
 
     @extend_schema(
         tags=["downloads"],
@@ -319,6 +324,7 @@ class FileView(APIView):
             (200, "application/octet-stream"): bytes,
             403: docs.error("The link is invalid or expired."),
             410: docs.error("The asset was taken down."),
+            429: docs.error("More than API_THROTTLE_FILES from one address: wait `Retry-After`."),
         },
     )
     def get(self, request, token: str):
