@@ -14,6 +14,7 @@ one export to the next (`SCHEMA`). Its links are signed again without rebuilding
 (`manifest_renew`)."""
 
 import io
+import itertools
 import json
 from datetime import timedelta
 
@@ -32,6 +33,7 @@ from common.money import usd
 from marketplace.collections import collection_for_owner
 from marketplace.delivery import SERVABLE, Link, download_link, signed_link
 from marketplace.models import CollectionItem, DownloadGrant, ManifestExport
+from marketplace.served import served_files
 
 # The columns and their Arrow types, the same in every export (JSON Lines rows carry the
 # same values: integers, strings, and null only for an unknown width or height).
@@ -114,33 +116,43 @@ def _wanted(manifest: ManifestExport) -> int:
     return len(manifest.grant_ids) if manifest.grant_ids else _grants(manifest).count()
 
 
-def _url(manifest: ManifestExport, *, grant_id: int, original_key: str, seconds: int) -> str:
-    link = download_link(grant_id=grant_id, original_key=original_key, seconds=seconds)
+def _url(manifest: ManifestExport, *, grant_id: int, key: str, seconds: int) -> str:
+    link = download_link(grant_id=grant_id, key=key, seconds=seconds)
     return absolute(link.url, base=manifest.base_url)
 
 
 def manifest_rows(manifest: ManifestExport) -> list[dict]:
     rows = []
-    for grant in _grants(manifest).iterator(chunk_size=2000):
-        asset = grant.asset
-        if asset.status not in SERVABLE or not asset.original_key:
-            continue
+    grants = _grants(manifest).iterator(chunk_size=2000)
+    for chunk in iter(lambda: list(itertools.islice(grants, 2000)), []):
+        rows.extend(_rows(manifest, chunk))
+    return rows
+
+
+def _rows(manifest: ManifestExport, grants: list) -> list[dict]:
+    """The rows of some grants: each file as served, its hash that of the file served (an
+    opt-in work's carries its terms: marketplace.served)."""
+    rows = []
+    grants = [g for g in grants if g.asset.status in SERVABLE and g.asset.original_key]
+    served = served_files(grants)
+    for grant in grants:
+        asset, file = grant.asset, served[grant.pk]
         rows.append(
             {
                 "id": asset.pk,
-                "url": _url(manifest, grant_id=grant.pk, original_key=asset.original_key,
+                "url": _url(manifest, grant_id=grant.pk, key=file.key,
                             seconds=manifest.link_seconds),
                 "caption": caption(asset.title, asset.description),
                 "width": asset.width,
                 "height": asset.height,
                 "mime_type": asset.mime_type,
-                "hash": asset.sha256,
+                "hash": file.sha256,
                 "license": grant.license,
                 "source": asset.source,
                 "grant_id": grant.pk,
                 "price_paid_usd": usd(grant.price_micros + grant.fee_micros),
                 "terms_version": grant.terms.version if grant.terms else "",
-                "sha256": asset.sha256,
+                "sha256": file.sha256,
             }
         )  # fmt: skip
     return rows
@@ -213,16 +225,20 @@ def manifest_renew(*, buyer, manifest_id: int, link_seconds: int | None = None) 
         seconds = _link_seconds(link_seconds or manifest.link_seconds)
         with default_storage.open(manifest.file_key, "rb") as stored:
             rows = _decode(stored.read(), manifest.format)
-        grants = DownloadGrant.objects.filter(
-            buyer=buyer, pk__in=[row["grant_id"] for row in rows], asset__status__in=SERVABLE
-        ).exclude(asset__original_key="")
-        keys = dict(grants.values_list("pk", "asset__original_key"))
+        grants = (
+            DownloadGrant.objects.filter(
+                buyer=buyer, pk__in=[row["grant_id"] for row in rows], asset__status__in=SERVABLE
+            )
+            .exclude(asset__original_key="")
+            .select_related("asset")
+        )
+        keys = {pk: file.key for pk, file in served_files(grants).items()}
         started = timezone.now()
         kept = []
         for row in rows:
             if row["grant_id"] in keys:
-                url = _url(manifest, grant_id=row["grant_id"],
-                           original_key=keys[row["grant_id"]], seconds=seconds)  # fmt: skip
+                url = _url(manifest, grant_id=row["grant_id"], key=keys[row["grant_id"]],
+                           seconds=seconds)  # fmt: skip
                 kept.append({**row, "url": url})
         old_key = manifest.file_key
         stamp = started.strftime("%Y%m%d%H%M%S%f")

@@ -31,6 +31,7 @@ from marketplace.collections import collection_for_owner
 from marketplace.delivery import SERVABLE, Link, signed_link
 from marketplace.models import CollectionItem, DownloadGrant, ShardExport
 from marketplace.selectors import grant_use
+from marketplace.served import offer_files
 from provenance.models import EventKind
 from provenance.services import events_append_from
 
@@ -110,10 +111,14 @@ def _plan(export: ShardExport) -> list[list[int]]:
         .filter(asset__status__in=SERVABLE)
         .exclude(asset__original_key="")
         .order_by("pk")
-        .values_list("pk", "asset__original_key", "asset__byte_size")
+        .values_list("pk", "asset__original_key", "asset__byte_size", "offer_id")
     )
+    rows = list(rows)
+    files = offer_files(offer_id for *_, offer_id in rows)
     plan, current, used = [], [], 0
-    for grant_id, key, size in rows.iterator(chunk_size=2000):
+    for grant_id, key, size, offer_id in rows:
+        if offer_id in files:  # an opt-in work: its file with the offer's terms written in
+            key, size = files[offer_id].key, files[offer_id].byte_size
         cost = OVERHEAD + _padded(size if size is not None else default_storage.size(key))
         if current and _tar_size(used + cost) > export.max_shard_bytes:
             plan.append(current)
@@ -182,7 +187,7 @@ SAMPLE_FIELDS = {
     "sha256": "asset__sha256", "title": "asset__title", "description": "asset__description",
     "creator": "asset__creator", "source": "asset__source",
     "landing_url": "asset__landing_url", "mime_type": "asset__mime_type",
-    "width": "asset__width", "height": "asset__height",
+    "width": "asset__width", "height": "asset__height", "offer_id": "offer_id",
 }  # fmt: skip
 
 
@@ -262,7 +267,7 @@ def _write_shard(export: ShardExport, number: int, grant_ids: list[int]) -> dict
     names, planned = list(SAMPLE_FIELDS), set(grant_ids)
     # The plan's grant ids are ascending: a range of the buyer's grants, kept when planned
     # (cheaper than a list of thousands of ids in the query).
-    rows = (
+    rows = [
         dict(zip(names, values, strict=True))
         for values in DownloadGrant.objects.filter(
             buyer=export.buyer_id,
@@ -272,7 +277,13 @@ def _write_shard(export: ShardExport, number: int, grant_ids: list[int]) -> dict
         .order_by("pk")
         .values_list(*SAMPLE_FIELDS.values())
         if values[0] in planned  # the grant id: the first of SAMPLE_FIELDS
-    )
+    ]
+    # An opt-in work's grant serves its offer's file, with the terms written in
+    # (marketplace.served): that file goes into the shard, with its own SHA-256.
+    files = offer_files(row["offer_id"] for row in rows)
+    for row in rows:
+        if made := files.get(row["offer_id"]):
+            row["key"], row["sha256"] = made.key, made.sha256
     name = shard_name(number)
     storage_key = f"{_prefix(export)}/{name}"
     samples = []

@@ -10,10 +10,14 @@ from marketplace.api import (
     downloads,
     manifests,
     notifications,
+    receipts,
+    revocations,
     rights_holders,
     shards,
     stripe_webhook,
     thresholds,
+    training_summary,
+    webhooks,
 )
 from marketplace.api.flags import FlagCreateView
 
@@ -61,6 +65,19 @@ urlpatterns = [
     path("downloads/quote/", downloads.QuoteView.as_view(), name="downloads-quote"),
     path("files/<str:token>/", downloads.FileView.as_view(), name="download-file"),
     path("quota/", downloads.QuotaView.as_view(), name="quota"),
+    path("revocations/", revocations.RevocationFeedView.as_view(), name="revocations"),
+    path("receipts/<str:receipt_id>/", receipts.ReceiptDetailView.as_view(), name="receipt-detail"),
+    path(
+        "training-summary/",
+        training_summary.TrainingSummaryView.as_view(),
+        name="training-summary",
+    ),
+    path("webhook-endpoints/", webhooks.WebhookEndpointListView.as_view(), name="webhooks"),
+    path(
+        "webhook-endpoints/<id:pk>/",
+        webhooks.WebhookEndpointDetailView.as_view(),
+        name="webhook-detail",
+    ),
     path("manifests/", manifests.ManifestListView.as_view(), name="manifests"),
     path("manifests/<id:pk>/", manifests.ManifestDetailView.as_view(), name="manifest-detail"),
     path("manifests/<id:pk>/renew/", manifests.ManifestRenewView.as_view(), name="manifest-renew"),

@@ -19,8 +19,14 @@ from django.core.files.storage import default_storage
 
 from billing.selectors import wallet_balance
 from marketplace.models import Collection, CollectionItem, DownloadGrant, Role
+from marketplace.served import served_file
 from tests.billing.conftest import fund
-from tests.marketplace.delivery_helpers import hashed_asset, hashed_work, stored_bytes
+from tests.marketplace.delivery_helpers import (
+    hashed_asset,
+    hashed_work,
+    served_bytes,
+    stored_bytes,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -119,19 +125,20 @@ def test_login_license_download_and_shards_of_a_collection(
     assert downloaded.returncode == 0, downloaded.stdout + downloaded.stderr
     assert "4 files downloaded and verified" in downloaded.stdout
     for asset in assets:
-        assert (files / f"{asset.pk}.jpg").read_bytes() == stored_bytes(asset)
+        assert (files / f"{asset.pk}.jpg").read_bytes() == served_bytes(asset, buyer)
     state = [
         json.loads(x) for x in (files / ".optin-media" / "files.jsonl").read_text().splitlines()
     ]
     assert sorted((e["asset_id"], e["grant_id"]) for e in state) == sorted(
         (a.pk, a.grants.get().pk) for a in assets
     )
-    assert [served[a.original_key] for a in assets] == [1] * 4
+    keys = [served_file(a.grants.get(buyer=buyer)).key for a in assets]
+    assert [served[key] for key in keys] == [1] * 4
 
     again = run(env, "download", collection.pk, "--to", files, "--quiet")
     assert again.returncode == 0 and "0 files downloaded" in again.stdout
     assert "4 already here" in again.stdout
-    assert [served[a.original_key] for a in assets] == [1] * 4
+    assert [served[key] for key in keys] == [1] * 4
 
     shard_folder = tmp_path / "shards"
     sharded = run(env, "shards", collection.pk, "--to", shard_folder, "--quiet")
@@ -143,7 +150,7 @@ def test_login_license_download_and_shards_of_a_collection(
         with open(path, "rb") as shard:
             assert hashlib.sha256(shard.read()).hexdigest() == listed["sha256"]
     samples = list(wds.WebDataset(paths, shardshuffle=False))
-    assert [s["jpg"] for s in samples] == [stored_bytes(a) for a in assets]
+    assert [s["jpg"] for s in samples] == [served_bytes(a, buyer) for a in assets]
 
 
 def test_an_interrupted_download_resumes_without_fetching_finished_files_again(

@@ -30,3 +30,12 @@ def hashed_work(owner, **options):
 def stored_bytes(asset: Asset) -> bytes:
     with default_storage.open(asset.original_key, "rb") as stored:
         return stored.read()
+
+
+def served_bytes(asset: Asset, buyer) -> bytes:
+    """The bytes a buyer's grant serves: an opt-in work's file carries its offer's terms
+    (marketplace.served), a base-set asset's is its original."""
+    from marketplace.served import served_file
+
+    with default_storage.open(served_file(asset.grants.get(buyer=buyer)).key, "rb") as file:
+        return file.read()

@@ -20,7 +20,12 @@ from marketplace.services import shard_export_build
 from provenance.models import EventKind, ProvenanceEvent
 from tests.auth import sign_in
 from tests.billing.conftest import fund
-from tests.marketplace.delivery_helpers import hashed_asset, hashed_work, stored_bytes
+from tests.marketplace.delivery_helpers import (
+    hashed_asset,
+    hashed_work,
+    served_bytes,
+    stored_bytes,
+)
 from tests.marketplace.test_downloads import download
 
 pytestmark = pytest.mark.django_db
@@ -82,16 +87,18 @@ def test_a_collection_becomes_shards_that_webdataset_reads(
     body = export(api_client, django_capture_on_commit_callbacks, collection=collection["id"])
 
     assert (body["state"], body["assets"], body["skipped"]) == ("done", 5, 2)
-    assert [s["samples"] for s in body["shards"]] == [3, 2]
+    # The work's file carries its terms (larger than the others): it and one more, then three.
+    assert [s["samples"] for s in body["shards"]] == [2, 3]
     assert all(s["size"] <= 10240 for s in body["shards"])
     paths = save_shards(api_client, body, tmp_path)
     samples = list(wds.WebDataset(paths, shardshuffle=False))
     expected = [work.asset, *base]
     assert [s["__key__"] for s in samples] == [f"asset-{a.pk}" for a in expected]
     for sample, asset in zip(samples, expected, strict=True):
-        assert sample["jpg"] == stored_bytes(asset)
+        assert sample["jpg"] == served_bytes(asset, buyer)  # the work's with its terms
         meta = json.loads(sample["json"])
-        assert meta["id"] == asset.pk and meta["sha256"] == asset.sha256
+        assert meta["id"] == asset.pk
+        assert meta["sha256"] == hashlib.sha256(sample["jpg"]).hexdigest()
         assert meta["grant_id"] == asset.grants.get(buyer=buyer).pk
     first = json.loads(samples[0]["json"])
     assert (first["license"], first["source"], first["purpose"]) == ("opt-in", "opt_in", "research")
@@ -102,9 +109,8 @@ def test_a_collection_becomes_shards_that_webdataset_reads(
     # Plain tar files: Python's tarfile and GNU tar list the same members.
     with tarfile.open(paths[1]) as shard:
         names = shard.getnames()
-        assert names == [f"asset-{base[2].pk}.jpg", f"asset-{base[2].pk}.json",
-                         f"asset-{base[3].pk}.jpg", f"asset-{base[3].pk}.json"]  # fmt: skip
-        assert shard.getmember(names[0]).mtime == int(base[2].grants.get().created_at.timestamp())
+        assert names == [f"asset-{a.pk}.{ext}" for a in base[1:] for ext in ("jpg", "json")]
+        assert shard.getmember(names[0]).mtime == int(base[1].grants.get().created_at.timestamp())
     listed = subprocess.run([shutil.which("tar"), "-tf", paths[1]], capture_output=True, text=True,
                             check=True)  # fmt: skip
     assert listed.stdout.split() == names and not listed.stderr

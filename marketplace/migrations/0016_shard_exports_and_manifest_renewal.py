@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0013_api_tokens'),
+        ('marketplace', '0015_revocations_webhooks_receipts'),
     ]
 
     operations = [
