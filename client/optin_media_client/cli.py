@@ -12,7 +12,7 @@ import httpx
 
 from optin_media_client import __version__
 from optin_media_client.api import Api, ClientError, Config, config_path
-from optin_media_client.fetch import Item, Report, State, fetch_all
+from optin_media_client.fetch import Item, Report, State, fetch_all, shard_without
 
 EXTENSIONS = {
     "image/jpeg": "jpg",
@@ -281,6 +281,69 @@ def cmd_shards(args) -> int:
     return _finish(report, "shards")
 
 
+# --- sync: revocations applied to a local copy ----------------------------------------------
+
+
+def _revoked(api: Api) -> dict[int, dict]:
+    """Asset id to the buyer's revocations feed entry that ends its use: taken down, or its
+    license rejected (a withdrawn work whose grant still holds stays)."""
+    revoked, page_url = {}, "/api/v1/revocations/"
+    while page_url:
+        page = api.get(page_url)
+        for item in page["results"]:
+            if not item["still_valid"]:
+                revoked[item["asset_id"]] = item
+        page_url = page["next"]
+    return revoked
+
+
+def cmd_sync(args) -> int:
+    api = Api.from_config()
+    folder = Path(args.to)
+    state = State(folder)
+    revoked = _revoked(api)
+    removed, rewritten = [], []
+    for path, entry in sorted(state.done().items()):
+        if entry.get("removed"):
+            continue
+        if entry.get("shard"):
+            gone = [s for s in entry["samples"] if s["asset_id"] in revoked]
+            if not gone or not (folder / path).exists():
+                continue
+            size, sha256 = shard_without(folder / path, {s["key"] for s in gone})
+            kept = [s for s in entry["samples"] if s["asset_id"] not in revoked]
+            state.record({**entry, "samples": kept, "size": size, "sha256": sha256})
+            _index_update(folder, path, size, sha256, kept)
+            rewritten.append((path, [s["asset_id"] for s in gone]))
+        elif entry.get("asset_id") in revoked:
+            (folder / path).unlink(missing_ok=True)
+            item = revoked[entry["asset_id"]]
+            state.record({**entry, "removed": True, "kind": item["kind"],
+                          "reason_class": item["reason_class"]})  # fmt: skip
+            removed.append((path, item))
+    for path, item in removed:
+        say(f"removed {path}: asset {item['asset_id']} {item['kind'].replace('_', ' ')}"
+            + (f" ({item['reason_class']})" if item.get("reason_class") else ""))  # fmt: skip
+    for path, asset_ids in rewritten:
+        say(f"rewrote {path} without asset(s) {', '.join(map(str, asset_ids))}")
+    say(f"{len(revoked)} revocations read; {len(removed)} files removed, "
+        f"{len(rewritten)} shards rewritten.")  # fmt: skip
+    return 0
+
+
+def _index_update(folder: Path, name: str, size: int, sha256: str, samples: list) -> None:
+    """Keep the local index.json true to the rewritten shard."""
+    path = folder / "index.json"
+    if not path.exists():
+        return
+    index = json.loads(path.read_text())
+    for shard in index["shards"]:
+        if shard["name"] == name:
+            shard.update(size=size, sha256=sha256, samples=samples)
+    index["samples"] = sum(len(shard["samples"]) for shard in index["shards"])
+    path.write_text(json.dumps(index, sort_keys=True))
+
+
 # --- the command line -------------------------------------------------------------------------
 
 
@@ -321,6 +384,12 @@ def parser() -> argparse.ArgumentParser:
     shards.add_argument("--to", required=True, help="folder to download into")
     shards.add_argument("--new", action="store_true", help="ask for a new export")
     shards.set_defaults(run=cmd_shards)
+
+    sync = commands.add_parser(
+        "sync", help="apply the revocations feed: remove revoked files, rewrite shards"
+    )
+    sync.add_argument("--to", required=True, help="a folder made by download or shards")
+    sync.set_defaults(run=cmd_sync)
 
     for command in (download, shards):
         command.add_argument("--workers", type=int, default=8, help="downloads at once")

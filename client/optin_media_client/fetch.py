@@ -11,6 +11,7 @@ only ever a `.part` and is fetched again."""
 import hashlib
 import json
 import os
+import tarfile
 import threading
 import time
 from collections.abc import Callable
@@ -227,3 +228,23 @@ def fetch_all(
         http.close()
         bar.close()
     return report
+
+
+def shard_without(path: Path, keys: set[str]) -> tuple[int, str]:
+    """Write the shard again without the samples `keys` (every member named `<key>.*`);
+    returns its new size and SHA-256."""
+    part = path.with_name(path.name + ".part")
+    with (
+        tarfile.open(path) as source,
+        part.open("wb") as out,
+        tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as target,
+    ):
+        for member in source:
+            if member.name.split(".", 1)[0] not in keys:
+                target.addfile(member, source.extractfile(member))
+    part.replace(path)
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(CHUNK):
+            digest.update(chunk)
+    return path.stat().st_size, digest.hexdigest()

@@ -234,3 +234,45 @@ def test_a_server_asking_to_slow_down_is_waited_for_not_failed(
     assert downloaded.returncode == 0, downloaded.stdout + downloaded.stderr
     assert len(asked) == 2 and asked[1] - asked[0] >= 0.9
     assert (tmp_path / "files" / f"{second.pk}.jpg").read_bytes() == stored_bytes(second)
+
+
+def test_sync_removes_revoked_files_and_rewrites_the_shards_holding_them(
+    live_server, buyer, env, tmp_path
+):
+    from django.db import transaction
+
+    from catalog.services import asset_take_down
+
+    kept, revoked = [hashed_asset(), hashed_asset()], hashed_asset()
+    collection = collection_of(buyer, [*kept, revoked])
+    login(env, live_server)
+    assert run(env, "license", collection.pk, "--yes").returncode == 0
+    files, shards = tmp_path / "files", tmp_path / "shards"
+    assert run(env, "download", collection.pk, "--to", files, "--quiet").returncode == 0
+    assert run(env, "shards", collection.pk, "--to", shards, "--quiet").returncode == 0
+    with transaction.atomic():
+        asset_take_down(asset_id=revoked.pk, actor="moderator", reason="infringing")
+
+    synced = run(env, "sync", "--to", files)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert f"removed {revoked.pk}.jpg: asset {revoked.pk} taken down (rights)" in synced.stdout
+    assert not (files / f"{revoked.pk}.jpg").exists()
+    assert all((files / f"{a.pk}.jpg").exists() for a in kept)
+
+    resharded = run(env, "sync", "--to", shards)
+    assert resharded.returncode == 0, resharded.stdout + resharded.stderr
+    assert f"rewrote shard-000000.tar without asset(s) {revoked.pk}" in resharded.stdout
+    index = json.loads((shards / "index.json").read_text())
+    [listed] = index["shards"]
+    data = (shards / "shard-000000.tar").read_bytes()
+    assert (len(data), hashlib.sha256(data).hexdigest()) == (listed["size"], listed["sha256"])
+    samples = list(wds.WebDataset([str(shards / "shard-000000.tar")], shardshuffle=False))
+    assert [s["__key__"] for s in samples] == [f"asset-{a.pk}" for a in kept]
+    assert [s["asset_id"] for s in listed["samples"]] == [a.pk for a in kept]
+
+    again = run(env, "sync", "--to", shards)
+    assert "0 files removed, 0 shards rewritten" in again.stdout
+    # A later download of the same collection does not bring the revoked file back.
+    resumed = run(env, "download", collection.pk, "--to", files, "--quiet")
+    assert resumed.returncode == 0 and "2 already here" in resumed.stdout
+    assert not (files / f"{revoked.pk}.jpg").exists()
