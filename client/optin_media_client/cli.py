@@ -13,6 +13,7 @@ import httpx
 from optin_media_client import __version__
 from optin_media_client.api import Api, ClientError, Config, config_path
 from optin_media_client.fetch import Item, Report, State, fetch_all, shard_without
+from optin_media_client.receipt_verify import ReceiptInvalid, verify_receipt
 
 EXTENSIONS = {
     "image/jpeg": "jpg",
@@ -116,6 +117,10 @@ def cmd_license(args) -> int:
         {**body, "skip_unavailable": True},
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
+    if receipt := result.get("receipt"):
+        path = Path(args.receipt or f"optin-media-receipt-{receipt['payload']['receipt_id']}.json")
+        path.write_text(json.dumps(receipt, indent=1, ensure_ascii=False))
+        say(f"Receipt saved in {path}: check it any time with `optin-media verify-receipt {path}`.")
     new = sum(1 for d in result["downloads"] if d["new"])
     say(
         f"Licensed {len(result['downloads'])} assets ({new} new), charged USD "
@@ -344,6 +349,36 @@ def _index_update(folder: Path, name: str, size: int, sha256: str, samples: list
     path.write_text(json.dumps(index, sort_keys=True))
 
 
+# --- verify-receipt -----------------------------------------------------------------------
+
+
+def cmd_verify_receipt(args) -> int:
+    try:
+        document = json.loads(Path(args.receipt).read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise ClientError(f"Cannot read the receipt: {error}") from None
+    if isinstance(document, dict) and "receipt" in document:  # a whole download answer
+        document = document["receipt"]
+    source = args.keys or f"{Config.load().server}/.well-known/receipt-keys.json"
+    try:
+        if source.startswith(("http://", "https://")):
+            response = httpx.get(source, timeout=30, follow_redirects=True)
+            response.raise_for_status()
+            keys = response.json()
+        else:
+            keys = json.loads(Path(source).read_text("utf-8"))
+    except (OSError, ValueError, httpx.HTTPError) as error:
+        raise ClientError(f"Cannot read the keys from {source}: {error}") from None
+    try:
+        verified = verify_receipt(document, keys)
+    except ReceiptInvalid as error:
+        say(f"The receipt does NOT verify: {error}")
+        return 1
+    say(f"The receipt {verified.receipt_id} verifies: signed with {verified.key_id} at "
+        f"{verified.issued_at}, {verified.grants} grant(s).")  # fmt: skip
+    return 0
+
+
 # --- the command line -------------------------------------------------------------------------
 
 
@@ -372,6 +407,7 @@ def parser() -> argparse.ArgumentParser:
     license_.add_argument("collection", help="collection id")
     license_.add_argument("--purpose", default="research", choices=["research", "commercial"])
     license_.add_argument("--yes", action="store_true", help="do not ask before spending")
+    license_.add_argument("--receipt", help="where to save the license receipt (JSON)")
     license_.set_defaults(run=cmd_license)
 
     download = commands.add_parser("download", help="download a collection's licensed files")
@@ -390,6 +426,13 @@ def parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("--to", required=True, help="a folder made by download or shards")
     sync.set_defaults(run=cmd_sync)
+
+    verify = commands.add_parser("verify-receipt", help="check a license receipt offline")
+    verify.add_argument("receipt", help="the receipt's JSON file (or a saved download answer)")
+    verify.add_argument(
+        "--keys", help="the published keys: a file or URL (default: the signed-in server's)"
+    )
+    verify.set_defaults(run=cmd_verify_receipt)
 
     for command in (download, shards):
         command.add_argument("--workers", type=int, default=8, help="downloads at once")

@@ -12,6 +12,7 @@ import sys
 import time
 from collections import Counter
 
+import httpx
 import pytest
 import webdataset as wds
 from django.core.files.base import ContentFile
@@ -276,3 +277,35 @@ def test_sync_removes_revoked_files_and_rewrites_the_shards_holding_them(
     resumed = run(env, "download", collection.pk, "--to", files, "--quiet")
     assert resumed.returncode == 0 and "2 already here" in resumed.stdout
     assert not (files / f"{revoked.pk}.jpg").exists()
+
+
+def test_the_license_receipt_is_saved_and_verifies_offline_until_a_byte_changes(
+    live_server, buyer, env, tmp_path
+):
+    from django.conf import settings
+
+    asset = hashed_asset()
+    collection = collection_of(buyer, [asset])
+    login(env, live_server)
+    receipt = tmp_path / "receipt.json"
+    licensed = run(env, "license", collection.pk, "--yes", "--receipt", receipt)
+    assert licensed.returncode == 0, licensed.stdout + licensed.stderr
+    saved = json.loads(receipt.read_text())
+    assert [g["asset_id"] for g in saved["payload"]["grants"]] == [asset.pk]
+
+    verified = run(env, "verify-receipt", receipt)  # against the server's published keys
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f"The receipt {saved['payload']['receipt_id']} verifies" in verified.stdout
+    keys = tmp_path / "keys.json"
+    keys.write_text(httpx.get(f"{live_server.url}/.well-known/receipt-keys.json").text)
+    offline = run({**env, "OPTIN_MEDIA_CONFIG": str(tmp_path / "none.json")},
+                  "verify-receipt", receipt, "--keys", keys)  # fmt: skip
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+
+    saved["payload"]["grants"][0]["price_micros"] += 1
+    receipt.write_text(json.dumps(saved))
+    tampered = run(env, "verify-receipt", receipt, "--keys", keys)
+    assert tampered.returncode == 1 and "does NOT verify" in tampered.stdout
+    # The client's verifier is the platform's own module, copied as it is.
+    copied = settings.BASE_DIR / "client" / "optin_media_client" / "receipt_verify.py"
+    assert copied.read_text() == (settings.BASE_DIR / "common" / "receipt_verify.py").read_text()
