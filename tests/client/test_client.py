@@ -66,8 +66,9 @@ def command(*args) -> list[str]:
 
 
 def run(env, *args, stdin: str = "") -> subprocess.CompletedProcess:
+    # In the test's own folder: `license` saves its receipt in the current one.
     return subprocess.run(command(*args), env=env, input=stdin, capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+                          timeout=120, cwd=env["HOME"])  # fmt: skip
 
 
 @pytest.fixture
@@ -165,7 +166,7 @@ def test_an_interrupted_download_resumes_without_fetching_finished_files_again(
     folder = tmp_path / "files"
     state = folder / ".optin-media" / "files.jsonl"
     client = subprocess.Popen(command("download", collection.pk, "--to", folder, "--workers", 2,
-                                      "--quiet"), env=env, stdout=subprocess.PIPE,
+                                      "--quiet"), env=env, cwd=env["HOME"], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT)  # fmt: skip
     deadline = time.monotonic() + 60
     while not state.exists() or len(state.read_text().splitlines()) < 4:
