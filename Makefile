@@ -16,8 +16,9 @@ $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --quiet -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --quiet -e '.[dev]'
+# The buyers' client (client/, its own package) is installed too: the tests run it.
+$(VENV)/.installed-dev: pyproject.toml client/pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --quiet -e '.[dev]' -e client
 	touch $@
 
 # The demo's database is an embedded PostgreSQL that manage.py starts (data in var/postgres)

@@ -4,11 +4,20 @@ id, the price paid, the license terms version and the use licensed, with downloa
 valid for a set time.
 
 Built by a Celery task; only assets the buyer holds a grant for and that are not taken down
-are listed, so a takedown drops an asset from every later manifest."""
+are listed, so a takedown drops an asset from every later manifest.
+
+The file is input for the tools training pipelines already use, as it is: img2dataset
+(`--url_col url --caption_col caption`, the other columns kept with
+`--save_additional_columns`) and Hugging Face `datasets` (`load_dataset("json" |
+"parquet", data_files=...)`). Every URL is absolute, `sha256` (the same as `hash`, under
+the name checkers look for) verifies each file, and the columns' types never change from
+one export to the next (`SCHEMA`). Its links are signed again without rebuilding the rows
+(`manifest_renew`)."""
 
 import io
 import itertools
 import json
+from datetime import timedelta
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -27,8 +36,27 @@ from marketplace.delivery import SERVABLE, Link, download_link, signed_link
 from marketplace.models import CollectionItem, DownloadGrant, ManifestExport
 from marketplace.served import served_files
 
-COLUMNS = ("id", "url", "caption", "width", "height", "mime_type", "hash", "license", "source",
-           "grant_id", "price_paid_usd", "terms_version", "use")  # fmt: skip
+# The columns and their Arrow types, the same in every export (JSON Lines rows carry the
+# same values: integers, strings, and null only for an unknown width or height).
+SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("url", pa.string()),
+        ("caption", pa.string()),
+        ("width", pa.int64()),
+        ("height", pa.int64()),
+        ("mime_type", pa.string()),
+        ("hash", pa.string()),
+        ("license", pa.string()),
+        ("source", pa.string()),
+        ("grant_id", pa.int64()),
+        ("price_paid_usd", pa.string()),
+        ("terms_version", pa.string()),
+        ("use", pa.string()),
+        ("sha256", pa.string()),
+    ]
+)
+COLUMNS = tuple(SCHEMA.names)
 MIME = {"jsonl": "application/x-ndjson", "parquet": "application/vnd.apache.parquet"}
 
 
@@ -43,13 +71,7 @@ def manifest_request(
 ) -> ManifestExport:
     """Queue a manifest of a collection, of named grants, or (neither) of all grants.
     `base_url` is the site's address: the file's links start with it."""
-    seconds = link_seconds or settings.MANIFEST_LINK_SECONDS
-    if not 60 <= seconds <= settings.MANIFEST_LINK_MAX_SECONDS:
-        raise DomainError(
-            f"Links can stay valid from 60 to {settings.MANIFEST_LINK_MAX_SECONDS} seconds.",
-            code="invalid",
-            fields={"link_seconds": ["Out of range."]},
-        )
+    seconds = _link_seconds(link_seconds)
     collection = (
         collection_for_owner(owner=buyer, collection_id=collection_id) if collection_id else None
     )
@@ -96,6 +118,11 @@ def _wanted(manifest: ManifestExport) -> int:
     return len(manifest.grant_ids) if manifest.grant_ids else _grants(manifest).count()
 
 
+def _url(manifest: ManifestExport, *, grant_id: int, key: str, seconds: int) -> str:
+    link = download_link(grant_id=grant_id, key=key, seconds=seconds)
+    return absolute(link.url, base=manifest.base_url)
+
+
 def manifest_rows(manifest: ManifestExport) -> list[dict]:
     rows = []
     grants = _grants(manifest).iterator(chunk_size=2000)
@@ -108,15 +135,15 @@ def _rows(manifest: ManifestExport, grants: list) -> list[dict]:
     """The rows of some grants: each file as served, its hash that of the file served (an
     opt-in work's carries its terms: marketplace.served)."""
     rows = []
-    grants = [g for g in grants if g.asset.status in SERVABLE]
+    grants = [g for g in grants if g.asset.status in SERVABLE and g.asset.original_key]
     served = served_files(grants)
     for grant in grants:
         asset, file = grant.asset, served[grant.pk]
-        link = download_link(grant_id=grant.pk, key=file.key, seconds=manifest.link_seconds)
         rows.append(
             {
                 "id": asset.pk,
-                "url": absolute(link.url, base=manifest.base_url),
+                "url": _url(manifest, grant_id=grant.pk, key=file.key,
+                            seconds=manifest.link_seconds),
                 "caption": caption(asset.title, asset.description),
                 "width": asset.width,
                 "height": asset.height,
@@ -128,6 +155,7 @@ def _rows(manifest: ManifestExport, grants: list) -> list[dict]:
                 "price_paid_usd": usd(grant.price_micros + grant.fee_micros),
                 "terms_version": grant.terms.version if grant.terms else "",
                 "use": grant.use,
+                "sha256": file.sha256,
             }
         )  # fmt: skip
     return rows
@@ -136,27 +164,96 @@ def _rows(manifest: ManifestExport, grants: list) -> list[dict]:
 def _encode(rows: list[dict], fmt: str) -> bytes:
     if fmt == ManifestExport.Format.JSONL:
         return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode()
-    table = pa.Table.from_pylist(rows, schema=pa.schema(
-        [(c, pa.int64() if c in ("id", "width", "height", "grant_id") else pa.string())
-         for c in COLUMNS]
-    ))  # fmt: skip
     sink = io.BytesIO()
-    pq.write_table(table, sink)
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), sink)
     return sink.getvalue()
+
+
+def _decode(data: bytes, fmt: str) -> list[dict]:
+    if fmt == ManifestExport.Format.JSONL:
+        return [json.loads(line) for line in data.splitlines() if line.strip()]
+    return pq.read_table(io.BytesIO(data)).to_pylist()
+
+
+def _store(manifest: ManifestExport, rows: list[dict], *, name: str) -> str:
+    key = f"manifests/{manifest.buyer_id}/{name}.{manifest.format}"
+    if default_storage.exists(key):
+        default_storage.delete(key)
+    return default_storage.save(key, ContentFile(_encode(rows, manifest.format)))
 
 
 def manifest_build(manifest_id: int) -> ManifestExport:
     manifest = ManifestExport.objects.select_related("buyer", "collection").get(pk=manifest_id)
     if manifest.state == ManifestExport.State.DONE:
         return manifest
+    started = timezone.now()
     rows = manifest_rows(manifest)
-    key = f"manifests/{manifest.buyer_id}/{manifest.pk}.{manifest.format}"
-    if default_storage.exists(key):
-        default_storage.delete(key)
-    manifest.file_key = default_storage.save(key, ContentFile(_encode(rows, manifest.format)))
+    manifest.file_key = _store(manifest, rows, name=str(manifest.pk))
     manifest.rows, manifest.skipped = len(rows), max(0, _wanted(manifest) - len(rows))
     manifest.state, manifest.finished_at = ManifestExport.State.DONE, timezone.now()
+    manifest.links_expire_at = started + timedelta(seconds=manifest.link_seconds)
     manifest.save()
+    return manifest
+
+
+class ManifestNotReady(DomainError):
+    code = "not_ready"
+    status_code = 409
+
+
+def _link_seconds(link_seconds: int | None) -> int:
+    seconds = link_seconds or settings.MANIFEST_LINK_SECONDS
+    if not 60 <= seconds <= settings.MANIFEST_LINK_MAX_SECONDS:
+        raise DomainError(
+            f"Links can stay valid from 60 to {settings.MANIFEST_LINK_MAX_SECONDS} seconds.",
+            code="invalid",
+            fields={"link_seconds": ["Out of range."]},
+        )
+    return seconds
+
+
+def manifest_renew(*, buyer, manifest_id: int, link_seconds: int | None = None) -> ManifestExport:
+    """Sign a built manifest's links again, valid for `link_seconds` from now (default: the
+    manifest's own), without rebuilding it: every row keeps its content but its `url`, and
+    rows whose asset was taken down since are dropped (counted in `skipped`). The file is
+    written under a new name; the old one is deleted."""
+    with transaction.atomic():
+        manifest = (
+            ManifestExport.objects.select_for_update().filter(pk=manifest_id, buyer=buyer).first()
+        )
+        if manifest is None:
+            raise NotFound("No manifest of yours has this id.")
+        if manifest.state != ManifestExport.State.DONE:
+            raise ManifestNotReady("This manifest is not built yet; renew it once it is.")
+        seconds = _link_seconds(link_seconds or manifest.link_seconds)
+        with default_storage.open(manifest.file_key, "rb") as stored:
+            rows = _decode(stored.read(), manifest.format)
+        grants = (
+            DownloadGrant.objects.filter(
+                buyer=buyer, pk__in=[row["grant_id"] for row in rows], asset__status__in=SERVABLE
+            )
+            .exclude(asset__original_key="")
+            .select_related("asset")
+        )
+        keys = {pk: file.key for pk, file in served_files(grants).items()}
+        started = timezone.now()
+        kept = []
+        for row in rows:
+            if row["grant_id"] in keys:
+                url = _url(manifest, grant_id=row["grant_id"], key=keys[row["grant_id"]],
+                           seconds=seconds)  # fmt: skip
+                kept.append({**row, "url": url})
+        old_key = manifest.file_key
+        stamp = started.strftime("%Y%m%d%H%M%S%f")
+        manifest.file_key = _store(manifest, kept, name=f"{manifest.pk}-{stamp}")
+        manifest.skipped += len(rows) - len(kept)
+        manifest.rows = len(kept)
+        manifest.link_seconds = seconds
+        manifest.links_expire_at = started + timedelta(seconds=seconds)
+        manifest.renewed_at = started
+        manifest.save()
+    if old_key != manifest.file_key:
+        default_storage.delete(old_key)
     return manifest
 
 

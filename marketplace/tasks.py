@@ -41,6 +41,24 @@ def build_manifest(manifest_id: int) -> int:
         raise
 
 
+@shared_task(name="marketplace.build_shards", autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=3)  # fmt: skip
+def build_shards(export_id: int) -> int:
+    """Write a shard export; run again (a retry, a redelivery) it resumes where it stopped."""
+    from marketplace.models import ShardExport
+    from marketplace.shards import shard_export_build
+
+    try:
+        return shard_export_build(export_id).assets
+    except OSError:
+        raise
+    except Exception as error:
+        ShardExport.objects.filter(pk=export_id).update(
+            state=ShardExport.State.FAILED, error=str(error)[:500]
+        )
+        raise
+
+
 @shared_task(name="marketplace.make_offer_file", autoretry_for=(OSError,), retry_backoff=True,
              max_retries=5)  # fmt: skip
 def make_offer_file(offer_id: int) -> str:

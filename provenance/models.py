@@ -63,6 +63,7 @@ class EventKind(models.TextChoices):
     MARKED_SENSITIVE = "moderation.sensitive", "Moderation: marked sensitive"
     DOWNLOAD_GRANTED = "download.granted", "Download: licensed"
     DOWNLOAD_REPEATED = "download.repeated", "Download: downloaded again"
+    DOWNLOAD_SHARDED = "download.sharded", "Download: delivered in WebDataset shards"
     UPLOAD_STORED = "upload.stored", "Upload: stored"
     UPLOAD_DESCRIBED = "upload.described", "Upload: description changed"
     UPLOAD_HELD = "upload.held", "Upload: held for review"

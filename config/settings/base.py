@@ -284,6 +284,8 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
         "auth": env.str("API_THROTTLE_AUTH", default="20/min"),
         "flags": env.str("API_THROTTLE_FLAGS", default="30/hour"),
+        # Signed file links (local storage): a training pipeline fetches thousands.
+        "files": env.str("API_THROTTLE_FILES", default="6000/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.errors.api_exception_handler",
@@ -328,6 +330,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Manifests and shard exports share their states: one enum, named here.
+    "ENUM_NAME_OVERRIDES": {"ExportStateEnum": "marketplace.models.ShardExport.State"},
 }
 
 LOGGING = {
@@ -452,6 +456,9 @@ DOWNLOAD_ZIP_MAX_BYTES = env.int("DOWNLOAD_ZIP_MAX_BYTES", default=500 * 1000 * 
 # (S3 presigned URLs last 7 days at most).
 MANIFEST_LINK_SECONDS = env.int("MANIFEST_LINK_SECONDS", default=24 * 3600)
 MANIFEST_LINK_MAX_SECONDS = env.int("MANIFEST_LINK_MAX_SECONDS", default=7 * 24 * 3600)
+# WebDataset shard exports: the largest tar shard, in bytes (an asset larger than this
+# goes alone in its own shard).
+SHARD_MAX_BYTES = env.int("SHARD_MAX_BYTES", default=500 * 1000 * 1000)
 
 # Buyers' webhooks (revocation events): the request timeout, how many days a failing
 # delivery is retried (exponential backoff, 1 minute doubling up to 12 hours), and whether

@@ -9,6 +9,7 @@ from rest_framework.fields import DateTimeField
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from billing.selectors import quota_status, wallet_of
@@ -22,7 +23,7 @@ from marketplace.api.idempotency import IDEMPOTENCY_KEY, idempotent_response
 from marketplace.api.permissions import IsBuyer
 from marketplace.collections import collection_asset_ids
 from marketplace.delivery import file_for_token
-from marketplace.downloads import downloads_grant
+from marketplace.downloads import downloads_grant, downloads_quote
 from marketplace.idempotency import HEADER
 from marketplace.models import DownloadGrant, Purpose, TokenScope, Use
 from marketplace.policies import with_consent_headers
@@ -287,6 +288,68 @@ class DownloadsView(ListAPIView):
         return response
 
 
+class QuoteRequestSerializer(DownloadRequestSerializer):
+    skip_unavailable = None  # a quote always lists what would be refused
+
+
+class QuoteSerializer(serializers.Serializer):
+    requested = serializers.IntegerField(help_text="Distinct assets asked for.")
+    free = serializers.ListField(
+        child=serializers.IntegerField(), help_text="New grants that cost nothing (the base set)."
+    )
+    paid = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="New grants of opt-in works: price plus fee each.",
+    )
+    again = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Held already: free, counted against the quota."
+    )
+    refused = serializers.DictField(
+        child=serializers.CharField(), help_text="Asset id to the reason it cannot be licensed."
+    )
+    price_usd = UsdStringField(source="price_micros", help_text="The artists' prices.")
+    fee_usd = UsdStringField(source="fee_micros", help_text="The platform's fees.")
+    total_usd = UsdStringField(source="total_micros", help_text="What would be charged.")
+    quota_remaining = serializers.IntegerField(source="quota.remaining")
+    quota_after = serializers.IntegerField(help_text="Downloads left this period after it.")
+    wallet_usd = UsdStringField(source="wallet_micros")
+    wallet_after_usd = UsdStringField(source="wallet_after", help_text="Negative: short.")
+    wallet_frozen = serializers.BooleanField()
+    shortfall_usd = UsdStringField(source="shortfall_micros", help_text="Top up this much.")
+
+
+class QuoteView(APIView):
+    permission_classes = [IsBuyer]
+    # Reads only: a quote spends and counts nothing.
+    token_scopes = {"POST": TokenScope.READ}
+
+    @extend_schema(
+        tags=["downloads"],
+        summary="What licensing these assets would cost, before you confirm",
+        description=(
+            "The decisions `POST /api/v1/downloads/` would make now (with `skip_unavailable`), "
+            "read without writing anything: new free and paid grants, re-downloads, refusals "
+            "with reasons, the total with fees, and the quota and wallet after."
+        ),
+        request=QuoteRequestSerializer,
+        responses={200: QuoteSerializer, 400: docs.BAD_REQUEST, 401: docs.UNAUTHENTICATED,
+                   403: docs.FORBIDDEN, 404: docs.NOT_FOUND},
+    )  # fmt: skip
+    def post(self, request):
+        form = QuoteRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        ids = data.get("asset_ids") or collection_asset_ids(
+            owner=request.user, collection_id=data["collection"]
+        )
+        quote = downloads_quote(
+            buyer=request.user, asset_ids=ids, purpose=data["purpose"], use=data.get("use", "")
+        )
+        body = QuoteSerializer(quote).data
+        body["refused"] = {str(k): v for k, v in quote.refused.items()}
+        return Response(body)
+
+
 class QuotaBalanceSerializer(QuotaSerializer):
     wallet_usd = UsdStringField(help_text="What the wallet holds.")
 
@@ -318,6 +381,10 @@ class FileView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    # Its own rate (API_THROTTLE_FILES) rather than the anonymous one: a buyer's pipeline
+    # fetches a manifest's thousands of files from one address.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "files"
 
     @extend_schema(
         tags=["downloads"],
@@ -330,6 +397,7 @@ class FileView(APIView):
             (200, "application/octet-stream"): bytes,
             403: docs.error("The link is invalid or expired."),
             410: docs.error("The asset was taken down."),
+            429: docs.error("More than API_THROTTLE_FILES from one address: wait `Retry-After`."),
         },
     )
     def get(self, request, token: str):

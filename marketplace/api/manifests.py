@@ -10,7 +10,7 @@ from common.fields import IdField, IdListField
 from common.links import absolute, base_url
 from marketplace.api import docs
 from marketplace.api.permissions import IsBuyer
-from marketplace.manifests import manifest_link, manifest_request
+from marketplace.manifests import manifest_link, manifest_renew, manifest_request
 from marketplace.models import ManifestExport, TokenScope
 
 
@@ -39,7 +39,8 @@ class ManifestSerializer(serializers.ModelSerializer):
     class Meta:
         model = ManifestExport
         fields = ["id", "format", "state", "collection", "rows", "skipped", "link_seconds",
-                  "error", "created_at", "finished_at", "url"]  # fmt: skip
+                  "links_expire_at", "renewed_at", "error", "created_at", "finished_at",
+                  "url"]  # fmt: skip
 
     def get_url(self, manifest) -> str | None:
         link = manifest_link(manifest)
@@ -88,4 +89,37 @@ class ManifestDetailView(APIView):
         manifest = ManifestExport.objects.filter(pk=pk, buyer=request.user).first()
         if manifest is None:
             raise NotFound("No manifest of yours has this id.")
+        return Response(ManifestSerializer(manifest, context={"request": request}).data)
+
+
+class ManifestRenewSerializer(serializers.Serializer):
+    link_seconds = serializers.IntegerField(
+        required=False,
+        help_text="How long the renewed links stay valid, from now (default: as before).",
+    )
+
+
+@extend_schema(tags=["downloads"])
+class ManifestRenewView(APIView):
+    permission_classes = [IsBuyer]
+    token_scopes = {"POST": TokenScope.DOWNLOAD}
+
+    @extend_schema(
+        summary="Sign a manifest's links again",
+        description=(
+            "Every row keeps its content but its `url`, signed again to stay valid "
+            "`link_seconds` from now; rows of assets taken down since are dropped (counted in "
+            "`skipped`). Fetch the file again through the manifest's `url`."
+        ),
+        request=ManifestRenewSerializer,
+        responses={200: ManifestSerializer, 400: docs.BAD_REQUEST, 401: docs.UNAUTHENTICATED,
+                   403: docs.FORBIDDEN, 404: docs.NOT_FOUND,
+                   409: docs.error("`not_ready`: the manifest is not built yet.")},
+    )  # fmt: skip
+    def post(self, request, pk: int):
+        form = ManifestRenewSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        manifest = manifest_renew(
+            buyer=request.user, manifest_id=pk, link_seconds=form.validated_data.get("link_seconds")
+        )
         return Response(ManifestSerializer(manifest, context={"request": request}).data)

@@ -10,6 +10,7 @@ from marketplace.models.buying import (
     ManifestExport,
     Purpose,
     SavedThresholds,
+    ShardExport,
 )
 from marketplace.models.notifications import Notification
 from marketplace.models.requests import IdempotentRequest
@@ -56,6 +57,7 @@ __all__ = [
     "RightsHolderProfile",
     "Role",
     "SavedThresholds",
+    "ShardExport",
     "TermsVersion",
     "TokenScope",
     "Use",

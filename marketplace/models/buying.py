@@ -181,6 +181,12 @@ class ManifestExport(models.Model):
     error = models.CharField(max_length=500, blank=True, help_text="Why it failed.")
     created_at = models.DateTimeField(auto_now_add=True, help_text="When it was asked for.")
     finished_at = models.DateTimeField(null=True, blank=True, help_text="When it was built.")
+    links_expire_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the download links inside the file stop working."
+    )
+    renewed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its links were last signed again, if ever."
+    )
 
     def __str__(self) -> str:
         return f"manifest {self.pk} ({self.state})"
@@ -210,3 +216,73 @@ class SavedThresholds(models.Model):
 
     def __str__(self) -> str:
         return f"thresholds of {self.user}"
+
+
+class ShardExport(models.Model):
+    """WebDataset tar shards of a buyer's granted assets (image plus JSON sidecar each), with
+    an index of the shards, written by a background task that can run again after a crash
+    without writing anything different."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="shard_exports",
+        help_text="Who asked for it.",
+    )
+    collection = models.ForeignKey(
+        Collection,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The collection exported, if one was named.",
+    )
+    grant_ids = models.JSONField(
+        default=list, blank=True, help_text="The grants exported, if named one by one."
+    )
+    max_shard_bytes = models.PositiveBigIntegerField(
+        help_text="The size limit of one shard when it was asked for (SHARD_MAX_BYTES)."
+    )
+    plan = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The grant ids of each shard, in order, fixed when the build first ran so "
+        "that a build run again writes the same shards.",
+    )
+    shards = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The shards written so far: name, storage key, size, SHA-256 and samples.",
+    )
+    index_key = models.CharField(
+        max_length=500, blank=True, help_text="Where the index of the shards is stored."
+    )
+    state = models.CharField(
+        max_length=8, choices=State.choices, default=State.QUEUED, help_text="Progress."
+    )
+    assets = models.PositiveIntegerField(default=0, help_text="Assets written into the shards.")
+    skipped = models.PositiveIntegerField(
+        default=0, help_text="Assets left out: not granted to the buyer, or taken down."
+    )
+    error = models.CharField(max_length=500, blank=True, help_text="Why it failed.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was asked for.")
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When it was built.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(max_shard_bytes__gt=0), name="shard_export_limit_positive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="done") | ~models.Q(index_key=""),
+                name="shard_export_done_has_index",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"shard export {self.pk} ({self.state})"

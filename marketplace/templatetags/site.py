@@ -108,6 +108,14 @@ def use_label(code: str) -> str:
 
 
 @register.filter
+def in_a_sentence(label: str) -> str:
+    """A name inside a sentence: "Data mining" -> "data mining"; "AI inference" keeps its
+    acronym."""
+    first, _, rest = label.partition(" ")
+    return " ".join(filter(None, [first if first.isupper() else first.lower(), rest]))
+
+
+@register.filter
 def source_label(source: str) -> str:
     return source_name(source)
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from common.errors import DomainError
 from marketplace import declarations, offers, selectors
 from marketplace.models import Use
+from marketplace.templatetags.site import in_a_sentence
 from marketplace.web.access import rights_holder_required
 from marketplace.web.forms import UsdAmountField, add_domain_error
 from marketplace.web.works import owned_work
@@ -21,12 +22,6 @@ USE_HELP = {
     Use.AI_GENERATIVE_TRAINING: "Training models that make images, text or other content.",
     Use.AI_TRAINING: "Training models that do not make content: classifiers, search, recognition.",
 }
-
-
-def _in_a_sentence(label: str) -> str:
-    """ "Data mining" -> "data mining"; "AI inference" keeps its acronym."""
-    first, _, rest = label.partition(" ")
-    return " ".join(filter(None, [first if first.isupper() else first.lower(), rest]))
 
 
 class OfferForm(forms.Form):
@@ -43,7 +38,7 @@ class OfferForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for use, label in Use.choices:
-            words = _in_a_sentence(label)
+            words = in_a_sentence(label)
             self.fields[f"allow_{use}"] = forms.BooleanField(label=f"Allow {words}", required=False)
             self.fields[f"price_{use}"] = UsdAmountField(
                 label=f"Your price for {words} (USD)", required=False

@@ -1,6 +1,8 @@
 """Every 4xx has the same body, whether DRF, a service or Django itself refused."""
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import RequestFactory
 from rest_framework import exceptions
 from rest_framework.throttling import AnonRateThrottle
@@ -62,6 +64,22 @@ def test_anonymous_throttle_is_429(api_client, monkeypatch):
     codes = [api_client.get("/api/v1/assets/").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     assert_error_body(api_client.get("/api/v1/assets/"), 429, "throttled")
+
+
+def test_signed_file_links_have_their_own_rate(api_client, monkeypatch, make_user):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    from marketplace.delivery import signed_link
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "1/min", "user": "1/min"})
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"files": "3/min"})
+    default_storage.save("exports/f.txt", ContentFile(b"x"))
+    url = signed_link(key="exports/f.txt", seconds=60, filename="f.txt", mime_type="text/plain").url
+    codes = [api_client.get(url).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]  # past the anonymous rate, up to the files rate
+    refused = api_client.get(url)
+    assert_error_body(refused, 429, "throttled")
+    assert int(refused["Retry-After"]) > 0
 
 
 def test_domain_errors_keep_their_code_status_and_fields():

@@ -301,14 +301,14 @@ def test_a_buyer_sees_each_use_priced_and_licenses_the_one_chosen(buyer, artist)
     site = Client()
     site.force_login(buyer)
     page = site.get(f"/assets/{work.asset_id}/").content.decode()
-    assert '<th scope="row">Generative AI training</th><td class="num">$0.20</td>' in page
+    assert '$0.201</strong> <span class="muted small">(artist\'s price $0.20)' in page
     assert "Not allowed by the rights holder" in page  # data mining, inference
     assert f"/license/?asset={work.asset_id}&amp;use=ai_generative_training" in page
     results = site.get("/search/", {"use": GENERATIVE}).content.decode()
-    assert "$0.201 for generative ai training" in results
+    assert "$0.201 for generative AI training" in results
 
     summary = site.get("/license/", {"asset": work.asset_id, "use": GENERATIVE}).content.decode()
-    assert "$0.201 for generative ai training" in summary
+    assert "$0.201 for generative AI training" in summary
     assert "Confirm and license for $0.201" in summary
     refused = site.get("/license/", {"asset": work.asset_id, "use": "ai_inference"})
     assert "its rights holder does not allow this use" in refused.content.decode()

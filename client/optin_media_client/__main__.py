@@ -1,0 +1,3 @@
+from optin_media_client.cli import main
+
+raise SystemExit(main())

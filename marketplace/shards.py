@@ -1,0 +1,458 @@
+"""WebDataset shards of a buyer's granted assets: tar files where each asset is an image
+(`asset-<id>.jpg`, `.png` ...) followed by its JSON sidecar (`asset-<id>.json`: id, caption,
+license, source, sha256, use, grant id, terms version), each shard up to SHARD_MAX_BYTES,
+and an index (`index.json`) of every shard's name, size, SHA-256 and samples.
+
+Built by a Celery task. The build is deterministic: which grant goes into which shard is
+fixed the first time it runs (`ShardExport.plan`), and the tar headers carry no clock
+(every member's time is its grant's), so a build run again after a crash skips the shards
+it recorded and writes the others byte for byte as the first run would have. Only one
+process builds an export at a time (a PostgreSQL advisory lock on the export). Nothing is
+charged and no quota is counted: the shards hold assets the buyer already licensed."""
+
+import hashlib
+import json
+import os
+import tarfile
+import tempfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import connection, transaction
+from django.utils import timezone
+
+from catalog.models import Asset
+from catalog.selectors import EXTENSION_BY_MIME, caption
+from common.errors import DomainError, NotFound
+from marketplace.collections import collection_for_owner
+from marketplace.delivery import SERVABLE, Link, signed_link
+from marketplace.models import CollectionItem, DownloadGrant, ShardExport
+from marketplace.served import offer_files
+from provenance.models import EventKind
+from provenance.services import events_append_from
+
+# The advisory lock's first key (the second is the export's id): one builder per export.
+BUILD_LOCK = 7_341_100
+BLOCK = 512  # tar's block: every header, and every member's data padded to a multiple
+RECORD = tarfile.RECORDSIZE  # a tar file ends with two empty blocks, padded to a record
+# What an asset adds to a shard besides its file: two headers and the padded sidecar.
+OVERHEAD = 4 * BLOCK
+TAR_MIME = "application/x-tar"
+
+
+def shard_export_request(
+    *, buyer, collection_id: int | None = None, grant_ids: list[int] | None = None
+) -> ShardExport:
+    """Queue shards of a collection's granted assets, of named grants, or (neither) of all
+    the buyer's grants."""
+    collection = (
+        collection_for_owner(owner=buyer, collection_id=collection_id) if collection_id else None
+    )
+    if grant_ids:
+        mine = set(
+            DownloadGrant.objects.filter(buyer=buyer, pk__in=grant_ids).values_list("pk", flat=True)
+        )
+        if missing := [g for g in grant_ids if g not in mine]:
+            raise NotFound(
+                "Some of these grants are not yours.",
+                fields={"grant_ids": [f"Unknown: {', '.join(map(str, missing[:20]))}"]},
+            )
+    export = ShardExport.objects.create(
+        buyer=buyer,
+        collection=collection,
+        grant_ids=list(dict.fromkeys(grant_ids or [])),
+        max_shard_bytes=settings.SHARD_MAX_BYTES,
+    )
+
+    def build_later():
+        from marketplace.tasks import build_shards
+
+        build_shards.delay(export.pk)
+
+    transaction.on_commit(build_later)
+    return export
+
+
+def _grants(export: ShardExport):
+    grants = DownloadGrant.objects.filter(buyer=export.buyer_id)
+    if export.collection_id:
+        items = CollectionItem.objects.filter(collection=export.collection_id)
+        grants = grants.filter(asset_id__in=items.values("asset_id"))
+    elif export.grant_ids:
+        grants = grants.filter(pk__in=export.grant_ids)
+    return grants
+
+
+def _wanted(export: ShardExport) -> int:
+    if export.collection_id:
+        return CollectionItem.objects.filter(collection=export.collection_id).count()
+    return len(export.grant_ids) if export.grant_ids else _grants(export).count()
+
+
+def _padded(size: int, unit: int = BLOCK) -> int:
+    return -(-size // unit) * unit
+
+
+def _tar_size(members: int) -> int:
+    """The size of a tar file whose members (headers and padded data) take `members`."""
+    return _padded(members + 2 * BLOCK, RECORD)
+
+
+def _plan(export: ShardExport) -> list[list[int]]:
+    """The grant ids of each shard, in grant order: a shard closes when the next asset would
+    take it over the limit (an asset over the limit alone fills a shard). A sidecar is
+    counted as two blocks (1 KiB): longer captions can take a shard a few blocks over."""
+    rows = (
+        _grants(export)
+        .filter(asset__status__in=SERVABLE)
+        .exclude(asset__original_key="")
+        .order_by("pk")
+        .values_list("pk", "asset__original_key", "asset__byte_size", "offer_id")
+    )
+    rows = list(rows)
+    files = offer_files(offer_id for *_, offer_id in rows)
+    plan, current, used = [], [], 0
+    for grant_id, key, size, offer_id in rows:
+        if offer_id in files:  # an opt-in work: its file with the offer's terms written in
+            key, size = files[offer_id].key, files[offer_id].byte_size
+        cost = OVERHEAD + _padded(size if size is not None else default_storage.size(key))
+        if current and _tar_size(used + cost) > export.max_shard_bytes:
+            plan.append(current)
+            current, used = [], 0
+        current.append(grant_id)
+        used += cost
+    if current:
+        plan.append(current)
+    return plan
+
+
+def shard_name(number: int) -> str:
+    return f"shard-{number:06d}.tar"
+
+
+def _prefix(export: ShardExport) -> str:
+    return f"shards/{export.buyer_id}/{export.pk}"
+
+
+class _TarWriter:
+    """Writes a POSIX (ustar) tar file to `target`, hashing and counting what it writes.
+    Headers are made here rather than by `tarfile`, whose general-purpose headers cost more
+    than reading and hashing a small image (benchmarks/shards.py); Python's `tarfile`, GNU
+    tar and `webdataset` read the result (tests/marketplace/test_shards.py)."""
+
+    def __init__(self, target):
+        self.target, self.sha256, self.size = target, hashlib.sha256(), 0
+
+    def _write(self, data: bytes) -> None:
+        self.sha256.update(data)
+        self.size += len(data)
+        self.target.write(data)
+
+    def add(self, name: str, data: bytes, mtime: int) -> None:
+        """One member: its header, its data, and zeros to the end of its last block."""
+        encoded = name.encode()
+        if len(encoded) > 100:
+            raise ValueError(f"tar member name too long: {name}")
+        header = bytearray(BLOCK)
+        header[0 : len(encoded)] = encoded
+        header[100:108] = b"0000444\0"  # mode: read-only for all
+        header[108:116] = header[116:124] = b"0000000\0"  # uid, gid: 0
+        header[124:136] = b"%011o\0" % len(data)
+        header[136:148] = b"%011o\0" % mtime
+        header[148:156] = b" " * 8  # the checksum is computed with its own field as spaces
+        header[156:157] = b"0"  # a regular file
+        header[257:265] = b"ustar\x0000"
+        header[329:337] = header[337:345] = b"0000000\0"  # device numbers
+        header[148:155] = b"%06o\0" % sum(header)
+        self._write(b"".join((header, data, bytes(-len(data) % BLOCK))))
+
+    def close(self) -> None:
+        """Two empty blocks end the archive; it is padded to whole records, as tar does."""
+        self._write(bytes(_tar_size(self.size) - self.size))
+
+
+class StoredFileChanged(DomainError):
+    code = "stored_file_changed"
+
+
+# What a shard says about each asset, read in one query (model instances cost more than
+# the rest of the work for small images).
+SAMPLE_FIELDS = {
+    "grant_id": "pk", "created_at": "created_at", "license": "license", "purpose": "purpose",
+    "terms_version": "terms__version", "asset_id": "asset_id", "key": "asset__original_key",
+    "sha256": "asset__sha256", "title": "asset__title", "description": "asset__description",
+    "creator": "asset__creator", "source": "asset__source",
+    "landing_url": "asset__landing_url", "mime_type": "asset__mime_type",
+    "width": "asset__width", "height": "asset__height", "offer_id": "offer_id", "use": "use",
+}  # fmt: skip
+
+
+def sidecar(row: dict, sha256: str) -> dict:
+    """What a shard says about one asset, beside its file (keys in sorted order: the JSON
+    is the same bytes whenever it is written)."""
+    return {
+        "caption": caption(row["title"], row["description"]),
+        "creator": row["creator"],
+        "grant_id": row["grant_id"],
+        "height": row["height"],
+        "id": row["asset_id"],
+        "landing_url": row["landing_url"],
+        "license": row["license"],
+        "mime_type": row["mime_type"],
+        "purpose": row["purpose"],
+        "sha256": sha256,
+        "source": row["source"],
+        "terms_version": row["terms_version"] or "",
+        "use": row["use"] or None,  # None: a base-set grant bought for no one use
+        "width": row["width"],
+    }
+
+
+class _Spool(File):
+    """A finished shard in a temporary file: local storage moves it into place rather than
+    copying it (FileSystemStorage uses `temporary_file_path`); S3 uploads it."""
+
+    def temporary_file_path(self) -> str:
+        return self.file.name
+
+
+def _spool_folder(storage_key: str) -> str | None:
+    """On local storage, the shard's own folder, so that moving it there is a rename."""
+    try:
+        folder = os.path.dirname(default_storage.path(storage_key))
+    except NotImplementedError:
+        return None
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def _reader():
+    """A function reading a stored file whole: on local storage straight from its folder
+    (Django's storage layer costs more than the read of a small image), else through the
+    storage."""
+    location = getattr(default_storage, "location", None)
+    if isinstance(default_storage, FileSystemStorage) and location:
+        root = os.path.abspath(location)
+
+        def read(key: str) -> bytes:
+            path = os.path.abspath(os.path.join(root, key))
+            if not path.startswith(root + os.sep):
+                raise StoredFileChanged(f"A stored file's key leaves the media folder: {key}")
+            with open(path, "rb") as stored:
+                return stored.read()
+
+        return read
+
+    def read_from_storage(key: str) -> bytes:
+        with default_storage.open(key, "rb") as stored:
+            return stored.read()
+
+    return read_from_storage
+
+
+def _write_shard(export: ShardExport, number: int, grant_ids: list[int]) -> dict:
+    """Write one shard of the plan to storage; its grants whose asset was taken down since
+    the plan was made are left out."""
+    names, planned = list(SAMPLE_FIELDS), set(grant_ids)
+    # The plan's grant ids are ascending: a range of the buyer's grants, kept when planned
+    # (cheaper than a list of thousands of ids in the query).
+    rows = [
+        dict(zip(names, values, strict=True))
+        for values in DownloadGrant.objects.filter(
+            buyer=export.buyer_id,
+            pk__range=(grant_ids[0], grant_ids[-1]),
+            asset__status__in=SERVABLE,
+        )
+        .order_by("pk")
+        .values_list(*SAMPLE_FIELDS.values())
+        if values[0] in planned  # the grant id: the first of SAMPLE_FIELDS
+    ]
+    # An opt-in work's grant serves its offer's file, with the terms written in
+    # (marketplace.served): that file goes into the shard, with its own SHA-256.
+    files = offer_files(row["offer_id"] for row in rows)
+    for row in rows:
+        if made := files.get(row["offer_id"]):
+            row["key"], row["sha256"] = made.key, made.sha256
+    name = shard_name(number)
+    storage_key = f"{_prefix(export)}/{name}"
+    samples = []
+    spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - moved or deleted below
+        dir=_spool_folder(storage_key), prefix=f".{name}.", delete=False
+    )
+    try:
+        with spool:
+            tar, read = _TarWriter(spool), _reader()
+            for row in rows:
+                data = read(row["key"])
+                sha256 = hashlib.sha256(data).hexdigest()
+                if row["sha256"] and sha256 != row["sha256"]:
+                    raise StoredFileChanged(
+                        f"The stored file of asset {row['asset_id']} does not match its SHA-256."
+                    )
+                key = f"asset-{row['asset_id']}"
+                mtime = int(row["created_at"].timestamp())
+                tar.add(f"{key}.{EXTENSION_BY_MIME.get(row['mime_type'], 'bin')}", data, mtime)
+                meta = json.dumps(sidecar(row, sha256), ensure_ascii=False)
+                tar.add(f"{key}.json", meta.encode(), mtime)
+                samples.append({"key": key, "asset_id": row["asset_id"],
+                                "grant_id": row["grant_id"], "sha256": sha256})  # fmt: skip
+            tar.close()
+        if default_storage.exists(storage_key):
+            default_storage.delete(storage_key)  # a half-written one from a crashed run
+        with open(spool.name, "rb") as finished:
+            saved = default_storage.save(storage_key, _Spool(finished, name=name))
+    finally:
+        if os.path.exists(spool.name):
+            os.unlink(spool.name)
+    return {"name": name, "key": saved, "size": tar.size,
+            "sha256": tar.sha256.hexdigest(), "samples": samples}  # fmt: skip
+
+
+def shards_index(export: ShardExport) -> dict:
+    """The index stored beside the shards: every shard's name, size, SHA-256 and samples
+    (key, asset id, grant id, SHA-256 of the file), so a copy can be checked and cleaned."""
+    return {
+        "export_id": export.pk,
+        "format": "webdataset",
+        "samples": sum(len(s["samples"]) for s in export.shards),
+        "shards": [{k: s[k] for k in ("name", "size", "sha256", "samples")}
+                   for s in export.shards],
+    }  # fmt: skip
+
+
+class _BuildLock:
+    """A session-level advisory lock on the export, taken without waiting: held while one
+    process builds it, released when it is done or its connection ends (a crash)."""
+
+    def __init__(self, export_id: int):
+        self.keys = [BUILD_LOCK, export_id]
+
+    def __enter__(self) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", self.keys)
+            self.held = cursor.fetchone()[0]
+        return self.held
+
+    def __exit__(self, *exc) -> None:
+        if self.held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", self.keys)
+
+
+def _recorded(entry: dict) -> bool:
+    return (
+        default_storage.exists(entry["key"]) and default_storage.size(entry["key"]) == entry["size"]
+    )
+
+
+def shard_export_build(export_id: int) -> ShardExport:
+    """Write the export's shards and index; safe to run again, and while another process
+    runs it (that one finishes the work, this one returns)."""
+    export = ShardExport.objects.select_related("buyer").get(pk=export_id)
+    if export.state == ShardExport.State.DONE:
+        return export
+    with _BuildLock(export_id) as held:
+        if not held:
+            return export
+        export.refresh_from_db()
+        if export.state == ShardExport.State.DONE:
+            return export
+        if not export.plan:
+            export.plan = _plan(export)
+            export.save(update_fields=["plan"])
+        recorded = {entry["name"]: entry for entry in export.shards if _recorded(entry)}
+        for number, grant_ids in enumerate(export.plan):
+            if shard_name(number) not in recorded:
+                recorded[shard_name(number)] = _write_shard(export, number, grant_ids)
+                # Progress kept, so that a rerun skips what is written (_finish keeps the last).
+                if number < len(export.plan) - 1:
+                    export.shards = sorted(recorded.values(), key=lambda e: e["name"])
+                    export.save(update_fields=["shards"])
+        export.shards = sorted(recorded.values(), key=lambda entry: entry["name"])
+        index_key = f"{_prefix(export)}/index.json"
+        if default_storage.exists(index_key):
+            default_storage.delete(index_key)
+        index = json.dumps(shards_index(export), sort_keys=True).encode()
+        export.index_key = default_storage.save(index_key, ContentFile(index))
+        _finish(export)
+    return export
+
+
+# One audit event per delivered asset, written by the database from the grants.
+SHARDED_EVENTS = f"""
+SELECT g.asset_id, %(kind)s, '', %(actor)s,
+       jsonb_build_object('buyer_id', g.buyer_id, 'grant_id', g.id, 'shard_export_id', %(export)s),
+       now()
+FROM {DownloadGrant._meta.db_table} g WHERE g.id = ANY(%(grants)s) ORDER BY g.id
+"""  # noqa: S608 - a table name, not input
+
+
+@transaction.atomic
+def _finish(export: ShardExport) -> None:
+    """Mark the export built and log each delivered asset, once."""
+    locked = ShardExport.objects.select_for_update().get(pk=export.pk)
+    if locked.state == ShardExport.State.DONE:
+        return
+    samples = [sample for shard in export.shards for sample in shard["samples"]]
+    export.assets = len(samples)
+    export.skipped = max(0, _wanted(export) - len(samples))
+    export.state, export.finished_at, export.error = ShardExport.State.DONE, timezone.now(), ""
+    export.save(update_fields=["shards", "index_key", "assets", "skipped", "state",
+                               "finished_at", "error"])  # fmt: skip
+    events_append_from(
+        SHARDED_EVENTS,
+        {"kind": EventKind.DOWNLOAD_SHARDED, "actor": export.buyer.get_username(),
+         "export": export.pk, "grants": [sample["grant_id"] for sample in samples]},
+    )  # fmt: skip
+
+
+# --- what the buyer is handed ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShardLink:
+    name: str
+    size: int
+    sha256: str
+    samples: int
+    link: Link | None  # None: an asset in it was taken down since it was written
+    removed: list[int]  # assets in it taken down since
+
+
+def shard_links(export: ShardExport) -> tuple[list[ShardLink], Link | None]:
+    """Short-lived links to a built export's shards and index. A shard holding an asset
+    taken down since it was written is no longer handed out (ask for a new export)."""
+    if export.state != ShardExport.State.DONE:
+        return [], None
+    asset_ids = {s["asset_id"] for shard in export.shards for s in shard["samples"]}
+    down = set(
+        Asset.objects.filter(pk__in=asset_ids)
+        .exclude(status__in=SERVABLE)
+        .values_list("pk", flat=True)
+    )
+    seconds = settings.DOWNLOAD_URL_SECONDS
+    links = []
+    for shard in export.shards:
+        removed = sorted(s["asset_id"] for s in shard["samples"] if s["asset_id"] in down)
+        link = None
+        if not removed:
+            link = signed_link(
+                key=shard["key"], seconds=seconds, filename=shard["name"], mime_type=TAR_MIME
+            )
+        links.append(ShardLink(shard["name"], shard["size"], shard["sha256"],
+                               len(shard["samples"]), link, removed))  # fmt: skip
+    index = signed_link(
+        key=export.index_key,
+        seconds=seconds,
+        filename=f"shards-{export.pk}-index.json",
+        mime_type="application/json",
+    )
+    return links, index
+
+
+def shard_exports_of(buyer):
+    """The buyer's shard exports, newest first."""
+    return ShardExport.objects.filter(buyer=buyer).order_by("-created_at", "-pk")

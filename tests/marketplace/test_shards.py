@@ -1,0 +1,252 @@
+"""WebDataset shards: written by a task, read back with the real `webdataset` library,
+rebuilt byte for byte after a crash, private to their buyer."""
+
+import hashlib
+import json
+import shutil
+import subprocess
+import tarfile
+
+import boto3
+import httpx
+import pytest
+import webdataset as wds
+
+from billing.selectors import wallet_balance
+from catalog.models import Asset, AssetStatus
+from marketplace import shards as shards_module
+from marketplace.models import Role, ShardExport, TokenScope
+from marketplace.services import shard_export_build
+from provenance.models import EventKind, ProvenanceEvent
+from tests.auth import sign_in
+from tests.billing.conftest import fund
+from tests.marketplace.delivery_helpers import (
+    hashed_asset,
+    hashed_work,
+    served_bytes,
+    stored_bytes,
+)
+from tests.marketplace.test_downloads import download
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def buyer(make_user):
+    return make_user("mia", role=Role.BUYER)
+
+
+def fetch(client, url) -> bytes:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return b"".join(response.streaming_content)
+
+
+def export(client, captured, **body) -> dict:
+    with captured(execute=True):
+        created = client.post("/api/v1/shard-exports/", body, format="json")
+    assert created.status_code == 202, created.json()
+    return client.get(f"/api/v1/shard-exports/{created.json()['id']}/").json()
+
+
+def save_shards(client, body, folder) -> list[str]:
+    """Fetch every shard through its link, check it against the index, keep it on disk."""
+    index = json.loads(fetch(client, body["index_url"]))
+    assert [s["name"] for s in index["shards"]] == [s["name"] for s in body["shards"]]
+    paths = []
+    for listed, shard in zip(index["shards"], body["shards"], strict=True):
+        data = fetch(client, shard["url"])
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (listed["size"], listed["sha256"])
+        assert (shard["size"], shard["sha256"]) == (listed["size"], listed["sha256"])
+        path = folder / shard["name"]
+        path.write_bytes(data)
+        paths.append(str(path))
+    return paths
+
+
+def test_a_collection_becomes_shards_that_webdataset_reads(
+    api_client, buyer, make_user, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.SHARD_MAX_BYTES = 10240  # three small images a shard
+    artist = make_user("arto", role=Role.RIGHTS_HOLDER)
+    work = hashed_work(artist, price_micros=20_000)
+    base = [hashed_asset(description=f"A pear, {n}.") for n in range(4)]
+    not_granted, removed = hashed_asset(), hashed_asset()
+    fund(buyer, 100_000)
+    sign_in(api_client, buyer)
+    assert (
+        download(api_client, [work.asset_id, *(a.pk for a in base), removed.pk]).status_code == 201
+    )
+    collection = api_client.post("/api/v1/collections/", {"name": "fruit"}, format="json").json()
+    api_client.post(f"/api/v1/collections/{collection['id']}/items/",
+                    {"asset_ids": [work.asset_id, *(a.pk for a in base), not_granted.pk,
+                                   removed.pk]}, format="json")  # fmt: skip
+    Asset.objects.filter(pk=removed.pk).update(status=AssetStatus.TAKEN_DOWN)
+    wallet = wallet_balance(buyer)
+
+    body = export(api_client, django_capture_on_commit_callbacks, collection=collection["id"])
+
+    assert (body["state"], body["assets"], body["skipped"]) == ("done", 5, 2)
+    # The work's file carries its terms (larger than the others): it and one more, then three.
+    assert [s["samples"] for s in body["shards"]] == [2, 3]
+    assert all(s["size"] <= 10240 for s in body["shards"])
+    paths = save_shards(api_client, body, tmp_path)
+    samples = list(wds.WebDataset(paths, shardshuffle=False))
+    expected = [work.asset, *base]
+    assert [s["__key__"] for s in samples] == [f"asset-{a.pk}" for a in expected]
+    for sample, asset in zip(samples, expected, strict=True):
+        assert sample["jpg"] == served_bytes(asset, buyer)  # the work's with its terms
+        meta = json.loads(sample["json"])
+        assert meta["id"] == asset.pk
+        assert meta["sha256"] == hashlib.sha256(sample["jpg"]).hexdigest()
+        assert meta["grant_id"] == asset.grants.get(buyer=buyer).pk
+    first = json.loads(samples[0]["json"])
+    assert (first["license"], first["source"], first["purpose"]) == ("opt-in", "opt_in", "research")
+    assert first["terms_version"] and first["use"] == work.asset.grants.get(buyer=buyer).use
+    assert json.loads(samples[1]["json"])["caption"] == f"{base[0].title}. A pear, 0."
+    decoded = next(iter(wds.WebDataset(paths[:1], shardshuffle=False).decode("pil")))
+    assert decoded["jpg"].size == (32, 24)
+    # Plain tar files: Python's tarfile and GNU tar list the same members.
+    with tarfile.open(paths[1]) as shard:
+        names = shard.getnames()
+        assert names == [f"asset-{a.pk}.{ext}" for a in base[1:] for ext in ("jpg", "json")]
+        assert shard.getmember(names[0]).mtime == int(base[1].grants.get().created_at.timestamp())
+    listed = subprocess.run([shutil.which("tar"), "-tf", paths[1]], capture_output=True, text=True,
+                            check=True)  # fmt: skip
+    assert listed.stdout.split() == names and not listed.stderr
+    # Nothing charged; each delivered asset logged once.
+    assert wallet_balance(buyer) == wallet
+    logged = ProvenanceEvent.objects.filter(kind=EventKind.DOWNLOAD_SHARDED)
+    assert sorted(logged.values_list("asset_id", flat=True)) == sorted(a.pk for a in expected)
+
+
+def test_a_crashed_build_resumes_and_writes_the_same_shards(
+    api_client, buyer, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.SHARD_MAX_BYTES = 10240
+    assets = [hashed_asset() for _ in range(7)]
+    sign_in(api_client, buyer, scope=TokenScope.DOWNLOAD)
+    download(api_client, [a.pk for a in assets])
+    write = shards_module._write_shard
+    written = []
+
+    def crash_on_the_second(export, number, grant_ids):
+        if number == 1 and not written.count(1):
+            written.append(1)
+            raise OSError("worker lost")
+        written.append(number)
+        return write(export, number, grant_ids)
+
+    monkeypatch.setattr(shards_module, "_write_shard", crash_on_the_second)
+    with django_capture_on_commit_callbacks(execute=False):  # the worker runs it below
+        api_client.post("/api/v1/shard-exports/", {}, format="json")
+    crashed = ShardExport.objects.get()
+    with pytest.raises(OSError):
+        shard_export_build(crashed.pk)
+    crashed.refresh_from_db()
+    assert crashed.state == "queued" and [s["name"] for s in crashed.shards] == ["shard-000000.tar"]
+
+    shard_export_build(crashed.pk)  # the retry
+    shard_export_build(crashed.pk)  # and a redelivery of the same task: nothing more
+    assert written == [0, 1, 1, 2]  # 3 + 3 + 1 assets
+    resumed = api_client.get(f"/api/v1/shard-exports/{crashed.pk}/").json()
+    fresh = export(api_client, django_capture_on_commit_callbacks)
+    assert resumed["state"] == "done" and resumed["assets"] == 7
+    assert [s["sha256"] for s in resumed["shards"]] == [s["sha256"] for s in fresh["shards"]]
+    assert ProvenanceEvent.objects.filter(kind=EventKind.DOWNLOAD_SHARDED).count() == 14
+
+
+def test_a_takedown_after_the_export_withholds_the_shard_holding_it(
+    api_client, buyer, settings, django_capture_on_commit_callbacks
+):
+    settings.SHARD_MAX_BYTES = 10240
+    assets = [hashed_asset() for _ in range(4)]
+    sign_in(api_client, buyer)
+    download(api_client, [a.pk for a in assets])
+    body = export(api_client, django_capture_on_commit_callbacks)
+    Asset.objects.filter(pk=assets[3].pk).update(status=AssetStatus.TAKEN_DOWN)
+    again = api_client.get(f"/api/v1/shard-exports/{body['id']}/").json()
+    assert [s["removed"] for s in again["shards"]] == [[], [assets[3].pk]]  # 3 + 1
+    assert again["shards"][0]["url"] and again["shards"][1]["url"] is None
+
+
+def test_shard_exports_are_private_scoped_and_validated(
+    api_client, buyer, make_user, django_capture_on_commit_callbacks
+):
+    asset = hashed_asset()
+    sign_in(api_client, buyer)
+    download(api_client, [asset.pk])
+    mine = export(api_client, django_capture_on_commit_callbacks)
+    listed = api_client.get("/api/v1/shard-exports/").json()
+    assert [e["id"] for e in listed["results"]] == [mine["id"]]
+
+    sign_in(api_client, make_user("eve", role=Role.BUYER))
+    assert api_client.get(f"/api/v1/shard-exports/{mine['id']}/").status_code == 404
+    assert api_client.get("/api/v1/shard-exports/").json()["results"] == []
+    grant_id = asset.grants.get().pk
+    refused = api_client.post("/api/v1/shard-exports/", {"grant_ids": [grant_id]}, format="json")
+    assert refused.status_code == 404 and "grant_ids" in refused.json()["error"]["fields"]
+    both = api_client.post("/api/v1/shard-exports/", {"grant_ids": [1], "collection": 1},
+                           format="json")  # fmt: skip
+    assert both.status_code == 400
+
+    sign_in(api_client, buyer, scope=TokenScope.READ)
+    scoped = api_client.post("/api/v1/shard-exports/", {}, format="json")
+    assert scoped.status_code == 403 and scoped.json()["error"]["code"] == "insufficient_scope"
+
+
+def test_shards_on_s3_are_private_and_offered_through_presigned_links(
+    s3_storage, api_client, buyer, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    bucket, endpoint = s3_storage
+    settings.SHARD_MAX_BYTES = 10240
+    assets = [hashed_asset() for _ in range(4)]
+    sign_in(api_client, buyer)
+    download(api_client, [a.pk for a in assets])
+    body = export(api_client, django_capture_on_commit_callbacks)
+    assert body["state"] == "done" and len(body["shards"]) == 2
+    keys = {o["Key"] for o in boto3.client("s3", endpoint_url=endpoint)
+            .list_objects_v2(Bucket=bucket, Prefix="shards/")["Contents"]}  # fmt: skip
+    assert keys == {f"shards/{buyer.pk}/{body['id']}/{name}"
+                    for name in ("shard-000000.tar", "shard-000001.tar", "index.json")}  # fmt: skip
+    paths = []
+    for shard in body["shards"]:
+        assert (
+            shard["url"].startswith(f"{endpoint}/{bucket}/") and "X-Amz-Signature=" in shard["url"]
+        )
+        assert httpx.get(shard["url"].split("?")[0], timeout=10).status_code == 403
+        data = httpx.get(shard["url"], timeout=10).content
+        assert hashlib.sha256(data).hexdigest() == shard["sha256"]
+        (tmp_path / shard["name"]).write_bytes(data)
+        paths.append(str(tmp_path / shard["name"]))
+    index = httpx.get(body["index_url"], timeout=10).json()
+    assert [s["sha256"] for s in index["shards"]] == [s["sha256"] for s in body["shards"]]
+    samples = list(wds.WebDataset(paths, shardshuffle=False))
+    assert [s["jpg"] for s in samples] == [stored_bytes(a) for a in assets]
+
+
+@pytest.fixture
+def subprocess_env(subprocess_env, tmp_path):
+    """The worker keeps its files where this test's storage does."""
+    return {**subprocess_env, "MEDIA_ROOT": str(tmp_path / "media")}
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_builds_the_shards(
+    worker, api_client, buyer, tmp_path, django_capture_on_commit_callbacks
+):
+    client, queue = worker
+    assets = [hashed_asset() for _ in range(3)]
+    sign_in(api_client, buyer)
+    download(api_client, [a.pk for a in assets])
+    with django_capture_on_commit_callbacks(execute=False):  # queued below, to the worker
+        created = api_client.post("/api/v1/shard-exports/", {}, format="json").json()
+    result = client.send_task("marketplace.build_shards", args=[created["id"]], queue=queue)
+    assert result.get(timeout=60) == 3
+    body = api_client.get(f"/api/v1/shard-exports/{created['id']}/").json()
+    assert body["state"] == "done" and body["assets"] == 3
+    paths = save_shards(api_client, body, tmp_path)
+    assert [s["__key__"] for s in wds.WebDataset(paths, shardshuffle=False)] == [
+        f"asset-{a.pk}" for a in assets
+    ]
