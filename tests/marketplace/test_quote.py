@@ -23,7 +23,7 @@ def test_a_quote_lists_free_paid_held_and_refused_assets_and_changes_nothing(api
 
     quote = api_client.post("/api/v1/downloads/quote/",
                             {"asset_ids": [work.asset_id, held.pk, new.pk, withdrawn.pk],
-                             "purpose": "research"},
+                             "purpose": "research", "use": "ai_training"},
                             format="json")  # fmt: skip
 
     assert quote.status_code == 200, quote.json()
@@ -40,3 +40,10 @@ def test_a_quote_lists_free_paid_held_and_refused_assets_and_changes_nothing(api
     assert wallet_balance(buyer) == 15_000 and DownloadGrant.objects.count() == 1
     bad = api_client.post("/api/v1/downloads/quote/", {"purpose": "research"}, format="json")
     assert bad.status_code == 400
+    # Without a use, the opt-in work cannot be priced: the quote says so.
+    unnamed = api_client.post(
+        "/api/v1/downloads/quote/",
+        {"asset_ids": [work.asset_id], "purpose": "research"},
+        format="json",
+    )
+    assert unnamed.json()["refused"] == {str(work.asset_id): "use_required"}
