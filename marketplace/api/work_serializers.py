@@ -13,6 +13,7 @@ from catalog.selectors import (
     tags_clean,
 )
 from common.fields import UsdAmountField
+from common.json_types import JsonTypedSerializer
 from common.links import absolute
 from common.money import usd
 from marketplace import offers
@@ -45,7 +46,7 @@ class TagsField(serializers.ListField):
             raise serializers.ValidationError(str(exc)) from exc
 
 
-class WorkMetadataSerializer(serializers.Serializer):
+class WorkMetadataSerializer(JsonTypedSerializer):
     title = serializers.CharField(max_length=500, help_text="The work's title (required).")
     description = serializers.CharField(
         max_length=10_000,
@@ -91,8 +92,13 @@ class WorkUploadRequestSerializer(serializers.Serializer):
 
     file = serializers.FileField(required=False, help_text="One image (single upload).")
     title = serializers.CharField(required=False, help_text="Single upload: the title.")
-    description = serializers.CharField(required=False, help_text="Single upload.")
-    creation_date = serializers.CharField(required=False, help_text="Single upload.")
+    # Optional form fields may be sent empty, as HTML forms send what was left blank.
+    description = serializers.CharField(
+        required=False, allow_blank=True, help_text="Single upload."
+    )
+    creation_date = serializers.CharField(
+        required=False, allow_blank=True, help_text="Single upload."
+    )
     tags = serializers.ListField(
         child=serializers.CharField(),
         required=False,
@@ -105,17 +111,18 @@ class WorkUploadRequestSerializer(serializers.Serializer):
     )
     metadata = serializers.CharField(
         required=False,
+        allow_blank=True,
         help_text="Batch upload: JSON list, one object per file in order, e.g. "
         '`[{"title": "Dawn", "tags": ["sea"]}, {"title": "Dusk"}]`.',
     )
 
 
-class BatchMetadataSerializer(serializers.Serializer):
+class BatchMetadataSerializer(JsonTypedSerializer):
     metadata = WorkMetadataSerializer(many=True)
 
 
 @extend_schema_serializer(component_name="OfferTerms")
-class OfferRequestSerializer(serializers.Serializer):
+class OfferRequestSerializer(JsonTypedSerializer):
     price_usd = UsdAmountField(help_text="Your price per download in USD, up to 6 decimals.")
     allow_research = serializers.BooleanField(default=True, help_text="Research use.")
     allow_commercial = serializers.BooleanField(default=False, help_text="Commercial use.")
@@ -125,7 +132,7 @@ class OfferRequestSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="Declare")
-class DeclarationRequestSerializer(serializers.Serializer):
+class DeclarationRequestSerializer(JsonTypedSerializer):
     statement = serializers.CharField(
         max_length=10_000, help_text="How you own the work (you made it, you hold the rights)."
     )
@@ -137,7 +144,7 @@ class DeclarationRequestSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="DirectUploadStart")
-class DirectUploadRequestSerializer(serializers.Serializer):
+class DirectUploadRequestSerializer(JsonTypedSerializer):
     filename = serializers.CharField(max_length=255, help_text="e.g. `dawn.tif`.")
     size = serializers.IntegerField(min_value=1, help_text="The file's exact size in bytes.")
     content_type = serializers.CharField(max_length=100, help_text="e.g. `image/tiff`.")
@@ -199,9 +206,9 @@ class WorkSerializer(serializers.Serializer):
     offer = serializers.SerializerMethodField(help_text="The current offer, if on offer.")
     thumbnail_url = serializers.SerializerMethodField(help_text="A short-lived URL.")
     mime_type = serializers.CharField(source="asset.mime_type")
-    width = serializers.IntegerField(source="asset.width")
-    height = serializers.IntegerField(source="asset.height")
-    byte_size = serializers.IntegerField(source="asset.byte_size")
+    width = serializers.IntegerField(source="asset.width", allow_null=True)
+    height = serializers.IntegerField(source="asset.height", allow_null=True)
+    byte_size = serializers.IntegerField(source="asset.byte_size", allow_null=True)
     sha256 = serializers.CharField(source="asset.sha256", help_text="Of the stored file.")
     created_at = serializers.DateTimeField()
 

@@ -19,6 +19,7 @@ from catalog.selectors import WorkText
 from common.errors import DomainError
 from marketplace import declarations, offers, uploads
 from marketplace.api import docs
+from marketplace.api.parsers import FILE_PARSERS
 from marketplace.api.permissions import IsRightsHolder
 from marketplace.api.work_serializers import (
     BatchMetadataSerializer,
@@ -74,6 +75,7 @@ class CappedUploadsMixin:
     """Views that take files: refuse a body larger than all allowed files at once before
     reading it, and cap every file while it is read."""
 
+    parser_classes = FILE_PARSERS
     upload_limits: dict[str, str] = {}  # form field -> setting holding its limit
     upload_max_files = "UPLOAD_BATCH_MAX_FILES"
 
@@ -114,6 +116,10 @@ class CappedUploadsMixin:
 
 
 def _batch(request) -> list[uploads.IncomingFile]:
+    for name in ("file", "files"):
+        if name in request.POST:  # a text field where the form should carry a file
+            message = f"`{name}` must be a file, not text."
+            raise DomainError(message, code="invalid", fields={name: ["Not a file."]})
     single, batch = request.FILES.getlist("file"), request.FILES.getlist("files")
     if single and batch:
         raise DomainError(
