@@ -217,6 +217,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=5.0)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
+# A killed worker never acknowledges its task: a worker process lost mid-task puts it back
+# at once, and on Redis a task whose whole worker died is handed out again after the
+# visibility timeout (keep it above the longest task).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 300)
+}
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs, run by `celery -A config beat`. Each app adds its own entries here.
 CELERY_BEAT_SCHEDULE = {
