@@ -100,9 +100,10 @@ class WorkUploadRequestSerializer(serializers.Serializer):
         required=False, allow_blank=True, help_text="Single upload."
     )
     tags = serializers.ListField(
-        child=serializers.CharField(),
+        child=serializers.CharField(allow_blank=True),
         required=False,
-        help_text="Single upload: repeat the field, or separate tags with commas.",
+        help_text="Single upload: repeat the field, or separate tags with commas; empty "
+        "ones are left out.",
     )
     files = serializers.ListField(
         child=serializers.FileField(),
