@@ -45,7 +45,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import ROOT, bench_database
 
 FUNDS = 10**12  # micro-USD per buyer: never the limit
-PASSWORD = "bench-password-long-enough"  # noqa: S105 - throw-away accounts
 WORDS = ["harbor", "dawn", "portrait", "still", "life", "river", "field", "night"]
 
 
@@ -64,11 +63,11 @@ def seed(*, buyers: int, works: int, base: int, media: Path) -> dict:
     from marketplace.tokens import token_create
 
     User = get_user_model()
-    artist = User.objects.create_user("load-artist", password=PASSWORD)
+    artist = User.objects.create_user("load-artist")  # tokens only: no password to hash
     artist.groups.add(role_group(Role.RIGHTS_HOLDER))
     tokens = []
     for n in range(buyers):
-        buyer = User.objects.create_user(f"load-buyer-{n}", password=PASSWORD)
+        buyer = User.objects.create_user(f"load-buyer-{n}")
         buyer.groups.add(role_group(Role.BUYER))
         transaction_post(
             kind="top_up",

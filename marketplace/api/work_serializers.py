@@ -85,6 +85,15 @@ class WorkMetadataSerializer(JsonTypedSerializer):
         )
 
 
+# A form field sent once is one text, sent several times a list of texts: both are tags.
+@extend_schema_field(
+    {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+)
+class FormTagsField(serializers.ListField):
+    """Tags in a multipart form (documentation of the upload form; catalog.uploads reads
+    them)."""
+
+
 @extend_schema_serializer(component_name="WorkUpload")
 class WorkUploadRequestSerializer(serializers.Serializer):
     """multipart/form-data: either `file` with the metadata fields, or `files` (several)
@@ -99,7 +108,7 @@ class WorkUploadRequestSerializer(serializers.Serializer):
     creation_date = serializers.CharField(
         required=False, allow_blank=True, help_text="Single upload."
     )
-    tags = serializers.ListField(
+    tags = FormTagsField(
         child=serializers.CharField(allow_blank=True),
         required=False,
         help_text="Single upload: repeat the field, or separate tags with commas; empty "
@@ -132,11 +141,19 @@ class OfferRequestSerializer(JsonTypedSerializer):
     )
 
 
-@extend_schema_serializer(component_name="Declare")
-class DeclarationRequestSerializer(JsonTypedSerializer):
+@extend_schema_serializer(component_name="DeclareStatement")
+class DeclarationStatementSerializer(JsonTypedSerializer):
+    """A declaration as JSON: the statement only (evidence files need a multipart form)."""
+
     statement = serializers.CharField(
         max_length=10_000, help_text="How you own the work (you made it, you hold the rights)."
     )
+
+
+@extend_schema_serializer(component_name="Declare")
+class DeclarationRequestSerializer(DeclarationStatementSerializer):
+    """A declaration as a multipart form: the statement and evidence files."""
+
     evidence = serializers.ListField(
         child=serializers.FileField(),
         required=False,

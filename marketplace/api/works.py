@@ -25,6 +25,7 @@ from marketplace.api.work_serializers import (
     BatchMetadataSerializer,
     DeclarationRequestSerializer,
     DeclarationSerializer,
+    DeclarationStatementSerializer,
     DirectUploadRequestSerializer,
     DirectUploadSerializer,
     OfferRequestSerializer,
@@ -99,7 +100,7 @@ class CappedUploadsMixin:
         """Parse the body now (files are capped while it is read) and refuse it if a file
         was too large or there are far too many."""
         try:
-            self.request.data  # noqa: B018
+            text = self.request.POST  # the form's text fields (reading it reads the body)
         except TooManyFilesSent as exc:
             most = getattr(settings, self.upload_max_files)
             raise DomainError(
@@ -107,6 +108,10 @@ class CappedUploadsMixin:
                          "At most %(n)d files in one request.", most) % {"n": most},
                 code="too_many_files", fields={},
             ) from exc  # fmt: skip
+        for name in self.upload_limits:
+            if name in text:  # a text field where the form should carry a file
+                message = f"`{name}` must be a file, not text."
+                raise DomainError(message, code="invalid", fields={name: ["Not a file."]})
         if self.capped.too_large:
             fields: dict[str, list[str]] = {}
             for field, name, limit in self.capped.too_large:
@@ -116,10 +121,6 @@ class CappedUploadsMixin:
 
 
 def _batch(request) -> list[uploads.IncomingFile]:
-    for name in ("file", "files"):
-        if name in request.POST:  # a text field where the form should carry a file
-            message = f"`{name}` must be a file, not text."
-            raise DomainError(message, code="invalid", fields={name: ["Not a file."]})
     single, batch = request.FILES.getlist("file"), request.FILES.getlist("files")
     if single and batch:
         raise DomainError(
@@ -316,7 +317,7 @@ class WorkDeclarationView(CappedUploadsMixin, APIView):
         "holders are accepted at once; otherwise a moderator decides.",
         request={
             "multipart/form-data": DeclarationRequestSerializer,
-            "application/json": DeclarationRequestSerializer,
+            "application/json": DeclarationStatementSerializer,
         },
         responses={
             201: DeclarationSerializer,
@@ -330,7 +331,7 @@ class WorkDeclarationView(CappedUploadsMixin, APIView):
     )
     def post(self, request, work_id: int):
         self.refuse_oversized_files()
-        serializer = DeclarationRequestSerializer(
+        serializer = DeclarationStatementSerializer(
             data={"statement": request.data.get("statement", empty)}
         )
         serializer.is_valid(raise_exception=True)

@@ -313,3 +313,24 @@ def test_uploads_still_take_multipart(api_client, make_user):
     form = {"title": "Dawn", "file": SimpleUploadedFile("dawn.jpg", jpeg(3))}
     response = api_client.post(f"{API}/works/", form, format="multipart")
     assert response.status_code == 201, response.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "field"),
+    [
+        ("/works/", {"title": "Dawn", "file": "not a file"}, "file"),
+        ("/works/", {"files": "not a file", "metadata": "[]"}, "files"),
+        ("/works/{id}/declaration/", {"statement": "Mine.", "evidence": "text"}, "evidence"),
+    ],
+)
+def test_text_where_a_form_carries_a_file_is_refused(api_client, make_user, path, form, field):
+    artist = make_user("ada", role=Role.RIGHTS_HOLDER)
+    work = opt_in_work(artist, offered=False)
+    sign_in(api_client, artist)
+    response = api_client.post(API + path.format(id=work.pk), form, format="multipart")
+    assert response.status_code == 400
+    assert field in _error_of(response)["fields"]
+    assert (
+        artist.works.count() == 1
+        and not work.declarations.exclude(pk__in=[]).filter(statement="Mine.").exists()
+    )
