@@ -19,6 +19,7 @@ Targets (docs/BENCHMARKS.md): single downloads at least 40% of the trivial endpo
 10,000 assets in one request under 3 s."""
 
 import argparse
+import hashlib
 import os
 import statistics
 import subprocess
@@ -43,7 +44,7 @@ def seed(works: int, buyers: int) -> dict:
     from billing.models import AccountKind
     from catalog.models import Asset, AssetStatus, License
     from marketplace.accounts import role_group
-    from marketplace.models import Offer, OwnershipDeclaration, Role, Work
+    from marketplace.models import Offer, OfferFile, OwnershipDeclaration, Role, Work
     from marketplace.offers import current_terms
     from marketplace.tokens import token_create
 
@@ -82,9 +83,16 @@ def seed(works: int, buyers: int) -> dict:
         OwnershipDeclaration(work=w, statement="mine", state="accepted") for w in work_rows
     )
     terms = current_terms()
-    Offer.objects.bulk_create(
+    offers = Offer.objects.bulk_create(
         Offer(work=w, price_micros=25_000, allow_commercial=True, terms=terms) for w in work_rows
     )
+    # Each offer's copy with its terms, as the task makes it once the offer commits.
+    OfferFile.objects.bulk_create(
+        OfferFile(offer=o, key=f"served/bench/{o.pk}.jpg", byte_size=50_000,
+                  sha256=hashlib.sha256(str(o.pk).encode()).hexdigest(),
+                  offer_url="http://127.0.0.1:8000/", license_url="http://127.0.0.1:8000/")
+        for o in offers
+    )  # fmt: skip
     return {
         "tokens": [token_create(user=b, name="benchmark").token for b in accounts],
         "paid": [a.pk for a in paid],

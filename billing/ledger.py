@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from billing.errors import IdempotencyConflict, InsufficientFunds
 from billing.models import Account, AccountKind, LedgerTransaction
-from common.money import usd
+from common.money import usd_text
 
 
 @dataclass(frozen=True)
@@ -180,9 +180,9 @@ def transaction_post(
         raise LookupError(f"ledger transaction {idempotency_key!r} conflicted but is missing")
     delta = deltas[overdrawn.pk]
     raise InsufficientFunds(
-        f"The wallet holds USD {usd(overdrawn.balance_micros)}; this needs "
-        f"USD {usd(-delta)}. Top up at least "
-        f"USD {usd(-delta - overdrawn.balance_micros)} more.",
+        f"The wallet holds {usd_text(overdrawn.balance_micros)}; this needs "
+        f"{usd_text(-delta)}. Top up at least "
+        f"{usd_text(-delta - overdrawn.balance_micros)} more.",
         fields={"needed_micros": [str(-delta - overdrawn.balance_micros)]},
     )
 

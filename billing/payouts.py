@@ -18,7 +18,7 @@ from billing.gateway import gateway
 from billing.ledger import Line, accounts_lock, payable_of, platform, transaction_post
 from billing.models import AccountKind, ConnectAccount, Payout, Posting, TransactionKind
 from billing.signals import payout_sent
-from common.money import MICROS_PER_CENT, cents_from_micros, micros_from_cents, usd
+from common.money import MICROS_PER_CENT, cents_from_micros, micros_from_cents, usd_text
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def payout_prepare(*, rights_holder, batch: str, now=None) -> Payout | None:
                 Line(payable, -amount, f"payout:{payout.pk}"),
                 Line(platform(AccountKind.PAYOUTS_IN_TRANSIT), amount, f"payout:{payout.pk}"),
             ],
-            memo=f"Payout {batch} of USD {usd(amount)}",
+            memo=f"Payout {batch} of {usd_text(amount)}",
         )
         return payout
 
@@ -157,7 +157,7 @@ def transfer_reversed(event: dict) -> None:
                 f"payout:{payout.pk}",
             ),
         ],
-        memo=f"Transfer {transfer['id']} reversed: USD {usd(total)} in all",
+        memo=f"Transfer {transfer['id']} reversed: {usd_text(total)} in all",
     )
     payout.reversed_micros = total
     if total == payout.amount_micros:

@@ -26,7 +26,7 @@ from billing.selectors import platform_fee_micros
 from billing.subscriptions import portal_url, subscription_start
 from billing.topups import top_up_start
 from billing.webhooks import event_receive
-from common.money import usd
+from common.money import usd_text
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
 
@@ -171,7 +171,7 @@ def refund_grant(
         kind=TransactionKind.GRANT_REFUND,
         idempotency_key=idempotency_key,
         lines=lines,
-        memo=f"Refund of {item.reference} (USD {usd(item.price_micros + fee_micros)}): {reason}",
+        memo=f"Refund of {item.reference} ({usd_text(item.price_micros + fee_micros)}): {reason}",
     )
 
 

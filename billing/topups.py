@@ -17,7 +17,7 @@ from billing.gateway import Redirect, gateway
 from billing.ledger import Line, accounts_lock, platform, transaction_post, wallet_of
 from billing.models import AccountKind, CardCharge, Posting, TopUp, TransactionKind
 from common.errors import DomainError
-from common.money import MICROS_PER_CENT, micros_from_cents, usd
+from common.money import MICROS_PER_CENT, micros_from_cents, usd, usd_text
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def top_up_paid(session: dict) -> None:
                 Line(platform(AccountKind.STRIPE_CLEARING), -top_up.amount_micros),
                 Line(wallet_of(top_up.buyer), top_up.amount_micros, top_up.checkout_session_id),
             ],
-            memo=f"Wallet top-up of USD {usd(top_up.amount_micros)}",
+            memo=f"Wallet top-up of {usd_text(top_up.amount_micros)}",
         )
         if top_up.payment_intent_id:
             _charge_sync(top_up.payment_intent_id)
@@ -167,7 +167,7 @@ def _take_back(top_up: TopUp, kind: str, total: int, amount: int) -> None:
         kind=kind,
         idempotency_key=f"{kind}:{pi}:{total}",
         lines=lines,
-        memo=f"Card {what} of USD {usd(amount)} on top-up {top_up.checkout_session_id}"
+        memo=f"Card {what} of {usd_text(amount)} on top-up {top_up.checkout_session_id}"
         + (f"; USD {usd(shortfall)} was already spent" if shortfall else ""),
     )
     if shortfall and not wallet.frozen:

@@ -436,6 +436,15 @@ def release_datasheet(release: DatasetRelease, *, base_url: str = "") -> Datashe
     )
 
 
+def release_asset_ids(release: DatasetRelease) -> frozenset[int]:
+    """The ids of the assets a built release lists (its file's `id` column)."""
+    if release.state != State.DONE or not release.file_key:
+        return frozenset()
+    with default_storage.open(release.file_key, "rb") as handle:
+        table = pq.read_table(handle, columns=["id"])
+    return frozenset(int(i) for i in table.column("id").to_pylist() if i is not None)
+
+
 def released() -> QuerySet[DatasetRelease]:
     """Built releases, newest first: the ones anyone may read."""
     return DatasetRelease.objects.filter(state=State.DONE).order_by("-built_at", "-pk")

@@ -8,6 +8,7 @@ import binascii
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -102,19 +103,27 @@ class SearchPage:
     facets: dict | None
 
 
-def search_page(params: dict, *, page_size: int) -> SearchPage:
-    """One page of a search (and its facets when asked), within the search's time limit."""
+@contextmanager
+def within_time_limit():
+    """A transaction with the search's settings; a query past its time limit raises
+    SearchTooBroad, in words a person can act on."""
     try:
         with transaction.atomic():
             _search_settings()
-            rows, next_cursor = asset_page(params, page_size=page_size, cursor=params.get("cursor"))
-            facets = asset_facets(params) if params.get("facets") else None
+            yield
     except OperationalError as exc:
         if not isinstance(exc.__cause__, QueryCanceled):
             raise
         raise SearchTooBroad(
             "This search took too long; add filters or more specific words."
         ) from exc
+
+
+def search_page(params: dict, *, page_size: int) -> SearchPage:
+    """One page of a search (and its facets when asked), within the search's time limit."""
+    with within_time_limit():
+        rows, next_cursor = asset_page(params, page_size=page_size, cursor=params.get("cursor"))
+        facets = asset_facets(params) if params.get("facets") else None
     return SearchPage(rows, next_cursor, facets)
 
 

@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 from django.db.models import Max, Q
-from psycopg.errors import QueryCanceled
 
 from catalog import search
 from catalog.connectors import CONNECTORS
+from catalog.consent.uploads import UploadConcerns, upload_concerns
+from catalog.consent.vocabulary import USES as CONSENT_USES
 from catalog.images import EXTENSION_BY_MIME, MIME_BY_FORMAT, ImageRejected, decode_image
 from catalog.licenses import LICENSE_URLS, normalize_license
 from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, IngestRun
@@ -21,7 +22,13 @@ from catalog.pd12m.files import caption
 from catalog.releases import COLUMNS as RELEASE_COLUMNS
 from catalog.releases import FILE_FORMAT as RELEASE_FILE_FORMAT
 from catalog.releases import MIME_TYPE as RELEASE_MIME_TYPE
-from catalog.releases import license_counts, release_datasheet, released, released_get
+from catalog.releases import (
+    license_counts,
+    release_asset_ids,
+    release_datasheet,
+    released,
+    released_get,
+)
 from catalog.scores import (
     AssetScores,
     ScoringSubject,
@@ -47,6 +54,7 @@ from provenance.models import DatasetRelease
 from provenance.selectors import Datasheet
 
 __all__ = [
+    "CONSENT_USES",
     "EXTENSION_BY_MIME",
     "LICENSE_URLS",
     "MAX_CREATION_DATE_LENGTH",
@@ -71,6 +79,7 @@ __all__ = [
     "SearchTooBroad",
     "SourceSummary",
     "ThresholdsSerializer",
+    "UploadConcerns",
     "UploadMatch",
     "VerifiedImage",
     "WorkText",
@@ -99,6 +108,7 @@ __all__ = [
     "published_of_source",
     "published_with_thumbnails",
     "read_limited",
+    "release_asset_ids",
     "release_built",
     "release_datasheet",
     "release_sheet",
@@ -111,6 +121,7 @@ __all__ = [
     "source_summaries",
     "source_summary",
     "tags_clean",
+    "upload_concerns",
     "upload_matches",
     "upload_verify",
 ]  # fmt: skip
@@ -150,16 +161,8 @@ def asset_match_count(params: dict) -> dict:
     """How many published assets the search selects, with the facets' method (exact or
     estimated) and by source and license; cached like the API's facets, and stopped like a
     search when it runs too long."""
-    try:
-        with transaction.atomic():
-            search._search_settings()
-            return search.asset_facets(params)
-    except OperationalError as exc:
-        if not isinstance(exc.__cause__, QueryCanceled):
-            raise
-        raise SearchTooBroad(
-            "This search took too long; add filters or more specific words."
-        ) from exc
+    with search.within_time_limit():
+        return search.asset_facets(params)
 
 
 def facet_sources() -> tuple[str, ...]:

@@ -18,7 +18,8 @@ from catalog.releases import release_build, release_for_build
 from catalog.reports import RunReport
 from catalog.scores import scores_record
 from catalog.search_documents import search_documents_refresh
-from catalog.signals import asset_taken_down
+from catalog.served import TermsCopy, terms_copy_store
+from catalog.signals import asset_taken_down, asset_taking_down
 from catalog.uploads import opt_in_asset_create, opt_in_asset_describe, upload_store, uploads_lock
 from common.errors import DomainError
 from provenance.models import EventKind, ProvenanceEvent
@@ -29,6 +30,7 @@ __all__ = [
     "Fetcher",
     "NotApplicable",
     "RunReport",
+    "TermsCopy",
     "asset_hold_clear",
     "asset_mark_sensitive",
     "asset_restore",
@@ -44,6 +46,7 @@ __all__ = [
     "opt_in_asset_offer",
     "release_embargoed",
     "scores_record",
+    "terms_copy_store",
     "upload_store",
     "uploads_lock",
 ]  # fmt: skip
@@ -95,6 +98,7 @@ def asset_take_down(*, asset_id: int, actor: str, reason: str, note: str = "") -
             )
         ]
     )
+    asset_taking_down.send(sender=Asset, asset_id=asset_id, reason=reason, previous_status=previous)
     transaction.on_commit(
         lambda: asset_taken_down.send(sender=Asset, asset_id=asset_id, reason=reason)
     )

@@ -5,6 +5,11 @@ from django.dispatch import Signal
 # Sent after the transaction that took an asset down commits: asset_id, reason.
 asset_taken_down = Signal()
 
+# Sent inside the transaction that takes an asset down, as its last step: asset_id, reason,
+# previous_status. Receivers write what must commit with the takedown or not at all (the
+# buyers' revocations feed).
+asset_taking_down = Signal()
+
 # Sent inside the transaction that cleared a classifier hold: asset_id. Receivers may change
 # the asset's status again (an opt-in work's offer decides whether it is published).
 asset_hold_cleared = Signal()

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import ngettext
 from PIL import Image, UnidentifiedImageError
 
+from catalog.consent.embedded import EmbeddedSignals, embedded_signals
 from catalog.images import (
     ORIENTATION,
     DecodedImage,
@@ -53,6 +55,9 @@ class VerifiedImage:
     content: IO[bytes]
     received_sha256: str  # of the bytes as uploaded (the same file may be in the base set)
     removed: tuple[str, ...]  # metadata found and removed: "exif", "gps", "xmp", ...
+    # What the file as received said about itself (XMP, IPTC, C2PA), read before cleaning
+    # removed it: the uploader's hold is decided on it.
+    embedded: EmbeddedSignals | None = None
 
     def close(self) -> None:
         self.content.close()
@@ -110,6 +115,9 @@ def upload_verify(data: bytes, *, filename: str, max_pixels: int) -> VerifiedIma
         raise ImageRejected(
             "polyglot", "the file is also a ZIP archive (a hidden file); upload the image alone"
         )
+    embedded = embedded_signals(
+        data, read_at=timezone.now(), trust_anchors_path=settings.C2PA_TRUST_ANCHORS
+    )
     cleaned = _CLEANERS[fmt](data, orientation, removed)
     image = decode_image(
         cleaned, max_pixels=max_pixels, thumbnail_size=settings.THUMBNAIL_SIZE, formats=(fmt,)
@@ -123,6 +131,7 @@ def upload_verify(data: bytes, *, filename: str, max_pixels: int) -> VerifiedIma
         content=content,
         received_sha256=_sha256(data),
         removed=tuple(sorted(removed)),
+        embedded=embedded,
     )
 
 

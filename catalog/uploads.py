@@ -191,6 +191,11 @@ def opt_in_asset_create(
         "received_sha256": verified.received_sha256,
         "metadata_removed": list(verified.removed),
     }
+    embedded = verified.embedded
+    if embedded and embedded.signals:  # consent signals of the file as received
+        evidence["embedded_signals"] = [s.as_evidence() for s in embedded.signals]
+    if embedded and embedded.c2pa:
+        evidence["c2pa_state"] = embedded.c2pa.state
     records_upsert(
         [
             Decision(

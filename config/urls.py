@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from common.fields import IdConverter
 from marketplace.api.docs_views import ApiDocsView
 from marketplace.api.health import HealthzView, ReadyzView
+from marketplace.api.receipts import ReceiptKeysView
 
 # `<id:pk>` in every URL of the site and the API: an id in range, else no match (a 404).
 register_converter(IdConverter, "id")
@@ -12,6 +13,7 @@ register_converter(IdConverter, "id")
 urlpatterns = [
     path("healthz", HealthzView.as_view(), name="healthz"),
     path("readyz", ReadyzView.as_view(), name="readyz"),
+    path(".well-known/receipt-keys.json", ReceiptKeysView.as_view(), name="receipt-keys"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),
     path("billing/sandbox/", include("marketplace.web.sandbox")),

@@ -4,9 +4,21 @@ from django.utils.translation import ngettext
 
 from common.admin import NoteActionForm, ReadOnlyAdmin, action_selection
 from marketplace import admin_works  # noqa: F401 - registers the works' admin
-from marketplace.models import ApiToken, DownloadGrant, TermsVersion, User
+from marketplace.models import (
+    ApiToken,
+    DownloadGrant,
+    Receipt,
+    ReceiptKey,
+    Revocation,
+    TermsVersion,
+    User,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from marketplace.offers import terms_make_current
 from marketplace.tokens import token_revoke
+from marketplace.webhooks import webhook_redeliver
 
 admin.site.site_header = "Opt-in media marketplace"
 admin.site.site_title = "Marketplace admin"
@@ -101,3 +113,91 @@ class ApiTokenAdmin(ReadOnlyAdmin):
             if revoked
             else "The selected tokens were revoked already.",
         )
+
+
+# --- what reaches buyers after a license: the feed, webhooks, receipts ---------------------
+
+
+@admin.register(Revocation)
+class RevocationAdmin(ReadOnlyAdmin):
+    """Buyers' revocations feed entries (written by takedowns and withdrawals)."""
+
+    list_display = ["id", "occurred_at", "buyer", "asset_id", "kind", "reason_class",
+                    "still_valid"]  # fmt: skip
+    list_filter = ["kind", "reason_class"]
+    search_fields = ["=asset__id", "buyer__username"]
+    list_select_related = ["buyer"]
+    show_full_result_count = False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Buyers' endpoints. Staff may switch one off (a receiver that fails for days); the
+    secret is never shown."""
+
+    list_display = ["id", "url", "owner", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["url", "owner__username"]
+    list_select_related = ["owner"]
+    exclude = ["secret"]
+    readonly_fields = ["owner", "url", "description", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ["attempted_at", "status_code", "error", "duration_ms", "next_attempt_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """The delivery log: each event to each endpoint, its state, and every try (time,
+    status code, error, next try)."""
+
+    list_display = ["id", "event_id", "endpoint", "state", "attempts", "last_status_code",
+                    "last_error", "next_attempt_at", "created_at"]  # fmt: skip
+    list_filter = ["state"]
+    search_fields = ["event_id", "endpoint__url", "endpoint__owner__username"]
+    list_select_related = ["endpoint"]
+    inlines = [WebhookAttemptInline]
+    actions = ["redeliver"]
+    show_full_result_count = False
+
+    def has_redeliver_permission(self, request) -> bool:
+        return request.user.is_staff
+
+    @admin.action(description="Send the selected deliveries again now", permissions=["redeliver"])
+    def redeliver(self, request, queryset) -> None:
+        count = webhook_redeliver(
+            delivery_ids=list(action_selection(self, request, queryset).values_list("pk",
+                                                                                     flat=True))
+        )  # fmt: skip
+        self.message_user(
+            request,
+            ngettext("%d delivery queued again.", "%d deliveries queued again.", count) % count,
+        )
+
+
+@admin.register(ReceiptKey)
+class ReceiptKeyAdmin(ReadOnlyAdmin):
+    """The keys that sign license receipts (public halves; rotate with `manage.py
+    rotate_receipt_key`)."""
+
+    list_display = ["key_id", "valid_from", "valid_until", "public_key"]
+    exclude = ["private_key_encrypted"]
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["receipt_id", "buyer", "issued_at", "key"]
+    search_fields = ["=receipt_id", "buyer__username"]
+    list_select_related = ["buyer", "key"]
+    show_full_result_count = False

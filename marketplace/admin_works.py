@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from common.admin import NoteActionForm, action_selection, thumbnail_img
 from common.errors import DomainError
+from marketplace.claims import file_metadata_html
 from marketplace.declarations import declaration_decide
 from marketplace.models import OwnershipDeclaration, Work
 from marketplace.uploads import work_hold_release
@@ -103,6 +104,13 @@ class WorkAdmin(ReviewAdmin):
 
     @admin.display(description="what matched")
     def matches(self, work: Work):
+        found = self._matches(work)
+        metadata = file_metadata_html(work)
+        if not metadata:
+            return found
+        return metadata if found == "-" else format_html("{}{}", found, metadata)
+
+    def _matches(self, work: Work):
         listed = work.hold_detail.get("opted_out_sha256", [])
         if listed:
             registry = reverse("admin:catalog_optout_changelist")

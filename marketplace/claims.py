@@ -2,6 +2,8 @@
 works whose owner's declaration waits for a moderator, and uploads held because their file
 matches someone else's. Registered with moderation at start-up (marketplace.apps)."""
 
+import json
+
 from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -55,13 +57,47 @@ class WorkClaims:
             for d in work.declarations.order_by("-created_at")
         ]  # fmt: skip
         return format_html(
-            "<a href='{}'>work {}</a> by {} · upload hold: {}<ul>{}</ul>",
+            "<a href='{}'>work {}</a> by {} · upload hold: {}<ul>{}</ul>{}",
             reverse("admin:marketplace_work_change", args=[work.pk]), work.pk,
             work.owner.get_username(), work.get_hold_display() or "none",
             format_html_join(
                 "", "<li><a href='{}'>{}</a>: “{}” ({})</li>", declarations
             ) if declarations else "no declaration yet",
+            file_metadata_html(work),
         )  # fmt: skip
+
+
+def file_metadata_html(work: Work) -> str:
+    """What the upload's own metadata said, for a moderator: why it holds the work, the
+    names and consent signals found (a C2PA manifest that failed validation marked so: it
+    counts neither way), and the raw XMP, IPTC and C2PA as they were in the file."""
+    metadata = (work.hold_detail or {}).get("file_metadata")
+    if not metadata:
+        return ""
+    reasons = {"reserves_training": "reserves AI training",
+               "names_another": "names another creator or rights holder"}  # fmt: skip
+    names = [
+        ("creators", metadata.get("creators", [])),
+        ("rights", metadata.get("rights", [])),
+        ("not the uploader's", [*metadata.get("other_creators", []),
+                                *metadata.get("other_rights", [])]),
+    ]  # fmt: skip
+    signals = [
+        (s.get("kind", ""), s.get("raw", ""),
+         ", ".join(f"{use}: {state}" for use, state in (s.get("uses") or {}).items()) or "-",
+         "" if s.get("valid", True) else " INVALID (failed validation: not trusted either way)")
+        for s in metadata.get("signals", [])
+    ]  # fmt: skip
+    raw = json.dumps(metadata.get("raw", {}), indent=2, ensure_ascii=False)
+    return format_html(
+        "<div class='file-metadata'><p>The file's metadata: {}</p><ul>{}{}</ul>"
+        "<details><summary>Raw metadata as uploaded</summary><pre>{}</pre></details></div>",
+        "; ".join(reasons.get(r, r) for r in metadata.get("reasons", [])) or "nothing held it",
+        format_html_join("", "<li>{}: {}</li>",
+                         ((label, "; ".join(values)) for label, values in names if values)),
+        format_html_join("", "<li>{} “{}” ({}){}</li>", signals),
+        raw,
+    )  # fmt: skip
 
 
 def _pending(work: Work | None) -> list[int]:

@@ -23,6 +23,7 @@ from catalog.models import AssetStatus
 from catalog.selectors import EXTENSION_BY_MIME
 from common.errors import DomainError
 from marketplace.models import DownloadGrant
+from marketplace.served import served_file, served_files
 
 SALT = "marketplace.download"
 # A grant's link has one spelling: ASCII digits without leading zeros (no sign, no space,
@@ -92,14 +93,15 @@ def _grant_signature(grant_id: int, expires: int) -> str:
     return salted_hmac(SALT, f"{grant_id}.{expires}", algorithm="sha256").hexdigest()[:32]
 
 
-def download_link(*, grant_id: int, original_key: str, seconds: int | None = None) -> Link:
-    """A link to a granted asset's file (stored under `original_key`). Locally it names only
+def download_link(*, grant_id: int, key: str, seconds: int | None = None) -> Link:
+    """A link to a granted asset's file, stored under `key` (`marketplace.served`: the
+    file with its offer's terms written in, or a base-set original). Locally it names only
     the grant and its expiry, signed (one HMAC: cheap enough for 10,000 links in one
     response); the file is looked up from the grant when served."""
     seconds = seconds or settings.DOWNLOAD_URL_SECONDS
     expires_at = timezone.now() + timedelta(seconds=seconds)
     if _on_s3():
-        return Link(default_storage.url(original_key, expire=seconds), expires_at)
+        return Link(default_storage.url(key, expire=seconds), expires_at)
     expires = int(expires_at.timestamp())
     token = f"g{grant_id}.{expires}.{_grant_signature(grant_id, expires)}"
     return Link(_files_prefix() + token + "/", expires_at)
@@ -124,8 +126,9 @@ def _granted_file(token: str) -> "Served":
         raise Gone("This asset has been taken down and can no longer be downloaded.")
     extension = EXTENSION_BY_MIME.get(asset.mime_type, "bin")
     return Served(
-        asset.original_key, f"asset-{asset.pk}.{extension}",
-        asset.mime_type or "application/octet-stream",
+        served_file(grant).key, f"asset-{asset.pk}.{extension}",
+        asset.mime_type or "application/octet-stream", license=grant.license,
+        asset_id=asset.pk,
     )  # fmt: skip
 
 
@@ -135,6 +138,8 @@ class Served:
     filename: str
     mime_type: str
     inline: bool = False
+    license: str = ""  # a granted asset's license (its response names its policy)
+    asset_id: int | None = None
 
 
 def file_for_token(token: str) -> Served:
@@ -169,6 +174,7 @@ class DeliveredFile:
     gone: bool  # taken down since it was licensed
     filename: str
     byte_size: int
+    key: str = ""  # the stored file served (marketplace.served)
 
 
 @dataclass(frozen=True)
@@ -195,14 +201,17 @@ def delivery_files(*, buyer, delivery: Delivery) -> DeliveryFiles:
         .order_by("pk")
     )
     files = []
+    grants = list(grants)
+    servable_grants = [g for g in grants if g.asset.status in SERVABLE and g.asset.original_key]
+    served = served_files(servable_grants)
     for grant in grants:
         asset = grant.asset
-        gone = asset.status not in SERVABLE or not asset.original_key
+        gone = grant.pk not in served
         link = None
         if not gone and left > 0:
-            link = download_link(grant_id=grant.pk, original_key=asset.original_key,
-                                 seconds=left)  # fmt: skip
-        files.append(DeliveredFile(grant, link, gone, _filename(asset), asset.byte_size or 0))
+            link = download_link(grant_id=grant.pk, key=served[grant.pk].key, seconds=left)
+        size, key = (served[grant.pk].byte_size, served[grant.pk].key) if not gone else (0, "")
+        files.append(DeliveredFile(grant, link, gone, _filename(asset), size, key))
     servable = [f for f in files if not f.gone]
     total = sum(f.byte_size for f in servable)
     refusal = ""
@@ -230,6 +239,7 @@ class ZipArchive:
     stream: Iterator[bytes]
     size: int
     filename: str
+    assets: tuple[tuple[int, str], ...] = ()  # (id, license) of each file in it
 
 
 ZIP_CHUNK = 256 * 1024
@@ -255,12 +265,13 @@ def delivery_zip(*, buyer, delivery: Delivery) -> ZipArchive:
         if item.gone:
             continue
         asset, grant = item.grant.asset, item.grant
-        size = asset.byte_size or default_storage.size(asset.original_key)
-        archive.add(_chunks(asset.original_key), item.filename, size=size)
+        size = item.byte_size or default_storage.size(item.key)
+        archive.add(_chunks(item.key), item.filename, size=size)
         terms = f", training license version {grant.terms.version}" if grant.terms else ""
         lines.append(f"{item.filename}: “{asset.title or 'Untitled'}”"
                      f"{f' by {asset.creator}' if asset.creator else ''}; {grant.license}{terms}; "
                      f"source {asset.source} {asset.landing_url}".rstrip())  # fmt: skip
     archive.add("\n".join(lines) + "\n", "LICENSES.txt")
     stamp = files.expires_at.strftime("%Y%m%d-%H%M")
-    return ZipArchive(iter(archive), len(archive), f"licensed-{stamp}.zip")
+    inside = tuple((i.grant.asset_id, i.grant.license) for i in files.files if not i.gone)
+    return ZipArchive(iter(archive), len(archive), f"licensed-{stamp}.zip", inside)

@@ -20,7 +20,10 @@ from catalog.models import AssetStatus, License
 from common.errors import DomainError
 from common.money import usd
 from marketplace.delivery import SERVABLE, Link, download_link
-from marketplace.models import DownloadGrant, Purpose
+from marketplace.models import DownloadGrant, Purpose, Receipt
+from marketplace.receipts import receipt_issue
+from marketplace.selectors import grant_use
+from marketplace.served import offer_files
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
 
@@ -47,6 +50,7 @@ class DownloadResult:
     charged_micros: int = 0
     quota: QuotaStatus | None = None
     wallet_micros: int = 0
+    receipt: Receipt | None = None  # the signed record of the grants delivered
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class Licensable:
     license: str
     original_key: str
     granted: bool
+    sha256: str  # of the stored file (the receipt names it)
     offer: CurrentOffer | None
 
 
@@ -82,26 +87,35 @@ LICENSABLE_SQL = """
 SELECT a.id, a.status, a.license, a.original_key,
        EXISTS (SELECT 1 FROM marketplace_downloadgrant g
                WHERE g.buyer_id = %s AND g.asset_id = a.id),
-       o.id, o.price_micros, o.allow_research, o.allow_commercial, o.terms_id, t.version,
+       a.sha256, o.id, o.price_micros, o.allow_research, o.allow_commercial, o.terms_id, t.version,
        w.owner_id
 FROM catalog_asset a
 LEFT JOIN marketplace_work w ON w.asset_id = a.id
 LEFT JOIN marketplace_offer o ON o.work_id = w.id AND o.ended_at IS NULL
 LEFT JOIN marketplace_termsversion t ON t.id = o.terms_id
 WHERE a.id IN ({ids})
+FOR KEY SHARE OF a
 """
 
 
-def _licensables(buyer, asset_ids: list[int]) -> dict[int, Licensable]:
+def _licensables(buyer, asset_ids: list[int], *, lock: bool = True) -> dict[int, Licensable]:
     """The requested assets with their earlier grant and current offer, in one query. In
     SQL rather than the ORM: building this query in the ORM took longer than running it,
-    and every download runs it."""
+    and every download runs it.
+
+    The assets are read `FOR KEY SHARE` (the lock the grants' foreign keys take anyway, only
+    taken when the status is read): a takedown, which locks the asset `FOR UPDATE`, waits
+    for this transaction, and this one for a takedown under way. So a grant is never made on
+    an asset taken down meanwhile, and the takedown's revocations feed entries always see
+    the grants of licenses that commit before it."""
     sql = LICENSABLE_SQL.format(ids=", ".join(["%s"] * len(asset_ids)))
+    if not lock:
+        sql = sql.replace("FOR KEY SHARE OF a", "")
     with connection.cursor() as cursor:
         cursor.execute(sql, [buyer.pk, *asset_ids])
         rows = cursor.fetchall()
     return {
-        row[0]: Licensable(*row[:5], offer=CurrentOffer(*row[5:]) if row[5] else None)
+        row[0]: Licensable(*row[:6], offer=CurrentOffer(*row[6:]) if row[6] else None)
         for row in rows
     }
 
@@ -187,11 +201,11 @@ def _grants_insert(grants: list[DownloadGrant]) -> list[DownloadGrant]:
     return grants
 
 
-def _decide(buyer, ids: list[int], purpose: str):
+def _decide(buyer, ids: list[int], purpose: str, *, lock: bool = True):
     """What licensing `ids` for `purpose` would do: the assets as licensing reads them, the
     buyer's earlier grants among them (re-downloads), the refused ones with their reason,
     and the current offers of the new opt-in grants (what they cost)."""
-    assets = _licensables(buyer, ids)
+    assets = _licensables(buyer, ids, lock=lock)
     existing = {}
     if any(asset.granted for asset in assets.values()):  # re-downloads: their earlier grants
         grants = DownloadGrant.objects.filter(buyer=buyer, asset_id__in=ids)
@@ -318,16 +332,44 @@ def downloads_grant(
                for g in paid],
         idempotency_key=charge_key,
     )  # fmt: skip
+    # An opt-in grant downloads its offer's file, with its terms written in.
+    files = offer_files(by_asset[i].offer_id for i in wanted)
     delivered = [
         Delivered(by_asset[i], i not in existing,
-                  download_link(grant_id=by_asset[i].pk, original_key=assets[i].original_key),
+                  download_link(grant_id=by_asset[i].pk,
+                                key=_served_key(by_asset[i], assets[i], files)),
                   terms[i])
         for i in wanted
     ]  # fmt: skip
     charged = sum(g.price_micros + g.fee_micros for g in grants)
     paid_wallet = charge.wallet_micros if charge else None
     wallet = wallet_balance(buyer) if paid_wallet is None else paid_wallet
-    return DownloadResult(delivered, refused, charged, quota, wallet)
+    receipt = receipt_issue(
+        buyer=buyer,
+        grants=[
+            {
+                "grant_id": by_asset[i].pk,
+                "asset_id": i,
+                "sha256": _served_sha256(by_asset[i], assets[i], files),
+                "use": grant_use(by_asset[i]),
+                "purpose": by_asset[i].purpose,
+                "price_micros": by_asset[i].price_micros,
+                "fee_micros": by_asset[i].fee_micros,
+                "terms_version": terms[i],
+            }
+            for i in wanted
+        ],
+    )
+    return DownloadResult(delivered, refused, charged, quota, wallet, receipt)
+
+
+def _served_key(grant: DownloadGrant, asset: Licensable, files: dict) -> str:
+    return files[grant.offer_id].key if grant.offer_id else asset.original_key
+
+
+def _served_sha256(grant: DownloadGrant, asset: Licensable, files: dict) -> str:
+    """The hash of the file the grant downloads, so a receipt proves what was delivered."""
+    return files[grant.offer_id].sha256 if grant.offer_id else asset.sha256
 
 
 @dataclass(frozen=True)
@@ -372,7 +414,9 @@ def downloads_quote(*, buyer, asset_ids: list[int], purpose: str) -> LicenseQuot
     skipped the refused ones. Nothing is locked or written: the answer may change before the
     buyer confirms, and `downloads_grant` decides again then."""
     ids = list(dict.fromkeys(asset_ids))[: settings.DOWNLOAD_MAX_ASSETS]
-    _, existing, refused, offers = _decide(buyer, ids, purpose) if ids else ({}, {}, {}, {})
+    _, existing, refused, offers = (
+        _decide(buyer, ids, purpose, lock=False) if ids else ({}, {}, {}, {})
+    )
     wanted = [i for i in ids if i not in refused]
     paid = [i for i in wanted if i not in existing and i in offers]
     fee = platform_fee_micros()

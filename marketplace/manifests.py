@@ -6,6 +6,7 @@ Built by a Celery task; only assets the buyer holds a grant for and that are not
 are listed, so a takedown drops an asset from every later manifest."""
 
 import io
+import itertools
 import json
 
 import pyarrow as pa
@@ -23,6 +24,7 @@ from common.money import usd
 from marketplace.collections import collection_for_owner
 from marketplace.delivery import SERVABLE, Link, download_link, signed_link
 from marketplace.models import CollectionItem, DownloadGrant, ManifestExport
+from marketplace.served import served_files
 
 COLUMNS = ("id", "url", "caption", "width", "height", "mime_type", "hash", "license", "source",
            "grant_id", "price_paid_usd", "terms_version")  # fmt: skip
@@ -95,12 +97,21 @@ def _wanted(manifest: ManifestExport) -> int:
 
 def manifest_rows(manifest: ManifestExport) -> list[dict]:
     rows = []
-    for grant in _grants(manifest).iterator(chunk_size=2000):
-        asset = grant.asset
-        if asset.status not in SERVABLE:
-            continue
-        link = download_link(grant_id=grant.pk, original_key=asset.original_key,
-                             seconds=manifest.link_seconds)  # fmt: skip
+    grants = _grants(manifest).iterator(chunk_size=2000)
+    for chunk in iter(lambda: list(itertools.islice(grants, 2000)), []):
+        rows.extend(_rows(manifest, chunk))
+    return rows
+
+
+def _rows(manifest: ManifestExport, grants: list) -> list[dict]:
+    """The rows of some grants: each file as served, its hash that of the file served (an
+    opt-in work's carries its terms: marketplace.served)."""
+    rows = []
+    grants = [g for g in grants if g.asset.status in SERVABLE]
+    served = served_files(grants)
+    for grant in grants:
+        asset, file = grant.asset, served[grant.pk]
+        link = download_link(grant_id=grant.pk, key=file.key, seconds=manifest.link_seconds)
         rows.append(
             {
                 "id": asset.pk,
@@ -109,7 +120,7 @@ def manifest_rows(manifest: ManifestExport) -> list[dict]:
                 "width": asset.width,
                 "height": asset.height,
                 "mime_type": asset.mime_type,
-                "hash": asset.sha256,
+                "hash": file.sha256,
                 "license": grant.license,
                 "source": asset.source,
                 "grant_id": grant.pk,

@@ -9,7 +9,7 @@ from django.core.mail import send_mail, send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 
-from common.money import usd
+from common.money import usd_text
 from marketplace.models import DownloadGrant, Notification, User, Work
 
 log = logging.getLogger(__name__)
@@ -123,15 +123,15 @@ def hold_released_notify(*, work: Work) -> None:
 def on_payout_sent(sender, *, rights_holder_id: int, amount_micros: int, batch: str, **kw):
     user = User.objects.filter(pk=rights_holder_id).first()
     if user is not None:
-        payout_sent_notify(user=user, amount_usd=usd(amount_micros), batch=batch)
+        payout_sent_notify(user=user, amount=usd_text(amount_micros), batch=batch)
 
 
-def payout_sent_notify(*, user, amount_usd: str, batch: str) -> None:
+def payout_sent_notify(*, user, amount: str, batch: str) -> None:
     owner_notify(
         user=user,
         kind=Notification.Kind.PAYOUT_SENT,
-        subject=f"A payout of USD {amount_usd} is on its way",
-        message=f"We sent you USD {amount_usd} (payout {batch}) through Stripe. It reaches "
+        subject=f"A payout of {amount} is on its way",
+        message=f"We sent you {amount} (payout {batch}) through Stripe. It reaches "
         "your bank on Stripe's usual schedule.",
     )
 

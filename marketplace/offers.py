@@ -11,8 +11,10 @@ from django.utils import timezone
 from catalog.models import AssetStatus
 from catalog.services import opt_in_asset_offer
 from common.errors import DomainError, NotFound
-from marketplace.models import Offer, OwnershipDeclaration, TermsVersion, Work
+from marketplace.models import Offer, OwnershipDeclaration, RevocationKind, TermsVersion, Work
 from marketplace.notifications import hold_released_notify
+from marketplace.revocations import revocations_record
+from marketplace.served import offer_file_make_later
 from marketplace.terms_text import FIRST_TEXT, FIRST_TITLE, FIRST_VERSION
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
@@ -132,6 +134,7 @@ def offer_set(
            allow_research=allow_research, allow_commercial=allow_commercial,
            terms=terms.version)  # fmt: skip
     work_refresh_status(work)
+    offer_file_make_later(offer)  # the file its grants download, with its terms written in
     return offer
 
 
@@ -143,7 +146,12 @@ def offer_withdraw(*, owner, work_id: int) -> Work:
         raise DomainError("The work is not on offer.", code="not_offered", fields={})
     _end_current(work, withdrawn=True)
     _event(work, EventKind.OFFER_WITHDRAWN, owner)
-    work_refresh_status(work)
+    if work_refresh_status(work) == AssetStatus.WITHDRAWN:
+        work.asset.refresh_from_db(fields=["status"])
+        if work.asset.status == AssetStatus.WITHDRAWN:  # not held or taken down meanwhile
+            # Buyers who licensed it are told their grants still hold (the feed's lock is
+            # held from here to the commit: this comes last).
+            revocations_record(asset_id=work.asset_id, kind=RevocationKind.WITHDRAWN)
     return work
 
 

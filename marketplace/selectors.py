@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from billing.selectors import platform_fee_micros
 from catalog.models import Asset, AssetStatus
+from catalog.selectors import CONSENT_USES
 from marketplace.models import DownloadGrant, Notification, Offer, OwnershipDeclaration, Work
 from marketplace.models.works import HoldReason
 from marketplace.uploads import works_of_owner
@@ -49,7 +50,38 @@ UPLOAD_HOLD = {
     "moderator checks who owns it; declaring ownership with evidence helps.",
     HoldReason.OPTED_OUT: "The same file is on the opt-out registry. A moderator checks "
     "whether you are the person who opted it out.",
+    HoldReason.RESERVES_TRAINING: "The file's own metadata reserves AI training. A moderator "
+    "checks that you hold its rights and mean to offer it.",
+    HoldReason.NAMES_ANOTHER: "The file's own metadata names another creator or rights "
+    "holder. A moderator checks that it is yours; declaring ownership with evidence helps.",
 }
+
+
+def upload_hold_why(work: Work) -> str:
+    """Why the work's upload is held, in its owner's words, with what its file's metadata
+    said (the names and reservations found), or "" when it is not held."""
+    if not work.hold:
+        return ""
+    why = UPLOAD_HOLD.get(work.hold, work.get_hold_display())
+    found = file_metadata_found(work)
+    return f"{why} {found}" if found else why
+
+
+def file_metadata_found(work: Work) -> str:
+    """What the file's metadata said that a moderator checks, in one sentence, or ""."""
+    metadata = (work.hold_detail or {}).get("file_metadata") or {}
+    parts = []
+    names = [*metadata.get("other_creators", []), *metadata.get("other_rights", [])]
+    if names:
+        parts.append("names " + "; ".join(f"“{n}”" for n in names[:5]))
+    reserving = [
+        s.get("raw") or s.get("kind", "")
+        for s in metadata.get("signals", [])
+        if s.get("valid", True) and "reserved" in (s.get("uses") or {}).values()
+    ]
+    if reserving:
+        parts.append("reserves AI training (" + "; ".join(reserving[:3]) + ")")
+    return f"Its metadata {' and '.join(parts)}." if parts else ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +103,7 @@ def work_state(work: Work) -> WorkState:
     if status == AssetStatus.HELD:
         return _state("held", CLASSIFIER_HOLD)
     if work.hold:
-        return _state("held", UPLOAD_HOLD.get(work.hold, work.get_hold_display()))
+        return _state("held", upload_hold_why(work))
     if status == AssetStatus.PUBLISHED:
         return _state("published", "Buyers can find and license it.")
     if offer is None:
@@ -111,6 +143,30 @@ def owns_asset(user, asset_id: int) -> bool:
 def work_is_licensed(work: Work) -> bool:
     """Someone holds a license to it: it can be withdrawn but never deleted."""
     return DownloadGrant.objects.filter(asset_id=work.asset_id).exists()
+
+
+# --- consent: the uses a work may be put to ------------------------------------------------
+
+
+def work_uses(work: Work) -> dict[str, int]:
+    """The uses the work is offered for now, each with its price in micro-USD (the uses of
+    the CAWG training-and-data-mining vocabulary); empty when it is not on offer. The one
+    place that says what a work may be used for: the files we serve, their policies and
+    headers read it.
+
+    Offers state research and/or commercial use and one price today: every use is offered,
+    at that price, while an offer is current."""
+    offer = Offer.objects.filter(work=work, ended_at__isnull=True).only("price_micros").first()
+    if offer is None:
+        return {}
+    return dict.fromkeys(CONSENT_USES, offer.price_micros)
+
+
+def grant_use(grant: DownloadGrant) -> str | None:
+    """The use a grant licenses (a CAWG training-and-data-mining use), or None when the
+    grant records none. Grants record a declared purpose today; per-use grants will carry
+    their use, and this is the one place that reads it."""
+    return getattr(grant, "use", None) or None
 
 
 # --- prices as a buyer sees them -----------------------------------------------------------
@@ -183,3 +239,23 @@ def notifications_of(user) -> QuerySet[Notification]:
         asset_mime=Subquery(asset.values("mime_type")[:1]),
         licensed_at=Subquery(grant.values("created_at")[:1]),
     )
+
+
+# --- after a license: the revocations feed, receipts, webhook endpoints, the summary --------
+# (defined in their modules, which read `grant_use` above: imported last)
+
+from marketplace.receipts import receipt_keys_published, receipt_of  # noqa: E402
+from marketplace.revocations import revocation_item, revocations_of, revocations_page  # noqa: E402
+from marketplace.training_summary import (  # noqa: E402
+    summary_scope,
+    training_summary,
+    training_summary_json,
+    training_summary_markdown,
+)
+from marketplace.webhooks import webhook_endpoints_of  # noqa: E402
+
+__all__ = [
+    "receipt_keys_published", "receipt_of", "revocation_item", "revocations_of",
+    "revocations_page", "summary_scope", "training_summary", "training_summary_json",
+    "training_summary_markdown", "webhook_endpoints_of",
+]  # fmt: skip

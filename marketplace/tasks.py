@@ -39,3 +39,34 @@ def build_manifest(manifest_id: int) -> int:
             state=ManifestExport.State.FAILED, error=str(error)[:500]
         )
         raise
+
+
+@shared_task(name="marketplace.make_offer_file", autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=5)  # fmt: skip
+def make_offer_file(offer_id: int) -> str:
+    """After an offer commits: the copy of the work's file its grants download, with the
+    offer's terms written in (marketplace.served)."""
+    from marketplace.models import Offer
+    from marketplace.served import offer_file_make
+
+    try:
+        return offer_file_make(offer_id).key
+    except Offer.DoesNotExist:  # the work was deleted meanwhile: nothing to serve
+        return ""
+
+
+@shared_task(name="marketplace.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> str | None:
+    """Send one buyer's webhook event (a try; the next one is scheduled on failure)."""
+    from marketplace.webhooks import webhook_deliver
+
+    return webhook_deliver(delivery_id)
+
+
+@shared_task(name="marketplace.sweep_webhooks")
+def sweep_webhooks() -> int:
+    """Every minute: queue webhook deliveries that are due (retries hours away, and those
+    a lost worker or a broker outage left behind)."""
+    from marketplace.webhooks import webhooks_sweep
+
+    return webhooks_sweep()

@@ -24,12 +24,14 @@ from catalog.models import OPT_IN_SOURCE
 from catalog.selectors import (
     MIME_BY_FORMAT,
     ImageRejected,
+    UploadConcerns,
     UploadMatch,
     VerifiedImage,
     WorkText,
     declared_format,
     opted_out,
     read_limited,
+    upload_concerns,
     upload_matches,
     upload_verify,
 )
@@ -45,6 +47,7 @@ from marketplace.models import (
     DirectUpload,
     DownloadGrant,
     Offer,
+    OfferFile,
     OwnershipDeclaration,
     RightsHolderProfile,
     User,
@@ -179,7 +182,7 @@ def works_upload(
                                 kind=EventKind.UPLOAD_HELD,
                                 reason=hold,
                                 actor=owner.username,
-                                data=detail,
+                                data=_event_detail(detail),
                             )
                         ]
                     )
@@ -231,6 +234,7 @@ def _holds(owner, files, verified) -> list[tuple[str, dict]]:
     (or twice in this batch)."""
     errors, holds, seen = {}, [], {}
     on_registry = _on_opt_out_registry(verified)
+    names = _own_names(owner)
     for incoming, image in zip(files, verified, strict=True):
         sha = image.image.sha256
         matches = upload_matches(
@@ -258,9 +262,11 @@ def _holds(owner, files, verified) -> list[tuple[str, dict]]:
         seen.setdefault(sha, incoming.filename)
         listed = sorted({sha, image.received_sha256} & on_registry)
         if listed:
-            holds.append((HoldReason.OPTED_OUT, {"opted_out_sha256": listed}))
+            hold, detail = HoldReason.OPTED_OUT, {"opted_out_sha256": listed}
         else:
-            holds.append(_hold(owner, matches, owners))
+            hold, detail = _hold(owner, matches, owners)
+        concerns = upload_concerns(image.embedded, names) if image.embedded else None
+        holds.append(_with_file_metadata(hold, detail, concerns))
     if errors:
         message = " ".join(m for messages in errors.values() for m in messages)
         raise AlreadyUploaded(f"{message} Nothing was stored.", fields=errors)
@@ -302,6 +308,35 @@ def _hold(owner, matches: list[UploadMatch], owners: dict) -> tuple[str, dict]:
     return (HoldReason.MATCHES_BASE_SET if base else HoldReason.MATCHES_OTHER_OWNER), detail
 
 
+def _with_file_metadata(
+    hold: str, detail: dict, concerns: UploadConcerns | None
+) -> tuple[str, dict]:
+    """The hold once the file's own metadata is weighed: a reservation of AI training, or
+    another creator or rights holder named, holds a file nothing else holds; in every
+    hold the metadata is kept for the moderator (`file_metadata`, with the raw packets)."""
+    if concerns is None or not concerns.reasons:
+        return hold, detail
+    if not hold:  # the reasons are named as the hold reasons are
+        hold = HoldReason(concerns.reasons[0])
+    metadata = {**concerns.evidence(), "raw": concerns.raw_metadata()}
+    return hold, {**detail, "file_metadata": metadata}
+
+
+def _event_detail(detail: dict) -> dict:
+    """The hold's detail for the audit log: the raw metadata packets stay with the work."""
+    metadata = detail.get("file_metadata")
+    if not metadata:
+        return detail
+    return {**detail, "file_metadata": {k: v for k, v in metadata.items() if k != "raw"}}
+
+
+def _own_names(owner) -> list[str]:
+    """The names an uploader is known by: their rights holder's display name, their full
+    name, their username."""
+    display = RightsHolderProfile.objects.filter(user=owner).values_list("display_name", flat=True)
+    return [n for n in (display.first(), owner.get_full_name(), owner.get_username()) if n]
+
+
 def _creator(owner) -> str:
     name = RightsHolderProfile.objects.filter(user=owner).values_list("display_name", flat=True)
     return (name.first() or "").strip() or owner.get_full_name() or owner.username
@@ -334,15 +369,17 @@ def work_delete(*, owner, work_id: int) -> str:
             "Buyers have licensed this work, so it cannot be deleted: their licenses stay "
             "valid. Withdraw it instead; nobody can license it after that."
         )
-    evidence = [k for keys in work.declarations.values_list("evidence_keys", flat=True)
+    files = [k for keys in work.declarations.values_list("evidence_keys", flat=True)
                 for k in keys]  # fmt: skip
     title, asset_id = work.asset.title, work.asset_id
     DirectUpload.objects.filter(work=work).delete()
-    work.offers.all().delete()
+    # The copies made for its offers (with their terms) go with it; nobody downloaded one.
+    files += list(OfferFile.objects.filter(offer__work=work).values_list("key", flat=True))
+    work.offers.all().delete()  # and their files' rows
     work.delete()  # and its declarations
     opt_in_asset_delete(asset_id=asset_id, actor=owner.get_username())
     storage = storages["default"]
-    transaction.on_commit(lambda: [storage.delete(key) for key in evidence])
+    transaction.on_commit(lambda: [storage.delete(key) for key in files])
     return title
 
 

@@ -263,6 +263,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.run_payouts",
         "schedule": crontab(hour=env.int("PAYOUT_HOUR_UTC", default=6), minute=0),
     },
+    "send-due-webhooks": {  # retries hours away, and deliveries a lost worker left
+        "task": "marketplace.sweep_webhooks",
+        "schedule": crontab(),  # every minute
+        "options": {"expires": 50},
+    },
     "process-pending-stripe-events": {
         "task": "billing.process_pending_events",
         "schedule": crontab(minute="*/5"),
@@ -459,6 +464,18 @@ DOWNLOAD_ZIP_MAX_BYTES = env.int("DOWNLOAD_ZIP_MAX_BYTES", default=500 * 1000 * 
 # (S3 presigned URLs last 7 days at most).
 MANIFEST_LINK_SECONDS = env.int("MANIFEST_LINK_SECONDS", default=24 * 3600)
 MANIFEST_LINK_MAX_SECONDS = env.int("MANIFEST_LINK_MAX_SECONDS", default=7 * 24 * 3600)
+
+# Buyers' webhooks (revocation events): the request timeout, how many days a failing
+# delivery is retried (exponential backoff, 1 minute doubling up to 12 hours), and whether
+# endpoints may be plain http or on private and loopback addresses (the demo's; never in
+# production).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RETRY_DAYS = env.int("WEBHOOK_RETRY_DAYS", default=3)
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=True)
+# License receipts: their Ed25519 private keys are kept in the database encrypted with
+# this secret (any string; 32+ random characters in production). Empty: derived from
+# DJANGO_SECRET_KEY (the demo's).
+RECEIPT_KEY_SECRET = env.str("RECEIPT_KEY_SECRET", default="")
 
 # Billing: Stripe, or the local sandbox gateway when no key is set (the demo only).
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -25,6 +25,17 @@ for _name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_CURATION_PRI
     if not env.str(_name, default=""):
         raise ImproperlyConfigured(f"{_name} must be set in production: payments use Stripe.")
 
+# Webhook endpoints are public https addresses only (no requests into our own network).
+WEBHOOK_ALLOW_PRIVATE_URLS = False
+# Receipt signing keys are encrypted with a secret of their own (rotating the Django
+# secret key must not lose them).
+RECEIPT_KEY_SECRET = env.str("RECEIPT_KEY_SECRET", default="")
+if len(RECEIPT_KEY_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "RECEIPT_KEY_SECRET must be set to a random value of at least 32 characters in "
+        "production: it encrypts the keys that sign license receipts."
+    )
+
 # Staff reach the admin only with a second factor (TOTP or a recovery code).
 STAFF_REQUIRE_2FA = True
 

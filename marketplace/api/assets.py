@@ -17,6 +17,7 @@ from marketplace.api.asset_serializers import (
     AssetProvenanceSerializer,
     AssetSerializer,
 )
+from marketplace.policies import with_consent_headers
 from marketplace.search_defaults import search_thresholds
 from provenance.selectors import provenance_record, public_history
 
@@ -132,11 +133,13 @@ class AssetViewSet(viewsets.GenericViewSet):
         description="With its license, provenance summary and what a download costs. "
         "Anything not published (embargoed, rejected, taken down, withdrawn) is a 404.",
         responses={200: AssetDetailSerializer, 404: docs.NOT_FOUND},
+        parameters=docs.tdm_headers(200),
         examples=[OpenApiExample("A base-set image", value=EXAMPLE_DETAIL, response_only=True)],
     )
     def retrieve(self, request, pk=None):
         asset = _published_asset(pk)
-        return Response(AssetDetailSerializer(asset, context=_context(request)).data)
+        response = Response(AssetDetailSerializer(asset, context=_context(request)).data)
+        return with_consent_headers(response, [(asset.pk, asset.license)])
 
     @extend_schema(
         summary="A published asset's provenance and public history",

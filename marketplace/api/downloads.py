@@ -28,6 +28,8 @@ from marketplace.downloads import downloads_grant
 from marketplace.idempotency import HEADER
 from marketplace.manifests import MIME as MANIFEST_MIME
 from marketplace.models import DownloadGrant, Purpose, TokenScope
+from marketplace.policies import with_consent_headers
+from marketplace.receipts import receipt_body
 
 
 class DownloadRequestSerializer(JsonTypedSerializer):
@@ -74,6 +76,38 @@ class QuotaSerializer(serializers.Serializer):
     resets_at = serializers.DateTimeField()
 
 
+class ReceiptGrantSerializer(serializers.Serializer):
+    grant_id = serializers.IntegerField()
+    asset_id = serializers.IntegerField()
+    sha256 = serializers.CharField(help_text="The file's SHA-256, hex.")
+    use = serializers.CharField(allow_null=True, help_text="The licensed use, if recorded.")
+    purpose = serializers.CharField(help_text="The declared purpose.")
+    price_micros = serializers.IntegerField(help_text="The artist's price paid, micro-USD.")
+    fee_micros = serializers.IntegerField(help_text="The platform fee paid, micro-USD.")
+    terms_version = serializers.CharField(help_text="License terms version; empty: PDM/CC0.")
+
+
+class AuditHeadSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField(help_text="Sealed audit-log entries at the time.")
+    hash = serializers.CharField(help_text="The last seal's hash.")
+
+
+class ReceiptPayloadSerializer(serializers.Serializer):
+    receipt_id = serializers.CharField()
+    buyer_id = serializers.IntegerField()
+    issued_at = serializers.CharField(help_text="ISO 8601, UTC.")
+    grants = ReceiptGrantSerializer(many=True)
+    audit_log_head = AuditHeadSerializer()
+
+
+class ReceiptSerializer(serializers.Serializer):
+    payload = ReceiptPayloadSerializer(
+        help_text="What is signed: its canonical JSON (sorted keys, no spaces, UTF-8)."
+    )
+    signature = serializers.CharField(help_text="Ed25519 signature of the payload, base64.")
+    key_id = serializers.CharField(help_text="The key in `/.well-known/receipt-keys.json`.")
+
+
 class DownloadResultSerializer(serializers.Serializer):
     downloads = DeliveredSerializer(many=True, source="delivered")
     refused = serializers.DictField(
@@ -82,6 +116,10 @@ class DownloadResultSerializer(serializers.Serializer):
     charged_usd = UsdStringField(source="charged_micros", help_text="Taken from the wallet.")
     quota = QuotaSerializer()
     wallet_usd = UsdStringField(help_text="The wallet balance after this request.")
+    receipt = ReceiptSerializer(
+        help_text="The signed receipt of this request's grants (also at "
+        "`/api/v1/receipts/{receipt_id}/`)."
+    )
 
 
 drf_datetime = DateTimeField().to_representation
@@ -120,6 +158,7 @@ def _result_body(result, request) -> dict:
         "charged_usd": usd(result.charged_micros),
         "quota": quota_body(result.quota),
         "wallet_usd": usd(result.wallet_micros),
+        "receipt": receipt_body(result.receipt),
     }
 
 
@@ -185,7 +224,7 @@ class DownloadsView(ListAPIView):
             "returns short-lived links. Re-downloads are free but count against the quota. "
             "Send an `Idempotency-Key` header to make retries safe."
         ),
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, *docs.tdm_headers(201)],
         request=DownloadRequestSerializer,
         responses={
             201: DownloadResultSerializer,
@@ -220,7 +259,11 @@ class DownloadsView(ListAPIView):
             )
             return Response(_result_body(result, request), status=status.HTTP_201_CREATED)
 
-        return idempotent_response(request, grant)
+        response = idempotent_response(request, grant)
+        if response.status_code == status.HTTP_201_CREATED:  # a replay too: from its body
+            granted = [(d["asset_id"], d["license"]) for d in response.data["downloads"]]
+            with_consent_headers(response, granted)
+        return response
 
 
 class QuotaBalanceSerializer(QuotaSerializer):
@@ -268,7 +311,10 @@ class FileView(APIView):
         summary="Fetch a downloaded file through its signed link",
         description="Serves what the link names, with its own content type: a licensed "
         "image (JPEG, PNG, WebP, TIFF or GIF, as stored), a manifest (JSON Lines or Parquet) "
-        "or a dataset release file (Parquet).",
+        "or a dataset release file (Parquet). An opt-in work's file carries its terms: XMP "
+        "`plus:DataMining` for its uses with a link to its page and, where the platform "
+        "signs, a C2PA manifest with a CAWG training-mining assertion.",
+        parameters=docs.tdm_headers(200),
         responses={
             **{
                 (200, content_type): OpenApiResponse(bytes, description=what)
@@ -280,9 +326,12 @@ class FileView(APIView):
     )
     def get(self, request, token: str):
         served = file_for_token(token)
-        return FileResponse(
+        response = FileResponse(
             default_storage.open(served.key, "rb"),
             as_attachment=not served.inline,
             filename=served.filename,
             content_type=served.mime_type,
         )
+        if served.asset_id is not None:  # a granted asset's file, not a thumbnail
+            with_consent_headers(response, [(served.asset_id, served.license)])
+        return response

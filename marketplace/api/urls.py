@@ -10,9 +10,13 @@ from marketplace.api import (
     downloads,
     manifests,
     notifications,
+    receipts,
+    revocations,
     rights_holders,
     stripe_webhook,
     thresholds,
+    training_summary,
+    webhooks,
 )
 from marketplace.api.flags import FlagCreateView
 
@@ -59,6 +63,19 @@ urlpatterns = [
     path("downloads/", downloads.DownloadsView.as_view(), name="downloads"),
     path("files/<str:token>/", downloads.FileView.as_view(), name="download-file"),
     path("quota/", downloads.QuotaView.as_view(), name="quota"),
+    path("revocations/", revocations.RevocationFeedView.as_view(), name="revocations"),
+    path("receipts/<str:receipt_id>/", receipts.ReceiptDetailView.as_view(), name="receipt-detail"),
+    path(
+        "training-summary/",
+        training_summary.TrainingSummaryView.as_view(),
+        name="training-summary",
+    ),
+    path("webhook-endpoints/", webhooks.WebhookEndpointListView.as_view(), name="webhooks"),
+    path(
+        "webhook-endpoints/<id:pk>/",
+        webhooks.WebhookEndpointDetailView.as_view(),
+        name="webhook-detail",
+    ),
     path("manifests/", manifests.ManifestListView.as_view(), name="manifests"),
     path("manifests/<id:pk>/", manifests.ManifestDetailView.as_view(), name="manifest-detail"),
     path("collections/", collections.CollectionListView.as_view(), name="collections"),

@@ -20,6 +20,7 @@ from marketplace import offers
 from marketplace.delivery import thumbnail_path
 from marketplace.models import OwnershipDeclaration, Work
 from marketplace.models.works import HoldReason
+from marketplace.selectors import upload_hold_why
 
 # --- request serializers ----------------------------------------------------------------
 
@@ -218,7 +219,12 @@ class WorkSerializer(serializers.Serializer):
         choices=HoldReason.choices,
         help_text="Why a moderator must review it first (empty: no hold): "
         "`matches_base_set`, `matches_other_owner`, `opted_out` (the same file is on the "
-        "opt-out registry), `classifier`.",
+        "opt-out registry), `reserves_training` (the file's metadata reserves AI training), "
+        "`names_another` (the file's metadata names another creator or rights holder).",
+    )
+    hold_why = serializers.SerializerMethodField(
+        help_text="Why it is held, in words, with what the file's metadata said (the names "
+        "and reservations found); empty when not held."
     )
     declaration = serializers.SerializerMethodField(help_text="The latest declaration.")
     offer = serializers.SerializerMethodField(help_text="The current offer, if on offer.")
@@ -229,6 +235,9 @@ class WorkSerializer(serializers.Serializer):
     byte_size = serializers.IntegerField(source="asset.byte_size", allow_null=True)
     sha256 = serializers.CharField(source="asset.sha256", help_text="Of the stored file.")
     created_at = serializers.DateTimeField()
+
+    def get_hold_why(self, work: Work) -> str:
+        return upload_hold_why(work)
 
     @extend_schema_field(DeclarationSerializer(allow_null=True))
     def get_declaration(self, work: Work) -> dict | None:

@@ -1,5 +1,5 @@
 """The marketplace's models: accounts, rights holders' works and offers, buyers'
-collections and license grants."""
+collections and license grants; revocations, webhooks and receipts."""
 
 from marketplace.models.accounts import SELF_SERVICE_ROLES, Role, User
 from marketplace.models.buying import (
@@ -12,6 +12,16 @@ from marketplace.models.buying import (
 )
 from marketplace.models.notifications import Notification
 from marketplace.models.requests import IdempotentRequest
+from marketplace.models.revocations import (
+    Receipt,
+    ReceiptKey,
+    Revocation,
+    RevocationKind,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from marketplace.models.served import OfferFile
 from marketplace.models.tokens import ApiToken, TokenScope
 from marketplace.models.uploads import DirectUpload
 from marketplace.models.works import (
@@ -33,13 +43,21 @@ __all__ = [
     "ManifestExport",
     "Notification",
     "Offer",
+    "OfferFile",
     "OwnershipDeclaration",
     "Purpose",
+    "Receipt",
+    "ReceiptKey",
+    "Revocation",
+    "RevocationKind",
     "RightsHolderProfile",
     "Role",
     "SavedThresholds",
     "TermsVersion",
     "TokenScope",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Work",
 ]

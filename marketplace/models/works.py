@@ -54,6 +54,8 @@ class HoldReason(models.TextChoices):
     MATCHES_BASE_SET = "matches_base_set", "Matches a public-domain or CC0 item"
     MATCHES_OTHER_OWNER = "matches_other_owner", "Matches another rights holder's work"
     OPTED_OUT = "opted_out", "The same file is on the opt-out registry"
+    RESERVES_TRAINING = "reserves_training", "The file's metadata reserves AI training"
+    NAMES_ANOTHER = "names_another", "The file's metadata names another creator"
 
 
 class Work(models.Model):
@@ -79,7 +81,10 @@ class Work(models.Model):
         help_text="Why a moderator must review it before it can be offered.",
     )
     hold_detail = models.JSONField(
-        default=dict, blank=True, help_text="What matched: asset ids and distances."
+        default=dict,
+        blank=True,
+        help_text="What matched (asset ids and distances, opt-out entries) and what the "
+        "file's own metadata said (`file_metadata`: names, signals, the raw XMP/IPTC/C2PA).",
     )
     created_at = models.DateTimeField(auto_now_add=True, help_text="When it was uploaded.")
 

@@ -20,6 +20,7 @@ from catalog.models import License
 from common.errors import DomainError
 from marketplace import collections
 from marketplace.models import Role
+from marketplace.policies import consent_headers, with_consent_headers
 from marketplace.search_defaults import saved_thresholds, search_thresholds
 from marketplace.web.access import has_role
 from marketplace.web.forms import add_domain_error
@@ -269,7 +270,10 @@ def _asset_page(request, asset, flag_form: FlagForm, *, status: int = 200):
     }
     if context["is_buyer"]:
         context["my_collections"] = collections.collections_of(request.user)
-    return render(request, "web/search/asset.html", context, status=status)
+    # TDMRep, in the page's headers and in its <meta> elements alike.
+    context["tdm"] = consent_headers([(asset.pk, asset.license)])
+    response = render(request, "web/search/asset.html", context, status=status)
+    return with_consent_headers(response, [(asset.pk, asset.license)])
 
 
 @login_required

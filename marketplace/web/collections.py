@@ -2,22 +2,23 @@
 private or not, remove items, removed items with the reason), adding search results to one,
 and its datasheet as a page and as Markdown."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import selectors as billing
 from common.errors import DomainError
-from common.links import base_url
 from marketplace import collections
 from marketplace.web.access import buyer_required
+from marketplace.web.datasheets import datasheet_response
 from marketplace.web.forms import add_domain_error
-from provenance import selectors as provenance
 
 
 class CollectionForm(forms.Form):
@@ -200,15 +201,5 @@ def collection_delete(request, collection_id: int):
 def collection_datasheet(request, collection_id: int):
     """The collection's datasheet as a page; `?format=md` as a Markdown file."""
     collection = _visible(request, collection_id)
-    fmt = request.GET.get("format", "")
-    if fmt not in ("", "html", "md"):
-        return render(request, "web/400.html", {"message": "The datasheet comes as a page "
-                      "(no format) or as Markdown (format=md)."}, status=400)  # fmt: skip
-    sheet = collections.collection_datasheet(collection, base_url=base_url(request))
-    if fmt == "md":
-        response = HttpResponse(provenance.datasheet_as_markdown(sheet),
-                                content_type="text/markdown; charset=utf-8")  # fmt: skip
-        response["Content-Disposition"] = content_disposition_header(True, f"{sheet.file_stem}.md")
-        return response
-    context = {"sheet": sheet, "collection": collection, **provenance.datasheet_notes(sheet)}
-    return render(request, "web/datasheet.html", context)
+    build = partial(collections.collection_datasheet, collection)
+    return datasheet_response(request, build, collection=collection)

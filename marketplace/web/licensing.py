@@ -25,6 +25,7 @@ from marketplace.delivery import Delivery, delivery_files, delivery_zip
 from marketplace.downloads import DownloadRefused
 from marketplace.idempotency import Answer, idempotent_call, request_fingerprint
 from marketplace.models import Purpose
+from marketplace.policies import with_consent_headers
 from marketplace.web.access import buyer_required
 
 SESSION_KEY = "web_deliveries"
@@ -168,6 +169,7 @@ def _delivered(result) -> dict:
         "new": sum(1 for d in result.delivered if d.new),
         "remaining": result.quota.remaining if result.quota else None,
         "wallet": result.wallet_micros,
+        "receipt": result.receipt.receipt_id if result.receipt else "",
     }
 
 
@@ -216,7 +218,7 @@ def license_zip(request, delivery: str):
     response = StreamingHttpResponse(archive.stream, content_type="application/zip")
     response["Content-Length"] = str(archive.size)
     response["Content-Disposition"] = content_disposition_header(True, archive.filename)
-    return response
+    return with_consent_headers(response, archive.assets)
 
 
 @buyer_required

@@ -1,14 +1,15 @@
 """The catalog's sources (what each holds, how its licenses are verified, when it was last
 ingested) and the dataset releases with their datasheets, as pages anyone may read."""
 
-from django.http import Http404, HttpResponse
+from functools import partial
+
+from django.http import Http404
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from catalog import selectors as catalog
 from common.errors import DomainError
-from common.links import base_url
+from marketplace.web.datasheets import datasheet_response
 from provenance import selectors as provenance
 
 
@@ -50,15 +51,4 @@ def release_detail(request, release_id: int):
         release = catalog.release_built(release_id)
     except DomainError as error:
         raise Http404(error.message) from error
-    fmt = request.GET.get("format", "")
-    if fmt not in ("", "html", "md"):
-        return render(request, "web/400.html", {"message": "The datasheet comes as a page "
-                      "(no format) or as Markdown (format=md)."}, status=400)  # fmt: skip
-    sheet = catalog.release_sheet(release, base_url=base_url(request))
-    if fmt == "md":
-        response = HttpResponse(provenance.datasheet_as_markdown(sheet),
-                                content_type="text/markdown; charset=utf-8")  # fmt: skip
-        response["Content-Disposition"] = content_disposition_header(True, f"{sheet.file_stem}.md")
-        return response
-    context = {"sheet": sheet, "release": release, **provenance.datasheet_notes(sheet)}
-    return render(request, "web/datasheet.html", context)
+    return datasheet_response(request, partial(catalog.release_sheet, release), release=release)

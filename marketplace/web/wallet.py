@@ -83,23 +83,22 @@ def top_up(request):
     return redirect(checkout.url)
 
 
-@buyer_required
-@require_POST
-def subscribe(request):
+def _to_stripe(request, start):
+    """Send the buyer to Stripe's page that `start` opens, or back with the reason."""
     try:
-        checkout = payments.curation_checkout_start(buyer=request.user, return_url=_back(request))
+        return redirect(start(buyer=request.user, return_url=_back(request)))
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("web:wallet")
-    return redirect(checkout.url)
+
+
+@buyer_required
+@require_POST
+def subscribe(request):
+    return _to_stripe(request, lambda **kw: payments.curation_checkout_start(**kw).url)
 
 
 @buyer_required
 @require_POST
 def portal(request):
-    try:
-        url = payments.curation_portal_url(buyer=request.user, return_url=_back(request))
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("web:wallet")
-    return redirect(url)
+    return _to_stripe(request, payments.curation_portal_url)

@@ -130,6 +130,6 @@ def test_a_sent_payout_is_told_to_the_rights_holder_on_the_site_and_by_email(
         run_at(15, batch="2030-02-01")
     [notice] = Notification.objects.filter(user=onboarded)
     assert notice.kind == "payout_sent"
-    assert "USD 2.500000" in notice.message
+    assert "We sent you $2.50" in notice.message
     assert mail.outbox[-1].to == [onboarded.email]
-    assert "payout of USD 2.500000" in mail.outbox[-1].subject
+    assert "payout of $2.50" in mail.outbox[-1].subject

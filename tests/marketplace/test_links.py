@@ -11,7 +11,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from catalog.releases import release_build, release_create
-from marketplace.models import Role
+from marketplace.models import OfferFile, Role
 from tests.billing.conftest import fund
 from tests.marketplace.factories import opt_in_work, stored_asset
 from tests.marketplace.works_helpers import gps_jpeg, upload
@@ -164,8 +164,11 @@ def test_manifests_and_releases_write_ids_and_hashes_alike(
     assert released.schema.field("id").type == manifest.schema.field("id").type
     assert str(released.schema.field("id").type) == "int64"
     expected = {base.pk: base.sha256, work.asset_id: work.asset.sha256}
-    for table in (released, manifest):
+    # A manifest's hash is of the file its link serves: an opt-in work's copy with its
+    # terms written in (marketplace.served); a release names the stored original.
+    served = {**expected, work.asset_id: OfferFile.objects.get(offer__work=work).sha256}
+    for table, hashes in ((released, expected), (manifest, served)):
         assert dict(zip(table.column("id").to_pylist(), table.column("hash").to_pylist(),
-                        strict=True)) == expected  # fmt: skip
-    assert {row["id"]: row["hash"] for row in lines} == expected
+                        strict=True)) == hashes  # fmt: skip
+    assert {row["id"]: row["hash"] for row in lines} == served
     assert all(isinstance(row["id"], int) for row in lines)

@@ -58,3 +58,14 @@ def test_schema_and_docs_are_served(client):
     html = docs.content.decode()
     assert "swagger-ui" in html
     assert "cdn.jsdelivr" not in html  # the docs work without internet access
+
+
+def test_answers_about_assets_document_their_tdmrep_headers(schema):
+    answers = {
+        ("/api/v1/assets/{id}/", "get", "200"),
+        ("/api/v1/downloads/", "post", "201"),
+        ("/api/v1/files/{token}/", "get", "200"),
+    }
+    for path, method, status in answers:
+        headers = schema["paths"][path][method]["responses"][status]["headers"]
+        assert {"tdm-reservation", "tdm-policy"} <= set(headers), (path, method)

@@ -137,6 +137,7 @@ def production_env(subprocess_env, **overrides) -> dict[str, str]:
         "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(12),
         "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(12),
         "STRIPE_CURATION_PRICE_ID": "price_curation",
+        "RECEIPT_KEY_SECRET": secrets.token_urlsafe(32),
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -169,6 +170,8 @@ def test_check_deploy_is_clean_with_production_settings(subprocess_env):
         ({"DATABASE_URL": "sqlite:///var/db.sqlite3"}, "DATABASE_URL must point at PostgreSQL"),
         ({"STRIPE_SECRET_KEY": None}, "STRIPE_SECRET_KEY must be set in production"),
         ({"STRIPE_WEBHOOK_SECRET": None}, "STRIPE_WEBHOOK_SECRET must be set in production"),
+        ({"RECEIPT_KEY_SECRET": None}, "RECEIPT_KEY_SECRET must be set"),
+        ({"RECEIPT_KEY_SECRET": "short"}, "RECEIPT_KEY_SECRET must be set"),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(subprocess_env, overrides, message):

@@ -61,6 +61,7 @@ def test_production_settings_require_a_second_factor_for_staff(subprocess_env):
         "STRIPE_SECRET_KEY": "sk_test_x",
         "STRIPE_WEBHOOK_SECRET": "whsec_x",
         "STRIPE_CURATION_PRICE_ID": "price_x",
+        "RECEIPT_KEY_SECRET": "r" * 40,
         "STAFF_REQUIRE_2FA": "false",  # production does not let it be turned off
     }
     code = "from django.conf import settings; print(settings.STAFF_REQUIRE_2FA)"

@@ -55,6 +55,13 @@ SCOPES = {
     "POST api/v1/downloads/": DOWNLOAD,  # spending needs PURCHASE: see test_tokens
     "GET api/v1/files/<str:token>/": NO_TOKEN,
     "GET api/v1/quota/": READ,
+    "GET api/v1/revocations/": READ,
+    "GET api/v1/receipts/<str:receipt_id>/": READ,
+    "GET api/v1/training-summary/": READ,
+    "GET api/v1/webhook-endpoints/": READ,
+    "POST api/v1/webhook-endpoints/": MANAGE,
+    "DELETE api/v1/webhook-endpoints/<id:pk>/": MANAGE,
+    "GET .well-known/receipt-keys.json": NO_TOKEN,
     "POST api/v1/manifests/": DOWNLOAD,
     "GET api/v1/manifests/<id:pk>/": READ,
     "GET api/v1/collections/": READ,

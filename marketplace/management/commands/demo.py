@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -23,6 +24,14 @@ class Command(BaseCommand):
         if os.environ.get("RUN_MAIN") != "true":
             self.stdout.write("Preparing the database ...")
             call_command("migrate", interactive=False, verbosity=0)
+            self._signing_key()
             call_command("load_demo", base_url=f"http://{host}:{port}", stdout=self.stdout)
             self.stdout.write("\nCtrl-C stops the demo (and its database).\n")
         call_command("runserver", f"{host}:{port}")
+
+    def _signing_key(self) -> None:
+        """The demo signs the files it serves (C2PA) with a local key, made once."""
+        folder = Path(settings.VAR_DIR) / "c2pa"
+        demo_key = folder / "signing-key.pem"
+        if Path(settings.C2PA_SIGNING_KEY or "/") == demo_key and not demo_key.exists():
+            call_command("make_signing_key", folder=folder, stdout=self.stdout)

@@ -47,11 +47,19 @@ def shot(page, test_name: str, name: str, *, full_page: bool = True) -> Path:
     return path
 
 
+def fits_the_width(page) -> None:
+    """Nothing makes the page scroll sideways: wide tables scroll inside their own box."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.viewport_size["width"]
+    assert width <= viewport, f"{page.url} is {width}px wide on a {viewport}px screen"
+
+
 def check_page(page, test_name: str, name: str) -> None:
-    """axe at desktop and phone width, a screenshot of each."""
+    """axe at desktop and phone width, the page fitting each, a screenshot of each."""
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
         axe_check(page)
+        fits_the_width(page)
         shot(page, test_name, f"{name}-{label}")
     page.set_viewport_size(DESKTOP)
 

@@ -14,9 +14,17 @@ from catalog.models import Asset, AssetStatus, IngestRun, License
 from catalog.search_documents import search_documents_refresh
 from marketplace.accounts import role_group, role_groups_sync
 from marketplace.downloads import downloads_grant
-from marketplace.models import Collection, CollectionItem, ManifestExport, Role, User
+from marketplace.models import (
+    Collection,
+    CollectionItem,
+    ManifestExport,
+    OfferFile,
+    Role,
+    User,
+)
 from provenance.models import DatasetRelease, EventKind, ProvenanceEvent, ProvenanceRecord
 from provenance.services import events_append, events_seal
+from tests.catalog.consent.files import picture_data
 from tests.catalog.images import jpeg
 from tests.marketplace.factories import opt_in_work
 
@@ -218,7 +226,13 @@ def test_a_buyer_tops_up_collects_licenses_and_downloads(site, tmp_path):
         page.get_by_role("link", name=f"asset-{paid.pk}.jpg").click()
     saved = tmp_path / "one.jpg"
     got.value.save_as(saved)
-    assert saved.read_bytes() == default_storage.open(paid.original_key).read()
+    # The licensed file is the offer's copy: the same picture, with the terms written in.
+    served = OfferFile.objects.get(offer__work__asset=paid)
+    assert saved.read_bytes() == default_storage.open(served.key).read()
+    assert picture_data(saved.read_bytes()) == picture_data(
+        default_storage.open(paid.original_key).read()
+    )
+    assert b"DMI-ALLOWED" in saved.read_bytes()
     with page.expect_download() as got:
         page.get_by_role("link", name=re.compile("Download all as a zip")).click()
     assert got.value.suggested_filename.endswith(".zip")

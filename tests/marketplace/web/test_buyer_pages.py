@@ -231,6 +231,9 @@ def test_confirming_licenses_charges_once_and_lists_the_links(bea, buyer, paid_w
     assert "<dd>$0.051</dd>" in done
     link = re.search(r'href="(/api/v1/files/[^"]+)" download', done).group(1)
     assert Client().get(link).status_code == 200
+    # The signed receipt of the three grants, for the buyer's records.
+    receipt = bea.get(re.search(r'href="(/api/v1/receipts/rcpt_\w+/)"', done).group(1)).json()
+    assert len(receipt["payload"]["grants"]) == 3
     # The zip streams the three files and a list of their licenses.
     zipped = bea.get(re.search(r'href="(/license/\w+/files\.zip)"', done).group(1))
     assert zipped["Content-Type"] == "application/zip"
@@ -323,7 +326,7 @@ def test_topping_up_through_the_sandbox_comes_back_to_the_wallet(bea, buyer, set
     assert wallet_of(buyer).balance_micros == 10_000_000
     html = bea.get("/wallet/").content.decode()
     assert '<dd id="wallet-balance">$10.00</dd>' in html
-    assert "Wallet top-up of USD 10.000000" in html
+    assert "Wallet top-up of $10.00" in html
 
 
 def test_a_top_up_outside_the_amounts_is_refused_with_a_reason(bea, settings):

@@ -1,0 +1,139 @@
+"""Every file we serve of an opt-in work carries its terms.
+
+When a work is offered, a copy of its file is made with the offer's terms written in
+(`catalog.services.terms_copy_store`: XMP plus:DataMining for its uses and a link to its
+offer page, and a signed C2PA manifest where a key is configured), in a task after the
+offer commits, and recorded as the offer's `OfferFile`. A grant serves the file of the
+offer it was bought under, so a buyer's file states the terms they licensed; base-set
+grants serve the original as cloned (PDM/CC0). A grant whose offer has no file yet (the
+task has not run) gets one made on the spot, so no opt-in file is ever served without its
+terms. The uses come from `marketplace.selectors.work_uses` alone."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from catalog.services import terms_copy_store
+from marketplace.models import Offer, OfferFile
+
+# The demo's address: links written into files need one even without PUBLIC_BASE_URL.
+FALLBACK_BASE_URL = "http://127.0.0.1:8000"
+
+
+def site_url(path: str) -> str:
+    """An absolute address on the site, for what leaves it without a request (files)."""
+    return f"{settings.PUBLIC_BASE_URL or FALLBACK_BASE_URL}{path}"
+
+
+def offer_page_url(asset_id: int) -> str:
+    return site_url(reverse("web:asset", args=[asset_id]))
+
+
+def license_page_url(version: str) -> str:
+    return site_url(reverse("web:terms", args=[version]))
+
+
+def policy_url(asset_id: int) -> str:
+    return site_url(reverse("web:policy", args=[asset_id]))
+
+
+def offer_file_make(offer_id: int) -> OfferFile:
+    """The offer's file, made now if it has none: the work's original with the uses of
+    `work_uses` (the offer's while it is current) and the offer page written in."""
+    from marketplace.selectors import work_uses
+
+    existing = OfferFile.objects.filter(offer_id=offer_id).first()
+    if existing is not None:
+        return existing
+    offer = Offer.objects.select_related("work__asset", "terms").get(pk=offer_id)
+    asset = offer.work.asset
+    uses = work_uses(offer.work)
+    offer_url, license_url = offer_page_url(asset.pk), license_page_url(offer.terms.version)
+    copy = terms_copy_store(
+        original_key=asset.original_key, mime_type=asset.mime_type, uses=list(uses),
+        offer_url=offer_url, license_url=license_url,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            return OfferFile.objects.create(
+                offer=offer, key=copy.key, sha256=copy.sha256, byte_size=copy.byte_size,
+                uses=uses, offer_url=offer_url, license_url=license_url, signed=copy.signed,
+                note=copy.note,
+            )  # fmt: skip
+    except IntegrityError:  # made meanwhile by another request or task: theirs stands
+        return OfferFile.objects.get(offer_id=offer_id)
+
+
+def offer_files_remake() -> int:
+    """Make the current offers' files again, as they would be made now: after a signing
+    key is configured or replaced, or the site's address changes. Files of ended offers
+    stay as their buyers got them. Returns how many were made."""
+    current = Offer.objects.filter(ended_at__isnull=True).order_by("pk")
+    storage, made = storages["default"], 0
+    for offer_id in current.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            old = OfferFile.objects.select_for_update().filter(offer_id=offer_id).first()
+            if old is not None:
+                old.delete()
+            new = offer_file_make(offer_id)
+            if old is not None and old.key != new.key and not _in_use(old.key):
+                transaction.on_commit(lambda key=old.key: storage.delete(key))
+        made += 1
+    return made
+
+
+def _in_use(key: str) -> bool:
+    return OfferFile.objects.filter(key=key).exists()
+
+
+def offer_file_make_later(offer: Offer) -> None:
+    """Make the offer's file in a task once the offer commits."""
+
+    def make() -> None:
+        from marketplace.tasks import make_offer_file
+
+        make_offer_file.delay(offer.pk)
+
+    transaction.on_commit(make)
+
+
+@dataclass(frozen=True)
+class ServedFile:
+    """What a grant downloads: a stored key, its hash and size."""
+
+    key: str
+    sha256: str
+    byte_size: int
+
+
+def offer_files(offer_ids: Iterable[int | None]) -> dict[int, OfferFile]:
+    """The files of these offers, by offer id, in one query; those missing are made now."""
+    ids = {pk for pk in offer_ids if pk}
+    files = {f.offer_id: f for f in OfferFile.objects.filter(offer_id__in=ids)}
+    for missing in sorted(ids - files.keys()):
+        files[missing] = offer_file_make(missing)
+    return files
+
+
+def served_files(grants: Iterable) -> dict[int, ServedFile]:
+    """For each grant (with its asset), the file it downloads, by grant id: its offer's
+    file, or the asset's original for the base set."""
+    grants = list(grants)
+    files = offer_files(g.offer_id for g in grants if g.asset.original_key)
+    served = {}
+    for grant in grants:
+        asset = grant.asset
+        made = files.get(grant.offer_id) if grant.offer_id else None
+        if made is None:
+            served[grant.pk] = ServedFile(asset.original_key, asset.sha256, asset.byte_size or 0)
+        else:
+            served[grant.pk] = ServedFile(made.key, made.sha256, made.byte_size)
+    return served
+
+
+def served_file(grant) -> ServedFile:
+    return served_files([grant])[grant.pk]
