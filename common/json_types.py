@@ -98,5 +98,15 @@ class JsonTypedSerializer(serializers.Serializer):
     """A request serializer whose JSON input is typed (see the module's docstring)."""
 
     def to_internal_value(self, data):
-        check_json_types(self, data)
-        return super().to_internal_value(data)
+        wrong = json_type_errors(self, data) if is_json_body(data) else {}
+        if not wrong:
+            return super().to_internal_value(data)
+        # Name every bad field at once: the wrong types, and what DRF finds in the rest.
+        named = {key.split(".")[0] for key in wrong}
+        others: dict = {}
+        try:
+            super().to_internal_value({k: v for k, v in data.items() if k not in named})
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, dict):
+                others = {k: v for k, v in exc.detail.items() if k not in named}
+        raise serializers.ValidationError({**others, **wrong})
