@@ -20,6 +20,7 @@ A killed worker's task comes back through Celery's late acknowledgement: Redis h
 unacknowledged task out again after CELERY_VISIBILITY_TIMEOUT (here 10 s). BENCH_REDIS_URL
 names the Redis database for the broker (default redis://127.0.0.1:6379/1; flushed first)."""
 
+import io
 import os
 import signal
 import subprocess
@@ -42,6 +43,7 @@ PRICE, FEE = 25_000, 1_000
 
 def seed(media: Path) -> dict:
     from django.contrib.auth import get_user_model
+    from PIL import Image
 
     from billing.ledger import Line, payable_of, platform, transaction_post, wallet_of
     from billing.models import AccountKind, ConnectAccount
@@ -65,7 +67,9 @@ def seed(media: Path) -> dict:
         ])  # fmt: skip
 
     (media / "originals").mkdir(parents=True, exist_ok=True)
-    (media / "originals" / "f.jpg").write_bytes(b"\xff\xd8 not decoded here \xff\xd9")
+    picture = io.BytesIO()  # a real JPEG: an opt-in work's served copy carries its terms
+    Image.new("RGB", (8, 8), (90, 120, 160)).save(picture, "JPEG")
+    (media / "originals" / "f.jpg").write_bytes(picture.getvalue())
 
     def assets(count, prefix, **fields):
         return Asset.objects.bulk_create(
@@ -270,8 +274,6 @@ def payout_fault(procs: Processes, redis_client) -> list:
 
 
 def main() -> None:
-    import io
-
     import redis
     from django.core.management import call_command
 
