@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint format worker beat clean browser
+.PHONY: demo test lint format worker beat clean browser fuzz faults load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,23 @@ test: $(VENV)/.installed-dev lint browser $(EXIFTOOL)
 	rm -rf $(SCREENSHOTS)
 	@$(BIN)/python -m pytest; status=$$?; \
 	echo "Screenshots of the browser tests: $(CURDIR)/$(SCREENSHOTS)/"; exit $$status
+
+# The API fuzzed against its own OpenAPI schema with many more examples than `make test`
+# runs (8 per operation and role, derandomized), each run drawing new ones:
+# `make fuzz FUZZ_EXAMPLES=1000`.
+FUZZ_EXAMPLES ?= 200
+
+fuzz: $(VENV)/.installed-dev
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(BIN)/python -m pytest -p no:cacheprovider -q \
+		tests/marketplace/api/test_schema_fuzz.py
+
+# Benchmarks with real processes (gunicorn, a Celery worker on Redis, PostgreSQL); results
+# in docs/BENCHMARKS.md. `load`: 50 buyers for 60 s; `faults`: processes killed mid-work.
+load: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/load.py
+
+faults: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/faults.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -32,6 +32,20 @@ class ImageRejected(ValueError):
         self.reason = reason
 
 
+def too_many_pixels(limit: int, size: tuple[int, int] | None = None) -> ImageRejected:
+    """The refusal of an image over a pixel limit, in our words (Pillow's decompression-bomb
+    errors say "... could be decompression bomb DOS attack.", which is not for people)."""
+    if size is None:
+        message = f"the image has more than {limit:,} pixels, the most we accept"
+    else:
+        width, height = size
+        message = (
+            f"the image is {width:,}x{height:,} = {width * height:,} pixels; "
+            f"at most {limit:,} are accepted"
+        )
+    return ImageRejected("image_too_large", message)
+
+
 @dataclass(frozen=True)
 class DecodedImage:
     sha256: str
@@ -81,9 +95,7 @@ def decode_image(
             fmt = probe.format
             width, height = probe.size
             if width * height > max_pixels:
-                raise ImageRejected(
-                    "image_too_large", f"{width}x{height} pixels is over the {max_pixels} limit"
-                )
+                raise too_many_pixels(max_pixels, (width, height))
             probe.verify()
         with Image.open(io.BytesIO(data), formats=formats) as image:
             orientation = image.getexif().get(ORIENTATION)
@@ -104,7 +116,8 @@ def decode_image(
     except UnidentifiedImageError as exc:
         raise ImageRejected("not_an_image", "not a JPEG, PNG, WebP, TIFF or GIF image") from exc
     except Image.DecompressionBombError as exc:
-        raise ImageRejected("image_too_large", str(exc)) from exc
+        # Pillow refuses twice its MAX_IMAGE_PIXELS while reading the header.
+        raise too_many_pixels(min(max_pixels, 2 * Image.MAX_IMAGE_PIXELS)) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected("corrupt_image", f"the image cannot be decoded: {exc}") from exc
     return DecodedImage(

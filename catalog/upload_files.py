@@ -21,7 +21,13 @@ from django.utils.translation import ngettext
 from PIL import Image, UnidentifiedImageError
 
 from catalog.consent.embedded import EmbeddedSignals, embedded_signals
-from catalog.images import ORIENTATION, DecodedImage, ImageRejected, decode_image
+from catalog.images import (
+    ORIENTATION,
+    DecodedImage,
+    ImageRejected,
+    decode_image,
+    too_many_pixels,
+)
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF")
 FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "TIFF": "TIFF"}
@@ -143,6 +149,12 @@ def _refuse_known_non_images(data: bytes) -> None:
         )
 
 
+def pixel_limit(max_pixels: int) -> int:
+    """The most pixels an upload may have: UPLOAD_MAX_PIXELS, or Pillow's decompression-bomb
+    limit if lower."""
+    return min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+
+
 def _probe(data: bytes, *, max_pixels: int) -> tuple[str, int | None, set[str]]:
     """Format, EXIF orientation and the kinds of metadata present, from the header."""
     try:
@@ -153,11 +165,8 @@ def _probe(data: bytes, *, max_pixels: int) -> tuple[str, int | None, set[str]]:
                     "the file holds several pictures (MPO); upload one picture per file",
                 )
             width, height = image.size
-            limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
-            if width * height > limit:
-                raise ImageRejected(
-                    "image_too_large", f"{width}x{height} pixels is over the {limit} limit"
-                )
+            if width * height > pixel_limit(max_pixels):
+                raise too_many_pixels(pixel_limit(max_pixels), (width, height))
             if getattr(image, "is_animated", False) or getattr(image, "n_frames", 1) > 1:
                 if image.format == "TIFF":
                     raise ImageRejected(
@@ -183,9 +192,7 @@ def _probe(data: bytes, *, max_pixels: int) -> tuple[str, int | None, set[str]]:
     except UnidentifiedImageError as exc:
         raise ImageRejected("not_an_image", "not a JPEG, PNG, WebP or TIFF image") from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected(
-            "image_too_large", f"the image is too large to decode safely: {exc}"
-        ) from exc
+        raise too_many_pixels(pixel_limit(max_pixels)) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageRejected("corrupt_image", f"the image cannot be read: {exc}") from exc
 

@@ -66,3 +66,13 @@ class UsdStringField(serializers.CharField):
 
     def to_representation(self, value) -> str:
         return usd(value)
+
+
+class OptionalUrlField(serializers.URLField):
+    """Out: a URL, or null where there is none (never "", which is no URI)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str | None:
+        return value or None

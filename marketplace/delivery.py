@@ -26,7 +26,9 @@ from marketplace.models import DownloadGrant
 from marketplace.served import served_file, served_files
 
 SALT = "marketplace.download"
-GRANT_TOKEN = re.compile(r"g\d+\.\d+\.[0-9a-f]{32}")
+# A grant's link has one spelling: ASCII digits without leading zeros (no sign, no space,
+# no other script's digits), so no second link verifies for the same grant and expiry.
+GRANT_TOKEN = re.compile(r"g[1-9][0-9]*\.[1-9][0-9]*\.[0-9a-f]{32}")
 # Grants stay valid when the owner withdraws the work; a takedown ends them.
 SERVABLE = (AssetStatus.PUBLISHED, AssetStatus.WITHDRAWN)
 

@@ -217,6 +217,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=5.0)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
+# A killed worker never acknowledges its task: a worker process lost mid-task puts it back
+# at once, and on Redis a task whose whole worker died is handed out again after the
+# visibility timeout (keep it above the longest task).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 300)
+}
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs, run by `celery -A config beat`. Each app adds its own entries here.
 CELERY_BEAT_SCHEDULE = {
@@ -290,9 +297,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.errors.api_exception_handler",
     "DEFAULT_PARSER_CLASSES": [
+        # JSON only; the views that take files add multipart (marketplace.api.parsers).
         "marketplace.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -322,6 +328,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Statuses every operation can answer (401, 403, 400, 404, 415, 429) are added to each
+    # that can, and numbered pages get their bounds: marketplace.api.schema.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "marketplace.api.schema.document_common_errors",
+    ],
     # `<id:...>` path segments (common.fields.IdConverter): our bigint ids.
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}

@@ -3,16 +3,20 @@
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from catalog.models import Asset, License
 from catalog.selectors import LICENSE_URLS, ThresholdsSerializer, asset_use_prices
+from common.fields import OptionalUrlField
 from common.money import usd
 from provenance.selectors import provenance_record
 
 
 class AssetSerializer(serializers.ModelSerializer):
+    creator_url = OptionalUrlField(help_text="A page about the creator; null if none is known.")
+    landing_url = OptionalUrlField(help_text="The item's page at its source; null if none.")
+    original_url = OptionalUrlField(help_text="The original file at its source; null if none.")
     thumbnail_url = serializers.SerializerMethodField(
         help_text="A short-lived URL of the thumbnail, when the original has been cloned."
     )
@@ -179,6 +183,9 @@ class FacetsSerializer(serializers.Serializer):
     license = serializers.DictField(child=serializers.IntegerField())
 
 
+# One page object, not a list of them: the search view is a list action without DRF's
+# pagination (keyset pages of its own), which drf-spectacular would otherwise wrap in an array.
+@extend_schema_serializer(many=False)
 class AssetPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
     previous = serializers.URLField(

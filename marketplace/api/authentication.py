@@ -5,6 +5,7 @@ checked here, and so is its scope against what the request needs: every view ans
 the same rule, whatever its permission classes. A view needing another scope than the
 default (read for GET, HEAD and OPTIONS; manage for the rest) says so in `token_scopes`."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import SAFE_METHODS
@@ -57,3 +58,22 @@ class ScopedTokenAuthentication(TokenAuthentication):
         except TokenRefused as exc:
             raise exceptions.AuthenticationFailed(exc.message, code=exc.code) from None
         return token.user, token
+
+
+class ScopedTokenScheme(OpenApiAuthenticationExtension):
+    """How the schema tells clients (and tools that sign up through it) to send a token."""
+
+    target_class = ScopedTokenAuthentication
+    name = "tokenAuth"
+    priority = 1  # over drf-spectacular's own scheme for DRF's TokenAuthentication
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "An API token, sent as `Authorization: Token <token>`. "
+            "POST /api/v1/auth/register/ answers the first one (`token.token`); "
+            "POST /api/v1/auth/token/ exchanges a username and password for another. "
+            "Scopes: read < download < purchase < manage.",
+        }

@@ -13,6 +13,7 @@ from billing import selectors, services
 from billing.models import Posting, TopUp
 from billing.selectors import available_micros, payable_of, plan_for, sandbox_enabled, wallet_of
 from common.fields import UsdStringField
+from common.json_types import JsonTypedSerializer
 from common.links import absolute
 from common.money import MICROS_PER_USD
 from marketplace.api import docs
@@ -59,7 +60,7 @@ class WalletView(APIView):
         return Response(WalletSerializer(data).data)
 
 
-class TopUpRequestSerializer(serializers.Serializer):
+class TopUpRequestSerializer(JsonTypedSerializer):
     amount_usd = serializers.DecimalField(
         max_digits=9, decimal_places=2, help_text="Amount to add, in USD (e.g. `25.00`)."
     )

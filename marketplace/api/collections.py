@@ -9,13 +9,14 @@ from rest_framework.views import APIView
 
 from catalog.models import AssetStatus
 from common.fields import IdListField
+from common.json_types import JsonTypedSerializer
 from marketplace import collections as services
 from marketplace.api import docs
 from marketplace.api.permissions import IsBuyer
 from marketplace.models import Collection, CollectionItem
 
 
-class CollectionSerializer(serializers.ModelSerializer):
+class CollectionSerializer(JsonTypedSerializer, serializers.ModelSerializer):
     item_count = serializers.IntegerField(source="items.count", read_only=True)
 
     class Meta:
@@ -25,12 +26,12 @@ class CollectionSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}
 
 
-class CollectionUpdateSerializer(serializers.Serializer):
+class CollectionUpdateSerializer(JsonTypedSerializer):
     name = serializers.CharField(max_length=200, required=False)
     private = serializers.BooleanField(required=False)
 
 
-class AssetIdsSerializer(serializers.Serializer):
+class AssetIdsSerializer(JsonTypedSerializer):
     asset_ids = IdListField(min_length=1, max_length=10_000)
 
 

@@ -3,7 +3,7 @@ serves signed links on local storage."""
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.fields import DateTimeField
 from rest_framework.generics import ListAPIView
@@ -13,7 +13,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from billing.selectors import quota_status, wallet_of
+from catalog.selectors import EXTENSION_BY_MIME
 from common.fields import IdField, IdListField, UsdStringField
+from common.json_types import JsonTypedSerializer
 from common.links import base_url
 from common.money import usd
 from marketplace.api import docs
@@ -25,12 +27,13 @@ from marketplace.collections import collection_asset_ids
 from marketplace.delivery import file_for_token
 from marketplace.downloads import downloads_grant, downloads_quote
 from marketplace.idempotency import HEADER
+from marketplace.manifests import MIME as MANIFEST_MIME
 from marketplace.models import DownloadGrant, Purpose, TokenScope, Use
 from marketplace.policies import with_consent_headers
 from marketplace.receipts import receipt_body
 
 
-class DownloadRequestSerializer(serializers.Serializer):
+class DownloadRequestSerializer(JsonTypedSerializer):
     asset_ids = IdListField(
         required=False,
         max_length=10_000,
@@ -375,6 +378,14 @@ class QuotaView(APIView):
         return Response(QuotaBalanceSerializer(body).data)
 
 
+# What a signed link can serve: every stored image type, manifests and release files.
+SERVED_TYPES = {
+    **{mime: "A licensed image." for mime in EXTENSION_BY_MIME},
+    **{mime: f"A manifest ({fmt})." for fmt, mime in MANIFEST_MIME.items()},
+    "application/octet-stream": "An image stored without a known type.",
+}
+
+
 class FileView(APIView):
     """Serves a signed download link on local storage (the demo). The link is the
     credential; it is checked again now, so a takedown stops it at once."""
@@ -389,12 +400,17 @@ class FileView(APIView):
     @extend_schema(
         tags=["downloads"],
         summary="Fetch a downloaded file through its signed link",
-        description="An opt-in work's file carries its terms: XMP `plus:DataMining` for "
-        "its uses with a link to its page and, where the platform signs, a C2PA manifest "
-        "with a CAWG training-mining assertion.",
+        description="Serves what the link names, with its own content type: a licensed "
+        "image (JPEG, PNG, WebP, TIFF or GIF, as stored), a manifest (JSON Lines or Parquet) "
+        "or a dataset release file (Parquet). An opt-in work's file carries its terms: XMP "
+        "`plus:DataMining` for its uses with a link to its page and, where the platform "
+        "signs, a C2PA manifest with a CAWG training-mining assertion.",
         parameters=docs.tdm_headers(200),
         responses={
-            (200, "application/octet-stream"): bytes,
+            **{
+                (200, content_type): OpenApiResponse(bytes, description=what)
+                for content_type, what in SERVED_TYPES.items()
+            },
             403: docs.error("The link is invalid or expired."),
             410: docs.error("The asset was taken down."),
             429: docs.error("More than API_THROTTLE_FILES from one address: wait `Retry-After`."),

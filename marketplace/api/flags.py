@@ -7,12 +7,13 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from common.fields import IdField
+from common.json_types import JsonTypedSerializer
 from marketplace.api import docs
 from moderation.models import Flag, FlagReason
 from moderation.services import flag_create
 
 
-class FlagRequestSerializer(serializers.Serializer):
+class FlagRequestSerializer(JsonTypedSerializer):
     asset = IdField(help_text="The asset's id.")
     reason = serializers.ChoiceField(choices=FlagReason.choices)
     description = serializers.CharField(

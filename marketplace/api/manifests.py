@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from common.errors import NotFound
 from common.fields import IdField, IdListField
+from common.json_types import JsonTypedSerializer
 from common.links import absolute, base_url
 from marketplace.api import docs
 from marketplace.api.permissions import IsBuyer
@@ -14,7 +15,7 @@ from marketplace.manifests import manifest_link, manifest_renew, manifest_reques
 from marketplace.models import ManifestExport, TokenScope
 
 
-class ManifestRequestSerializer(serializers.Serializer):
+class ManifestRequestSerializer(JsonTypedSerializer):
     format = serializers.ChoiceField(choices=ManifestExport.Format.choices, default="jsonl")
     collection = IdField(required=False, help_text="Your collection: its granted assets.")
     grant_ids = IdListField(

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from billing.models import ConnectAccount
 from common.fields import IdField, UsdStringField
+from common.json_types import JsonTypedSerializer
 from common.money import usd
 from marketplace.api import docs
 from marketplace.api.permissions import IsRightsHolder
@@ -23,7 +24,7 @@ from marketplace.usage import usage_csv, usage_history, usage_report
 from provenance.models import EventKind
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(JsonTypedSerializer, serializers.ModelSerializer):
     links = serializers.ListField(
         child=serializers.URLField(max_length=500), max_length=10, required=False
     )

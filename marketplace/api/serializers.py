@@ -1,6 +1,7 @@
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
+from common.json_types import JsonTypedSerializer
 from marketplace.models import SELF_SERVICE_ROLES, ApiToken, Role, TokenScope, User
 
 
@@ -19,7 +20,7 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
 
 
-class RegisterRequestSerializer(serializers.Serializer):
+class RegisterRequestSerializer(JsonTypedSerializer):
     username = serializers.CharField(
         max_length=150,
         validators=[UnicodeUsernameValidator()],
@@ -51,7 +52,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TokenOptionsSerializer(serializers.Serializer):
+class TokenOptionsSerializer(JsonTypedSerializer):
     """What a new token is for, what it may do and how long it lives."""
 
     name = serializers.CharField(

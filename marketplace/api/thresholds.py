@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.selectors import ThresholdsSerializer
+from common.json_types import check_json_types
 from marketplace import search_defaults as services
 from marketplace.api import docs
 from marketplace.api.permissions import IsBuyer
@@ -52,6 +53,7 @@ class SavedThresholdsView(APIView):
         examples=EXAMPLES,
     )
     def put(self, request):
+        check_json_types(ThresholdsSerializer(), request.data)
         saved = services.saved_thresholds_set(buyer=request.user, thresholds=request.data)
         return Response(ThresholdsSerializer(saved).data)
 
@@ -63,6 +65,7 @@ class SavedThresholdsView(APIView):
         examples=EXAMPLES,
     )
     def patch(self, request):
+        check_json_types(ThresholdsSerializer(), request.data)
         saved = services.saved_thresholds_set(
             buyer=request.user, thresholds=request.data, merge=True
         )

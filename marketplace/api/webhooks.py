@@ -7,6 +7,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.json_types import JsonTypedSerializer
 from marketplace.api import docs
 from marketplace.api.permissions import IsBuyer
 from marketplace.models import WebhookEndpoint
@@ -32,7 +33,7 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
         fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
 
 
-class WebhookEndpointRequestSerializer(serializers.Serializer):
+class WebhookEndpointRequestSerializer(JsonTypedSerializer):
     url = serializers.URLField(max_length=500, help_text="Where events are POSTed (https).")
     description = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text="Your note."

@@ -14,6 +14,7 @@ from catalog.selectors import (
     tags_clean,
 )
 from common.fields import UsdAmountField
+from common.json_types import JsonTypedSerializer
 from common.links import absolute
 from common.money import usd
 from marketplace import offers
@@ -47,7 +48,7 @@ class TagsField(serializers.ListField):
             raise serializers.ValidationError(str(exc)) from exc
 
 
-class WorkMetadataSerializer(serializers.Serializer):
+class WorkMetadataSerializer(JsonTypedSerializer):
     title = serializers.CharField(max_length=500, help_text="The work's title (required).")
     description = serializers.CharField(
         max_length=10_000,
@@ -86,6 +87,15 @@ class WorkMetadataSerializer(serializers.Serializer):
         )
 
 
+# A form field sent once is one text, sent several times a list of texts: both are tags.
+@extend_schema_field(
+    {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+)
+class FormTagsField(serializers.ListField):
+    """Tags in a multipart form (documentation of the upload form; catalog.uploads reads
+    them)."""
+
+
 @extend_schema_serializer(component_name="WorkUpload")
 class WorkUploadRequestSerializer(serializers.Serializer):
     """multipart/form-data: either `file` with the metadata fields, or `files` (several)
@@ -93,12 +103,18 @@ class WorkUploadRequestSerializer(serializers.Serializer):
 
     file = serializers.FileField(required=False, help_text="One image (single upload).")
     title = serializers.CharField(required=False, help_text="Single upload: the title.")
-    description = serializers.CharField(required=False, help_text="Single upload.")
-    creation_date = serializers.CharField(required=False, help_text="Single upload.")
-    tags = serializers.ListField(
-        child=serializers.CharField(),
+    # Optional form fields may be sent empty, as HTML forms send what was left blank.
+    description = serializers.CharField(
+        required=False, allow_blank=True, help_text="Single upload."
+    )
+    creation_date = serializers.CharField(
+        required=False, allow_blank=True, help_text="Single upload."
+    )
+    tags = FormTagsField(
+        child=serializers.CharField(allow_blank=True),
         required=False,
-        help_text="Single upload: repeat the field, or separate tags with commas.",
+        help_text="Single upload: repeat the field, or separate tags with commas; empty "
+        "ones are left out.",
     )
     files = serializers.ListField(
         child=serializers.FileField(),
@@ -107,12 +123,13 @@ class WorkUploadRequestSerializer(serializers.Serializer):
     )
     metadata = serializers.CharField(
         required=False,
+        allow_blank=True,
         help_text="Batch upload: JSON list, one object per file in order, e.g. "
         '`[{"title": "Dawn", "tags": ["sea"]}, {"title": "Dusk"}]`.',
     )
 
 
-class BatchMetadataSerializer(serializers.Serializer):
+class BatchMetadataSerializer(JsonTypedSerializer):
     metadata = WorkMetadataSerializer(many=True)
 
 
@@ -152,7 +169,7 @@ class OfferUsesSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="OfferTerms")
-class OfferRequestSerializer(serializers.Serializer):
+class OfferRequestSerializer(JsonTypedSerializer):
     uses = OfferUsesSerializer(
         help_text="The uses you allow, each with your price per download, e.g. "
         '`{"ai_training": "0.05", "ai_generative_training": "0.20"}`. A use you leave out is '
@@ -178,11 +195,19 @@ class OfferRequestSerializer(serializers.Serializer):
     )
 
 
-@extend_schema_serializer(component_name="Declare")
-class DeclarationRequestSerializer(serializers.Serializer):
+@extend_schema_serializer(component_name="DeclareStatement")
+class DeclarationStatementSerializer(JsonTypedSerializer):
+    """A declaration as JSON: the statement only (evidence files need a multipart form)."""
+
     statement = serializers.CharField(
         max_length=10_000, help_text="How you own the work (you made it, you hold the rights)."
     )
+
+
+@extend_schema_serializer(component_name="Declare")
+class DeclarationRequestSerializer(DeclarationStatementSerializer):
+    """A declaration as a multipart form: the statement and evidence files."""
+
     evidence = serializers.ListField(
         child=serializers.FileField(),
         required=False,
@@ -191,7 +216,7 @@ class DeclarationRequestSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="DirectUploadStart")
-class DirectUploadRequestSerializer(serializers.Serializer):
+class DirectUploadRequestSerializer(JsonTypedSerializer):
     filename = serializers.CharField(max_length=255, help_text="e.g. `dawn.tif`.")
     size = serializers.IntegerField(min_value=1, help_text="The file's exact size in bytes.")
     content_type = serializers.CharField(max_length=100, help_text="e.g. `image/tiff`.")
@@ -279,9 +304,9 @@ class WorkSerializer(serializers.Serializer):
     offer = serializers.SerializerMethodField(help_text="The current offer, if on offer.")
     thumbnail_url = serializers.SerializerMethodField(help_text="A short-lived URL.")
     mime_type = serializers.CharField(source="asset.mime_type")
-    width = serializers.IntegerField(source="asset.width")
-    height = serializers.IntegerField(source="asset.height")
-    byte_size = serializers.IntegerField(source="asset.byte_size")
+    width = serializers.IntegerField(source="asset.width", allow_null=True)
+    height = serializers.IntegerField(source="asset.height", allow_null=True)
+    byte_size = serializers.IntegerField(source="asset.byte_size", allow_null=True)
     sha256 = serializers.CharField(source="asset.sha256", help_text="Of the stored file.")
     created_at = serializers.DateTimeField()
 

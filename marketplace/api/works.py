@@ -19,11 +19,13 @@ from catalog.selectors import WorkText
 from common.errors import DomainError
 from marketplace import declarations, offers, uploads
 from marketplace.api import docs
+from marketplace.api.parsers import FILE_PARSERS
 from marketplace.api.permissions import IsRightsHolder
 from marketplace.api.work_serializers import (
     BatchMetadataSerializer,
     DeclarationRequestSerializer,
     DeclarationSerializer,
+    DeclarationStatementSerializer,
     DirectUploadRequestSerializer,
     DirectUploadSerializer,
     OfferRequestSerializer,
@@ -74,6 +76,7 @@ class CappedUploadsMixin:
     """Views that take files: refuse a body larger than all allowed files at once before
     reading it, and cap every file while it is read."""
 
+    parser_classes = FILE_PARSERS
     upload_limits: dict[str, str] = {}  # form field -> setting holding its limit
     upload_max_files = "UPLOAD_BATCH_MAX_FILES"
 
@@ -97,7 +100,7 @@ class CappedUploadsMixin:
         """Parse the body now (files are capped while it is read) and refuse it if a file
         was too large or there are far too many."""
         try:
-            self.request.data  # noqa: B018
+            text = self.request.POST  # the form's text fields (reading it reads the body)
         except TooManyFilesSent as exc:
             most = getattr(settings, self.upload_max_files)
             raise DomainError(
@@ -105,6 +108,10 @@ class CappedUploadsMixin:
                          "At most %(n)d files in one request.", most) % {"n": most},
                 code="too_many_files", fields={},
             ) from exc  # fmt: skip
+        for name in self.upload_limits:
+            if name in text:  # a text field where the form should carry a file
+                message = f"`{name}` must be a file, not text."
+                raise DomainError(message, code="invalid", fields={name: ["Not a file."]})
         if self.capped.too_large:
             fields: dict[str, list[str]] = {}
             for field, name, limit in self.capped.too_large:
@@ -311,7 +318,7 @@ class WorkDeclarationView(CappedUploadsMixin, APIView):
         "holders are accepted at once; otherwise a moderator decides.",
         request={
             "multipart/form-data": DeclarationRequestSerializer,
-            "application/json": DeclarationRequestSerializer,
+            "application/json": DeclarationStatementSerializer,
         },
         responses={
             201: DeclarationSerializer,
@@ -325,7 +332,7 @@ class WorkDeclarationView(CappedUploadsMixin, APIView):
     )
     def post(self, request, work_id: int):
         self.refuse_oversized_files()
-        serializer = DeclarationRequestSerializer(
+        serializer = DeclarationStatementSerializer(
             data={"statement": request.data.get("statement", empty)}
         )
         serializer.is_valid(raise_exception=True)

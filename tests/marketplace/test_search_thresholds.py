@@ -80,10 +80,17 @@ def test_put_replaces_patch_merges_and_null_clears(api_client, buyer):
     assert SavedThresholds.objects.filter(user=buyer).count() == 1
 
 
-def test_values_are_parsed_as_search_parses_them(api_client, buyer):
+def test_values_have_the_json_types_the_schema_declares(api_client, buyer):
     api_client.force_authenticate(buyer)
-    saved = save(api_client, {"max_nsfw": "0.5", "max_faces": "2", "exclude_pii": "true"})
+    saved = save(api_client, {"max_nsfw": 0.5, "max_faces": 2, "exclude_pii": True})
     assert saved == {**NONE, "max_nsfw": 0.5, "max_faces": 2, "exclude_pii": True}
+    # Text where the schema says a number or a boolean (as a query string would carry them)
+    # is refused in a JSON body, each field named, and nothing changes.
+    as_text = {"max_nsfw": "0.5", "max_faces": "2", "exclude_pii": "true"}
+    response = api_client.put("/api/v1/me/thresholds/", as_text, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == set(as_text)
+    assert api_client.get("/api/v1/me/thresholds/").json() == saved
 
 
 @pytest.mark.parametrize("method", ["put", "patch"])
@@ -114,7 +121,7 @@ def test_bad_thresholds_are_400_naming_the_field_and_save_nothing(
         assert field in error["fields"], error
         assert error["message"].startswith(f"{field}: ")
     else:  # not an object: said in the message
-        assert error["fields"] == {} and "dictionary" in error["message"]
+        assert error["fields"] == {} and "JSON object" in error["message"]
     assert api_client.get(THRESHOLDS).json() == {**NONE, "max_faces": 1}
 
 
