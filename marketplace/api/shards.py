@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from common.errors import NotFound
 from common.fields import IdField, IdListField
+from common.json_types import JsonTypedSerializer
 from common.links import absolute
 from marketplace.api import docs
 from marketplace.api.permissions import IsBuyer
@@ -15,7 +16,7 @@ from marketplace.models import ShardExport, TokenScope
 from marketplace.shards import shard_export_request, shard_exports_of, shard_links
 
 
-class ShardExportRequestSerializer(serializers.Serializer):
+class ShardExportRequestSerializer(JsonTypedSerializer):
     collection = IdField(required=False, help_text="Your collection: its granted assets.")
     grant_ids = IdListField(
         required=False, max_length=100_000,
@@ -91,6 +92,7 @@ def export_body(export: ShardExport, request) -> dict:
 @extend_schema(tags=["downloads"])
 class ShardExportListView(ListAPIView):
     permission_classes = [IsBuyer]
+    serializer_class = ShardExportRequestSerializer  # what OPTIONS describes for POST
     # Shards hold assets already licensed: what a `download` token may fetch.
     token_scopes = {"POST": TokenScope.DOWNLOAD}
 
