@@ -152,8 +152,11 @@ def test_a_visitor_searches_with_words_filters_and_a_threshold_then_opens_an_ima
     expect(page.locator(".seal").first).to_contain_text("#")
     expect(page.get_by_role("heading", name="By the same creator")).to_be_visible()
     expect(page.get_by_role("link", name="Harbour in fog").first).to_be_visible()
-    # The image is shown (it loads, and is not a broken picture): waits for it to arrive.
-    page.wait_for_function("document.querySelector('.asset-image').naturalWidth > 0")
+    # The image is shown (it loads, and is not a broken picture), given time to arrive.
+    # Polled from here: the page's CSP forbids the eval that wait_for_function uses.
+    image = page.locator(".asset-image")
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate("img => img.naturalWidth") > 0
     site.check("03-asset")
     # The back button returns to the filtered search.
     page.go_back()
