@@ -60,6 +60,25 @@ COLUMNS = tuple(SCHEMA.names)
 MIME = {"jsonl": "application/x-ndjson", "parquet": "application/vnd.apache.parquet"}
 
 
+def export_scope(buyer, collection_id: int | None, grant_ids: list[int] | None):
+    """What a manifest or a shard export covers: the buyer's collection, their named grants
+    (each checked to be theirs, duplicates dropped), or neither (all their grants)."""
+    collection = (
+        collection_for_owner(owner=buyer, collection_id=collection_id) if collection_id else None
+    )
+    grant_ids = list(dict.fromkeys(grant_ids or []))
+    if grant_ids:
+        mine = set(
+            DownloadGrant.objects.filter(buyer=buyer, pk__in=grant_ids).values_list("pk", flat=True)
+        )
+        if missing := [g for g in grant_ids if g not in mine]:
+            raise NotFound(
+                "Some of these grants are not yours.",
+                fields={"grant_ids": [f"Unknown: {', '.join(map(str, missing[:20]))}"]},
+            )
+    return collection, grant_ids
+
+
 def manifest_request(
     *,
     buyer,
@@ -72,23 +91,12 @@ def manifest_request(
     """Queue a manifest of a collection, of named grants, or (neither) of all grants.
     `base_url` is the site's address: the file's links start with it."""
     seconds = _link_seconds(link_seconds)
-    collection = (
-        collection_for_owner(owner=buyer, collection_id=collection_id) if collection_id else None
-    )
-    if grant_ids:
-        mine = set(
-            DownloadGrant.objects.filter(buyer=buyer, pk__in=grant_ids).values_list("pk", flat=True)
-        )
-        if missing := [g for g in grant_ids if g not in mine]:
-            raise NotFound(
-                "Some of these grants are not yours.",
-                fields={"grant_ids": [f"Unknown: {', '.join(map(str, missing[:20]))}"]},
-            )
+    collection, grant_ids = export_scope(buyer, collection_id, grant_ids)
     manifest = ManifestExport.objects.create(
         buyer=buyer,
         format=format,
         collection=collection,
-        grant_ids=list(grant_ids or []),
+        grant_ids=grant_ids,
         link_seconds=seconds,
         base_url=base_url,
     )

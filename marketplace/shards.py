@@ -26,9 +26,9 @@ from django.utils import timezone
 
 from catalog.models import Asset
 from catalog.selectors import EXTENSION_BY_MIME, caption
-from common.errors import DomainError, NotFound
-from marketplace.collections import collection_for_owner
+from common.errors import DomainError
 from marketplace.delivery import SERVABLE, Link, signed_link
+from marketplace.manifests import export_scope
 from marketplace.models import CollectionItem, DownloadGrant, ShardExport
 from marketplace.served import offer_files
 from provenance.models import EventKind
@@ -48,22 +48,11 @@ def shard_export_request(
 ) -> ShardExport:
     """Queue shards of a collection's granted assets, of named grants, or (neither) of all
     the buyer's grants."""
-    collection = (
-        collection_for_owner(owner=buyer, collection_id=collection_id) if collection_id else None
-    )
-    if grant_ids:
-        mine = set(
-            DownloadGrant.objects.filter(buyer=buyer, pk__in=grant_ids).values_list("pk", flat=True)
-        )
-        if missing := [g for g in grant_ids if g not in mine]:
-            raise NotFound(
-                "Some of these grants are not yours.",
-                fields={"grant_ids": [f"Unknown: {', '.join(map(str, missing[:20]))}"]},
-            )
+    collection, grant_ids = export_scope(buyer, collection_id, grant_ids)
     export = ShardExport.objects.create(
         buyer=buyer,
         collection=collection,
-        grant_ids=list(dict.fromkeys(grant_ids or [])),
+        grant_ids=grant_ids,
         max_shard_bytes=settings.SHARD_MAX_BYTES,
     )
 
