@@ -50,7 +50,7 @@ def seed(media: Path) -> dict:
     from catalog.models import Asset, AssetStatus, License
     from marketplace.accounts import role_group
     from marketplace.downloads import downloads_grant
-    from marketplace.models import Offer, OwnershipDeclaration, Purpose, Role, Work
+    from marketplace.models import Offer, OfferUse, OwnershipDeclaration, Purpose, Role, Use, Work
     from marketplace.offers import current_terms
     from marketplace.tokens import token_create
 
@@ -87,8 +87,11 @@ def seed(media: Path) -> dict:
         OwnershipDeclaration(work=w, statement="mine", state="accepted") for w in works
     )
     terms = current_terms()
-    Offer.objects.bulk_create(
+    offers = Offer.objects.bulk_create(
         Offer(work=w, price_micros=PRICE, allow_commercial=True, terms=terms) for w in works
+    )
+    OfferUse.objects.bulk_create(
+        OfferUse(offer=o, use=Use.AI_TRAINING, price_micros=PRICE) for o in offers
     )
     base = assets(BASE, "cleveland_museum", license=License.CC0)
 
@@ -179,7 +182,7 @@ def licensing_fault(procs: Processes, data: dict) -> list:
         "Authorization": f"Token {data['licensing_token']}",
         "Idempotency-Key": str(uuid.uuid4()),
     }
-    body = {"asset_ids": data["paid"], "purpose": "research"}
+    body = {"asset_ids": data["paid"], "purpose": "research", "use": "ai_training"}
     answers = []
 
     def send():

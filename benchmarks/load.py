@@ -59,7 +59,7 @@ def seed(*, buyers: int, works: int, base: int, media: Path) -> dict:
     from catalog.models import Asset, AssetStatus, License
     from catalog.search_documents import DOCUMENT_SQL
     from marketplace.accounts import role_group
-    from marketplace.models import Offer, OwnershipDeclaration, Role, Work
+    from marketplace.models import Offer, OfferUse, OwnershipDeclaration, Role, Use, Work
     from marketplace.offers import current_terms
     from marketplace.tokens import token_create
 
@@ -108,8 +108,11 @@ def seed(*, buyers: int, works: int, base: int, media: Path) -> dict:
         OwnershipDeclaration(work=w, statement="mine", state="accepted") for w in work_rows
     )
     terms = current_terms()
-    Offer.objects.bulk_create(
+    offers = Offer.objects.bulk_create(
         Offer(work=w, price_micros=25_000, allow_commercial=True, terms=terms) for w in work_rows
+    )
+    OfferUse.objects.bulk_create(
+        OfferUse(offer=o, use=Use.AI_TRAINING, price_micros=25_000) for o in offers
     )
     return {
         "tokens": tokens,
@@ -194,7 +197,11 @@ def buyer_loop(base_url: str, token: str, index: int, data: dict, stop: float, r
                 rec.record("search", started, client.get("/api/v1/assets/", params=query))
             elif step % 3 == 1:
                 pool = data["paid"] if rng.random() < 0.8 else data["free"]
-                body = {"asset_ids": [rng.choice(pool)], "purpose": "research"}
+                body = {
+                    "asset_ids": [rng.choice(pool)],
+                    "purpose": "research",
+                    "use": "ai_training",
+                }
                 response = client.post("/api/v1/downloads/", json=body)
                 rec.record("license", started, response)
                 if response.status_code == 201:
@@ -214,8 +221,8 @@ def price_loop(base_url: str, data: dict, stop: float, rec: Recorder):
         while time.monotonic() < stop:
             work = rng.choice(data["works"])
             price = f"0.{rng.randint(10, 99):02d}"
-            body = {"price_usd": price, "allow_research": True, "allow_commercial": True,
-                    "terms_version": data["terms"]}  # fmt: skip
+            body = {"uses": {"ai_training": price}, "allow_research": True,
+                    "allow_commercial": True, "terms_version": data["terms"]}  # fmt: skip
             started = time.perf_counter()
             rec.record("set price", started, client.put(f"/api/v1/works/{work}/offer/", json=body))
             time.sleep(0.2)
