@@ -7,12 +7,17 @@ Against gunicorn, PostgreSQL, Redis and a Celery worker, on a throw-away databas
    the same request again;
 2. a manifest build: a manifest of a buyer's 20,000 grants; the Celery worker is killed
    while it builds it, and restarted;
-3. a payout run: `billing.run_payouts` over 300 rights holders; the worker is killed once
+3. a shard export: WebDataset shards of another buyer's 3,000 grants (distinct stored
+   JPEGs, shards of at most 200 KB); the worker is killed while it writes them, and
+   restarted;
+4. a payout run: `billing.run_payouts` over 300 rights holders; the worker is killed once
    some payouts are posted, and restarted.
 
 After each: the work completed exactly once (the grants and one charge; the manifest done
-with every row; one payout per rights holder, each sent), and at the end `reconcile
---skip-stripe` and `verify_audit_log --seal` pass. Prints each check; exits 1 if one fails.
+with every row; the shards done, every sample once, each shard's bytes as its index says,
+one delivery event per asset, nothing charged; one payout per rights holder, each sent),
+and at the end `reconcile --skip-stripe` and `verify_audit_log --seal` pass. Prints each
+check; exits 1 if one fails.
 
     .venv/bin/python benchmarks/faults.py        (or `make faults`)
 
@@ -20,6 +25,7 @@ A killed worker's task comes back through Celery's late acknowledgement: Redis h
 unacknowledged task out again after CELERY_VISIBILITY_TIMEOUT (here 10 s). BENCH_REDIS_URL
 names the Redis database for the broker (default redis://127.0.0.1:6379/1; flushed first)."""
 
+import hashlib
 import io
 import os
 import signal
@@ -37,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import ROOT, bench_database
 
 VISIBILITY = 10
-PAID, BASE, HOLDERS = 2_000, 20_000, 300
+PAID, BASE, HOLDERS, SHARDED = 2_000, 20_000, 300, 3_000
 PRICE, FEE = 25_000, 1_000
 
 
@@ -102,6 +108,23 @@ def seed(media: Path) -> dict:
         ids = [a.pk for a in base[start : start + 10_000]]
         downloads_grant(buyer=exporter, asset_ids=ids, purpose=Purpose.RESEARCH)
 
+    # Shards read and check each file: distinct real JPEGs, their hashes recorded.
+    files = []
+    for i in range(SHARDED):
+        picture = io.BytesIO()
+        Image.new("RGB", (8, 8), (i % 256, i // 256 % 256, 7)).save(picture, "JPEG")
+        key = f"originals/s{i}.jpg"
+        (media / key).write_bytes(picture.getvalue())
+        files.append((key, hashlib.sha256(picture.getvalue()).hexdigest()))
+    sharded = Asset.objects.bulk_create(
+        Asset(source="cleveland_museum", source_record_id=f"s{i}", title=f"shard {i}",
+              status=AssetStatus.PUBLISHED, original_key=key, mime_type="image/jpeg",
+              width=8, height=8, sha256=sha, license=License.CC0)
+        for i, (key, sha) in enumerate(files)
+    )  # fmt: skip
+    sharder = person("fault-sharder", Role.BUYER)
+    downloads_grant(buyer=sharder, asset_ids=[a.pk for a in sharded], purpose=Purpose.RESEARCH)
+
     earnings = person("fault-earnings-buyer", Role.BUYER)
     fund(earnings, HOLDERS * 5_000_000, "fault-fund-2")
     for n in range(HOLDERS):
@@ -117,6 +140,7 @@ def seed(media: Path) -> dict:
         "paid": [a.pk for a in paid],
         "licensing_token": token_create(user=licensing, name="faults").token,
         "exporter_token": token_create(user=exporter, name="faults").token,
+        "sharder_token": token_create(user=sharder, name="faults").token,
     }
 
 
@@ -249,6 +273,54 @@ def manifest_fault(procs: Processes, data: dict, redis_client) -> list:
     ]  # fmt: skip
 
 
+def shard_fault(procs: Processes, data: dict, redis_client) -> list:
+    from django.core.files.storage import default_storage
+
+    from billing.selectors import wallet_balance
+    from marketplace.models import DownloadGrant, ShardExport, User
+    from provenance.models import EventKind, ProvenanceEvent
+
+    sharder = User.objects.get(username="fault-sharder")
+    wallet_before = wallet_balance(sharder)
+    headers = {"Authorization": f"Token {data['sharder_token']}"}
+    answer = httpx.post(f"{procs.base_url}/api/v1/shard-exports/", json={}, headers=headers,
+                        timeout=60)  # fmt: skip
+    export_id = answer.json()["id"]
+    taken = wait_for(lambda: redis_client.hlen("unacked") > 0, 60)
+    written = wait_for(lambda: len(ShardExport.objects.get(pk=export_id).shards) > 0, 60, 0.02)
+    export = ShardExport.objects.get(pk=export_id)
+    shards_at_kill, state_at_kill = len(export.shards), export.state
+    procs.kill(procs.worker)
+    killed_at = time.monotonic()
+    procs.start_worker()
+    done = wait_for(
+        lambda: ShardExport.objects.get(pk=export_id).state != "queued", VISIBILITY + 120, 0.5
+    )
+    export = ShardExport.objects.get(pk=export_id)
+    samples = [s["grant_id"] for shard in export.shards for s in shard["samples"]]
+    intact = 0
+    for shard in export.shards:
+        with default_storage.open(shard["key"]) as file:
+            intact += hashlib.sha256(file.read()).hexdigest() == shard["sha256"]
+    events = ProvenanceEvent.objects.filter(
+        kind=EventKind.DOWNLOAD_SHARDED,
+        asset_id__in=DownloadGrant.objects.filter(buyer=sharder).values("asset_id"),
+    )
+    return [
+        ("shards: the worker was killed mid-export",
+         answer.status_code == 202 and taken and written and state_at_kill == "queued",
+         f"{shards_at_kill} of {len(export.plan)} shards written when killed"),
+        ("shards: done once after the restart, every sample once, every shard intact",
+         done and export.state == "done" and len(samples) == len(set(samples)) == SHARDED
+         and intact == len(export.shards) == len(export.plan),
+         f"state {export.state}, {len(samples)} samples in {len(export.shards)} shards "
+         f"({intact} matching their SHA-256), {time.monotonic() - killed_at:.0f} s after the kill"),
+        ("shards: one delivery event per asset, nothing charged",
+         events.count() == SHARDED and wallet_balance(sharder) == wallet_before,
+         f"{events.count()} events for {SHARDED} assets"),
+    ]  # fmt: skip
+
+
 def payout_fault(procs: Processes, redis_client) -> list:
     from celery import current_app
 
@@ -288,7 +360,7 @@ def main() -> None:
     os.environ.update(
         MEDIA_ROOT=str(media), DJANGO_DEBUG="false", LOG_LEVEL="WARNING",
         CELERY_BROKER_URL=broker, CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY),
-        PAYOUT_HOLD_DAYS="0", PLAN_FREE_MONTHLY_DOWNLOADS="1000000000",
+        PAYOUT_HOLD_DAYS="0", SHARD_MAX_BYTES="200000", PLAN_FREE_MONTHLY_DOWNLOADS="1000000000",
         API_THROTTLE_USER="100000000/min",
     )  # fmt: skip
     with bench_database("bench_faults") as url:
@@ -302,6 +374,7 @@ def main() -> None:
             procs.start_worker()
             results += licensing_fault(procs, data)
             results += manifest_fault(procs, data, redis_client)
+            results += shard_fault(procs, data, redis_client)
             results += payout_fault(procs, redis_client)
         finally:
             procs.stop()
