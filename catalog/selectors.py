@@ -16,7 +16,7 @@ from catalog.consent.uploads import UploadConcerns, upload_concerns
 from catalog.consent.vocabulary import USES as CONSENT_USES
 from catalog.images import EXTENSION_BY_MIME, MIME_BY_FORMAT, ImageRejected, decode_image
 from catalog.licenses import LICENSE_URLS, normalize_license
-from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, IngestRun, Use
+from catalog.models import OPT_IN_SOURCE, Asset, AssetStatus, IngestRun, License, Use
 from catalog.optouts import opted_out
 from catalog.pd12m.files import caption
 from catalog.releases import COLUMNS as RELEASE_COLUMNS
@@ -107,6 +107,7 @@ __all__ = [
     "decode_image",
     "facet_sources",
     "file_extension",
+    "includes_opt_in",
     "last_ingested_at",
     "license_counts",
     "license_url",
@@ -273,6 +274,11 @@ def published_with_thumbnails(limit: int) -> list[Asset]:
 def assets_by_id(asset_ids: list[int]) -> dict[int, Asset]:
     """These assets in any state (a buyer's collection shows the removed ones as such)."""
     return Asset.objects.in_bulk(asset_ids)
+
+
+def includes_opt_in(asset_ids: list[int]) -> bool:
+    """Whether any of these assets is an opt-in work (licensing one needs a use)."""
+    return Asset.objects.filter(pk__in=asset_ids, license=License.OPT_IN).exists()
 
 
 # --- sources ------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing.services import InsufficientFunds, QuotaExceeded, WalletFrozen
 from catalog import selectors as catalog
-from catalog.models import Asset, License
 from common.errors import DomainError
 from marketplace import collections, downloads
 from marketplace.delivery import Delivery, delivery_files, delivery_zip
@@ -102,7 +101,7 @@ def license_assets(request):
     form = LicenseForm(data if confirming or "purpose" in data else None,
                        initial={"use": data.get("use", "")})  # fmt: skip
     # The base set allows every use: a use is needed only where an opt-in work is asked for.
-    form.fields["use"].required = Asset.objects.filter(pk__in=ids, license=License.OPT_IN).exists()
+    form.fields["use"].required = catalog.includes_opt_in(ids)
     if confirming and form.is_valid() and ids:
         try:
             delivered = _grant(request, ids, form.cleaned_data)
