@@ -9,7 +9,7 @@ published assets licensed to one buyer, then measures in the same run, alternati
   JSON sidecar into tar shards (SHARD_MAX_BYTES each), hashes each shard, stores it, writes
   the index and appends one audit event per asset.
 
-    .venv/bin/python benchmarks/shards.py [--images 10000] [--repeat 3]
+    .venv/bin/python benchmarks/shards.py [--images 10000] [--repeat 5]
 
 Target (docs/BENCHMARKS.md): the export within 2x of the plain tar."""
 
@@ -18,6 +18,7 @@ import hashlib
 import io
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -102,14 +103,8 @@ def timed_export(buyer) -> tuple[float, object]:
     return time.perf_counter() - started, built
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--images", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--size", default="512x384", help="width x height of the images")
-    args = parser.parse_args()
-    media = Path(tempfile.mkdtemp(prefix="bench-shards-"))
-    os.environ.update(MEDIA_ROOT=str(media), DJANGO_DEBUG="false", LOG_LEVEL="WARNING")
+def measure(media: Path, args) -> tuple[list[float], list[float], object]:
+    """Seed the images, then time the plain tar and the export in turn, `--repeat` times."""
     with bench_database("bench_shards"):
         started = time.perf_counter()
         size = tuple(int(n) for n in args.size.split("x"))
@@ -126,13 +121,27 @@ def main() -> None:
             exports.append(seconds)
             if built.state != "done" or built.assets != args.images:
                 raise SystemExit(f"the export went wrong: {built.state} {built.error}")
-        shards = built.shards
-        written = sum(s["size"] for s in shards)
+    return tars, exports, built
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--images", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--size", default="512x384", help="width x height of the images")
+    args = parser.parse_args()
+    media = Path(tempfile.mkdtemp(prefix="bench-shards-"))
+    os.environ.update(MEDIA_ROOT=str(media), DJANGO_DEBUG="false", LOG_LEVEL="WARNING")
+    try:
+        tars, exports, built = measure(media, args)
+    finally:
+        shutil.rmtree(media)  # the images, the shards and the plain tars
     tar, export = statistics.median(tars), statistics.median(exports)
+    written = sum(s["size"] for s in built.shards)
     print(f"plain tar -cf:         {', '.join(f'{t:.2f}' for t in tars)} s; median {tar:.2f} s "
           f"({args.images / tar:,.0f} files/s)")  # fmt: skip
     print(f"shard export:          {', '.join(f'{t:.2f}' for t in exports)} s; median "
-          f"{export:.2f} s ({args.images / export:,.0f} files/s), {len(shards)} shards, "
+          f"{export:.2f} s ({args.images / export:,.0f} files/s), {len(built.shards)} shards, "
           f"{written / 1e6:.1f} MB")  # fmt: skip
     print(f"export / tar:          {export / tar:.2f} (target: at most 2)")
 

@@ -156,6 +156,39 @@ def test_a_crashed_build_resumes_and_writes_the_same_shards(
     assert ProvenanceEvent.objects.filter(kind=EventKind.DOWNLOAD_SHARDED).count() == 14
 
 
+def test_a_failed_write_fails_the_build_and_a_retry_writes_the_shard(
+    api_client, buyer, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The shard is written by a thread of its own: a full disk there stops the build rather
+    than leaving a short shard recorded as written."""
+    assets = [hashed_asset() for _ in range(2)]
+    sign_in(api_client, buyer)
+    download(api_client, [a.pk for a in assets])
+    store = shards_module._TarWriter._store
+
+    def disk_full(writer, block):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shards_module._TarWriter, "_store", disk_full)
+    with django_capture_on_commit_callbacks(execute=False):
+        api_client.post("/api/v1/shard-exports/", {}, format="json")
+    failed = ShardExport.objects.get()
+    with pytest.raises(OSError, match="No space left"):
+        shard_export_build(failed.pk)
+    failed.refresh_from_db()
+    assert (failed.state, failed.shards) == ("queued", [])
+    assert not ProvenanceEvent.objects.filter(kind=EventKind.DOWNLOAD_SHARDED).exists()
+
+    monkeypatch.setattr(shards_module._TarWriter, "_store", store)
+    shard_export_build(failed.pk)
+    body = api_client.get(f"/api/v1/shard-exports/{failed.pk}/").json()
+    assert (body["state"], body["assets"]) == ("done", 2)
+    assert (
+        hashlib.sha256(fetch(api_client, body["shards"][0]["url"])).hexdigest()
+        == (body["shards"][0]["sha256"])
+    )
+
+
 def test_a_takedown_after_the_export_withholds_the_shard_holding_it(
     api_client, buyer, settings, django_capture_on_commit_callbacks
 ):
