@@ -88,3 +88,12 @@ def sweep_webhooks() -> int:
     from marketplace.webhooks import webhooks_sweep
 
     return webhooks_sweep()
+
+
+@shared_task(name="marketplace.purge_webhook_deliveries")
+def purge_webhook_deliveries() -> int:
+    """Daily: delete finished webhook deliveries (and their tries) older than
+    WEBHOOK_DELIVERY_DAYS; pending ones stay until they finish."""
+    from marketplace.webhook_log import webhook_deliveries_purge
+
+    return webhook_deliveries_purge()

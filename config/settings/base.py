@@ -268,6 +268,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(),  # every minute
         "options": {"expires": 50},
     },
+    "purge-old-webhook-deliveries": {  # finished ones older than WEBHOOK_DELIVERY_DAYS
+        "task": "marketplace.purge_webhook_deliveries",
+        "schedule": crontab(hour=3, minute=37),
+    },
     "process-pending-stripe-events": {
         "task": "billing.process_pending_events",
         "schedule": crontab(minute="*/5"),
@@ -479,6 +483,11 @@ SHARD_MAX_BYTES = env.int("SHARD_MAX_BYTES", default=500 * 1000 * 1000)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_RETRY_DAYS = env.int("WEBHOOK_RETRY_DAYS", default=3)
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=True)
+# How many days finished webhook deliveries (delivered, or given up) and their tries are
+# kept for the buyers' page and the admin; pending ones are kept until they finish.
+WEBHOOK_DELIVERY_DAYS = env.int("WEBHOOK_DELIVERY_DAYS", default=30)
+if WEBHOOK_DELIVERY_DAYS < 1:
+    raise ValueError(f"WEBHOOK_DELIVERY_DAYS must be at least 1, not {WEBHOOK_DELIVERY_DAYS}")
 # License receipts: their Ed25519 private keys are kept in the database encrypted with
 # this secret (any string; 32+ random characters in production). Empty: derived from
 # DJANGO_SECRET_KEY (the demo's).
