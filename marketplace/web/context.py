@@ -27,6 +27,7 @@ def site(request) -> dict:
             ("Licenses", reverse("web:licenses")),
             ("Manifests", reverse("web:manifests")),
             ("Wallet and plan", reverse("web:wallet")),
+            ("Webhooks", reverse("web:webhooks")),
         ]
     if Role.RIGHTS_HOLDER in roles:
         nav += [

@@ -17,6 +17,7 @@ from marketplace.web import (
     thresholds,
     uploads,
     wallet,
+    webhooks,
     works,
 )
 
@@ -117,4 +118,10 @@ urlpatterns = [
         name="manifest-download",
     ),
     path("account/thresholds/", thresholds.thresholds, name="thresholds"),
+    path("account/webhooks/", webhooks.webhook_list, name="webhooks"),
+    path(
+        "account/webhooks/<id:endpoint_id>/delete/",
+        webhooks.webhook_delete,
+        name="webhook-delete",
+    ),
 ]
