@@ -36,6 +36,15 @@ class WebhookEndpointForm(forms.Form):
         help_text="For you, to tell your endpoints apart (for example “training cluster A”).",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if settings.WEBHOOK_ALLOW_PRIVATE_URLS:  # the demo's: say what it accepts too
+            self.fields[
+                "url"
+            ].help_text += (
+                " This server also accepts http:// and local addresses, for trying it out."
+            )
+
 
 def _page(request, form, *, created=None, status=200):
     context = {
