@@ -66,7 +66,10 @@ def _selection(request) -> tuple[list[int], object]:
     """The assets asked for: `asset` ids (a grid's selection, an asset's page) or the buyer's
     `collection`, from the query string or the form."""
     data = request.POST if request.method == "POST" else request.GET
-    raw_collection = data.get("collection", "")
+    # The search grid's form holds the chooser of "Add to the collection" too: licensing
+    # from the grid (`step=review`) is for the ticked images, never for that collection.
+    from_grid = request.method == "POST" and data.get("step") == "review"
+    raw_collection = "" if from_grid else data.get("collection", "")
     if raw_collection:
         if not (raw_collection.isdigit() and len(raw_collection) <= 18):
             raise Http404("No collection of yours has this id.")

@@ -343,8 +343,10 @@ def _facts(html: str) -> dict[str, str]:
     return dict(re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", html))
 
 
-def test_the_search_grid_sends_the_use_searched_for_with_the_ticked_images(bea, priced_per_use):
-    (a,) = _free(1)
+def test_the_search_grid_sends_the_use_searched_for_with_the_ticked_images(
+    bea, buyer, priced_per_use
+):
+    a, b = _free()
     search_documents_refresh([a.pk])
     html = bea.get("/search/", {"use": "ai_generative_training"}).content.decode()
     assert (
@@ -360,13 +362,18 @@ def test_the_search_grid_sends_the_use_searched_for_with_the_ticked_images(bea, 
     assert f'href="/assets/{priced_per_use.pk}/"' in plain
 
     # "License the ticked images" posts the selection with the use: the summary opens with
-    # it chosen and priced at that use's price.
+    # it chosen and priced at that use's price. The grid's form sends the collection chosen
+    # for "Add to the collection" too: the ticked images are licensed, not that collection.
+    collection = Collection.objects.create(owner=buyer, name="Harbours")
+    CollectionItem.objects.create(collection=collection, asset=b)
     review = {"asset": [a.pk, priced_per_use.pk], "step": "review", "next": "/search/",
-              "use": "ai_generative_training"}  # fmt: skip
+              "collection": collection.pk, "use": "ai_generative_training"}  # fmt: skip
     response = bea.post("/license/", review)
     assert response.status_code == 200
     html = response.content.decode()
+    assert "<h1>License 2 images</h1>" in html
     assert _chosen_use(html) == ["ai_generative_training"]
+    assert _facts(html)["Use"].startswith("Generative AI training")
     assert _facts(html)["Total"] == "<strong>$0.071</strong>"
     assert "$0.071 for generative AI training" in html
     assert "Confirm and license for $0.071" in html
@@ -379,6 +386,7 @@ def test_the_search_grid_sends_the_use_searched_for_with_the_ticked_images(bea, 
     # No use searched: none is chosen, and the opt-in work waits for one (today's rule).
     unsearched = bea.post("/license/", {**review, "use": ""}).content.decode()
     assert _chosen_use(unsearched) == []
+    assert "Use" not in _facts(unsearched)
     assert "choose a use to license it" in unsearched
     assert _facts(unsearched)["Total"] == "<strong>$0.00</strong>"
 
