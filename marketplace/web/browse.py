@@ -275,7 +275,7 @@ def _asset_page(request, asset, flag_form: FlagForm, *, status: int = 200):
         "source_name": catalog.source_name(asset.source),
         "flag_form": flag_form,
         "is_buyer": has_role(request.user, Role.BUYER),
-        # Reached from a search for one use: that use is shown first and licensing opens
+        # Reached from a search for one use: that use is marked and licensing opens
         # with it chosen. Anything else in the link is ignored (an old or edited link).
         "searched_use": request.GET.get("use") if request.GET.get("use") in Use.values else "",
     }
