@@ -172,6 +172,9 @@ def search(request):
                 {k: thresholds.applied[k] for k in thresholds.from_saved}
             ),
             left_out=_left_out(params, thresholds.applied, total),
+            # The use searched for goes with the ticked images and the images' pages to
+            # licensing, chosen there already.
+            searched_use=params.get("use") or "",
             next_query=more.urlencode() if page.next_cursor else "",
             searched=bool(_api_query(get)),
             filters_in_use=len(
@@ -272,6 +275,9 @@ def _asset_page(request, asset, flag_form: FlagForm, *, status: int = 200):
         "source_name": catalog.source_name(asset.source),
         "flag_form": flag_form,
         "is_buyer": has_role(request.user, Role.BUYER),
+        # Reached from a search for one use: that use is marked and licensing opens
+        # with it chosen. Anything else in the link is ignored (an old or edited link).
+        "searched_use": request.GET.get("use") if request.GET.get("use") in Use.values else "",
     }
     if context["is_buyer"]:
         context["my_collections"] = collections.collections_of(request.user)

@@ -66,7 +66,10 @@ def _selection(request) -> tuple[list[int], object]:
     """The assets asked for: `asset` ids (a grid's selection, an asset's page) or the buyer's
     `collection`, from the query string or the form."""
     data = request.POST if request.method == "POST" else request.GET
-    raw_collection = data.get("collection", "")
+    # The search grid's form holds the chooser of "Add to the collection" too: licensing
+    # from the grid (`step=review`) is for the ticked images, never for that collection.
+    from_grid = request.method == "POST" and data.get("step") == "review"
+    raw_collection = "" if from_grid else data.get("collection", "")
     if raw_collection:
         if not (raw_collection.isdigit() and len(raw_collection) <= 18):
             raise Http404("No collection of yours has this id.")
@@ -96,10 +99,14 @@ def license_assets(request):
         ids, collection = _selection(request)
     except DomainError as error:
         return _page(request, [], None, LicenseForm(), error=error)
-    confirming = request.method == "POST" and request.POST.get("step") == "confirm"
-    data = request.POST if confirming else request.GET
+    asked = request.POST if request.method == "POST" else request.GET
+    confirming = request.method == "POST" and asked.get("step") == "confirm"
+    data = asked if confirming else request.GET
+    # The use comes chosen when the buyer arrives with one: the use they searched for (the
+    # search grid posts it with the ticked images), an asset page's per-use link, a grant's
+    # "Download again". They can still change it before confirming.
     form = LicenseForm(data if confirming or "purpose" in data else None,
-                       initial={"use": data.get("use", "")})  # fmt: skip
+                       initial={"use": asked.get("use", "")})  # fmt: skip
     # The base set allows every use: a use is needed only where an opt-in work is asked for.
     form.fields["use"].required = catalog.includes_opt_in(ids)
     if confirming and form.is_valid() and ids:
@@ -139,9 +146,8 @@ def _page(request, ids, collection, form, *, error: DomainError | None = None):
     purpose = (form.data.get("purpose") if form.is_bound else None) or Purpose.RESEARCH
     if purpose not in Purpose.values:
         purpose = Purpose.RESEARCH
-    use = (form.data if form.is_bound else form.initial).get("use") or ""
-    if use not in Use.values:
-        use = ""
+    asked_use = (form.data if form.is_bound else form.initial).get("use") or ""
+    use = asked_use if asked_use in Use.values else ""
     quote = downloads.downloads_quote(buyer=request.user, asset_ids=ids, purpose=purpose,
                                       use=use)  # fmt: skip
     context = {
@@ -150,6 +156,9 @@ def _page(request, ids, collection, form, *, error: DomainError | None = None):
         "collection": collection,
         "quote": quote,
         "use": use,
+        # A use in the link that is none of the four (an old or mistyped link): said, and
+        # left for the buyer to choose. A bound form says it as a field error instead.
+        "unknown_use": asked_use if asked_use != use and not form.is_bound else "",
         "named": catalog.assets_by_id([*quote.paid, *quote.refused][:200]),
         "error": error,
         "refusal": _refusal(error),

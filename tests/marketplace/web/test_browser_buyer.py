@@ -269,6 +269,40 @@ def test_a_buyer_tops_up_collects_licenses_and_downloads(site, tmp_path):
     site.check("07-wallet-after")
     assert wallet_of(buyer).balance_micros == 9_949_000
 
+    # Search for one use, tick two images and license them: the licensing page opens with
+    # the use searched for chosen and priced, and the links page says the use of each.
+    page = site.go("/search/?q=harbour")
+    page.get_by_label("May be used for").select_option("ai_generative_training")
+    expect(page).to_have_url(re.compile(r"use=ai_generative_training"))
+    expect(page.locator(".result .meta").first).to_contain_text("for generative AI training")
+    # An image's page reached from that search licenses it for that use.
+    page.get_by_role("link", name="Harbour, an artist's study").click()
+    expect(page.locator(".use-prices .searched")).to_contain_text("the use you searched for")
+    expect(
+        page.get_by_role("link", name="License this image for generative AI training")
+    ).to_be_visible()
+    site.check("08-asset-from-use-search")
+    page.go_back()
+    expect(page.get_by_label("May be used for")).to_have_value("ai_generative_training")
+    for title in ("Harbour festival", "Harbour, an artist's study"):
+        page.get_by_role("checkbox", name=f"Select “{title}”").check()
+    page.get_by_role("button", name="License the ticked images").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("License 2 images")
+    expect(page.get_by_role("radio", name="Generative AI training")).to_be_checked()
+    expect(page.locator("#what-h + dl")).to_contain_text("Generative AI training")
+    expect(page.locator("#what-h ~ ul")).to_contain_text("$0.051 for generative AI training")
+    expect(page.locator("#cost-h + dl")).to_contain_text("$9.898")  # the wallet after
+    site.check("09-license-use-from-search")
+    page.get_by_role("button", name="Confirm and license for $0.051").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Licensed: your downloads")
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator("thead")).to_contain_text("Use")
+    for row in range(2):
+        expect(rows.nth(row).locator("td").nth(2)).to_have_text("Generative AI training")
+    site.check("10-licensed-with-use")
+    assert wallet_of(buyer).balance_micros == 9_898_000
+
 
 def test_a_takedown_shows_in_the_buyers_collection_and_notifications(site, browser):
     assets = _catalog()
@@ -379,6 +413,7 @@ def test_the_other_catalog_and_buyer_pages_pass_axe(site):
     site.check("search-by-use")
     page = site.go(f"/license/?asset={paid.pk}&use=ai_generative_training")
     expect(page.get_by_role("radio", name="Generative AI training")).to_be_checked()
+    expect(page.locator("#what-h + dl")).to_contain_text("Generative AI training")
     page.get_by_role("button", name=re.compile("Confirm and license")).click()
     expect(page.get_by_role("alert")).to_contain_text("Your wallet does not hold enough.")
     site.check("license-refused")

@@ -16,6 +16,7 @@ from billing.ledger import wallet_of
 from billing.models import Subscription, TopUp
 from billing.quota import quota_status
 from catalog.models import Asset, AssetStatus
+from catalog.search_documents import search_documents_refresh
 from catalog.services import asset_take_down
 from marketplace.downloads import downloads_grant
 from marketplace.models import (
@@ -317,6 +318,138 @@ def test_the_licenses_page_lists_grants_and_what_to_delete(bea, buyer):
     assert f'href="/license/?asset={a.pk}&amp;use=ai_training">Download again' in html
     assert "<td>AI training (not generative)</td>" in html  # the use licensed
     assert f"Image {b.pk} <span" in html and "Delete your copies" in html
+
+
+# --- the use searched for, carried to licensing ------------------------------------------
+
+
+@pytest.fixture
+def priced_per_use(make_user):
+    """An opt-in work priced differently per use, and not offered for data mining."""
+    work = opt_in_work(make_user("ada", role=Role.RIGHTS_HOLDER),
+                       uses={"ai_training": 20_000, "ai_generative_training": 70_000})  # fmt: skip
+    Asset.objects.filter(pk=work.asset_id).update(status=AssetStatus.PUBLISHED, title="Study",
+                                                  thumbnail_key="thumbnails/x.jpg")  # fmt: skip
+    search_documents_refresh([work.asset_id])
+    return Asset.objects.get(pk=work.asset_id)
+
+
+def _chosen_use(html: str) -> list[str]:
+    """The uses whose radio button is checked on the licensing page."""
+    return re.findall(r'<input type="radio" name="use" value="(\w+)"[^>]*\bchecked\b', html)
+
+
+def _facts(html: str) -> dict[str, str]:
+    return dict(re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", html))
+
+
+def test_the_search_grid_sends_the_use_searched_for_with_the_ticked_images(
+    bea, buyer, priced_per_use
+):
+    a, b = _free()
+    search_documents_refresh([a.pk])
+    html = bea.get("/search/", {"use": "ai_generative_training"}).content.decode()
+    assert (
+        '<input type="hidden" name="use" value="ai_generative_training" form="selection">' in html
+    )
+    # An image's page, reached from that search, knows the use too.
+    assert f'href="/assets/{priced_per_use.pk}/?use=ai_generative_training"' in html
+    # The results swapped in by htmx carry the use searched now, not the first one.
+    swapped = bea.get("/search/", {"use": "ai_training"}, headers={"HX-Request": "true"})
+    assert 'name="use" value="ai_training" form="selection"' in swapped.content.decode()
+    plain = bea.get("/search/").content.decode()
+    assert 'type="hidden" name="use"' not in plain
+    assert f'href="/assets/{priced_per_use.pk}/"' in plain
+
+    # "License the ticked images" posts the selection with the use: the summary opens with
+    # it chosen and priced at that use's price. The grid's form sends the collection chosen
+    # for "Add to the collection" too: the ticked images are licensed, not that collection.
+    collection = Collection.objects.create(owner=buyer, name="Harbours")
+    CollectionItem.objects.create(collection=collection, asset=b)
+    review = {"asset": [a.pk, priced_per_use.pk], "step": "review", "next": "/search/",
+              "collection": collection.pk, "use": "ai_generative_training"}  # fmt: skip
+    response = bea.post("/license/", review)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>License 2 images</h1>" in html
+    assert _chosen_use(html) == ["ai_generative_training"]
+    assert _facts(html)["Use"].startswith("Generative AI training")
+    assert _facts(html)["Total"] == "<strong>$0.071</strong>"
+    assert "$0.071 for generative AI training" in html
+    assert "Confirm and license for $0.071" in html
+    assert not DownloadGrant.objects.exists()
+    # The buyer may still choose another use: the summary follows it.
+    changed = {"asset": [a.pk, priced_per_use.pk], "use": "ai_training", "purpose": "research"}
+    other = bea.get("/license/", changed, headers={"HX-Request": "true"})
+    assert _chosen_use(other.content.decode()) == ["ai_training"]
+    assert _facts(other.content.decode())["Total"] == "<strong>$0.021</strong>"
+    # No use searched: none is chosen, and the opt-in work waits for one (today's rule).
+    unsearched = bea.post("/license/", {**review, "use": ""}).content.decode()
+    assert _chosen_use(unsearched) == []
+    assert "Use" not in _facts(unsearched)
+    assert "choose a use to license it" in unsearched
+    assert _facts(unsearched)["Total"] == "<strong>$0.00</strong>"
+
+
+def test_a_use_in_the_link_that_is_unknown_or_not_allowed_is_said_not_a_500(bea, priced_per_use):
+    (a,) = _free(1)
+    unknown = bea.get("/license/", {"asset": [a.pk, priced_per_use.pk], "use": "<b>mining</b>"})
+    assert unknown.status_code == 200
+    html = unknown.content.decode()
+    assert _chosen_use(html) == []
+    assert "The link asked for “&lt;b&gt;mining&lt;/b&gt;”, which is not one of the uses" in html
+    posted = bea.post("/license/", {"asset": [a.pk], "step": "review", "use": "x" * 5000})
+    assert posted.status_code == 200 and _chosen_use(posted.content.decode()) == []
+    # A use the rights holder does not allow: chosen as asked, and the work said to be
+    # refused for it, with the uses it does allow.
+    refused = bea.get("/license/", {"asset": [a.pk, priced_per_use.pk], "use": "data_mining"})
+    assert refused.status_code == 200
+    html = refused.content.decode()
+    assert _chosen_use(html) == ["data_mining"]
+    assert "its rights holder does not allow this use" in html
+    assert "generative ai training $0.071" in html.lower()
+    assert "The link asked for" not in html
+    # Confirming an unknown use is a form error, not a 500.
+    bad = bea.post("/license/", {"asset": [a.pk], "step": "confirm", "purpose": "research",
+                                 "use": "mining"})  # fmt: skip
+    assert bad.status_code == 400 and not DownloadGrant.objects.exists()
+
+
+def test_an_assets_page_reached_from_a_search_licenses_for_that_use(bea, priced_per_use):
+    html = bea.get(f"/assets/{priced_per_use.pk}/", {"use": "ai_generative_training"}).content
+    html = html.decode()
+    assert (f'href="/license/?asset={priced_per_use.pk}&amp;use=ai_generative_training">'
+            "License this image for generative AI training</a>") in html  # fmt: skip
+    assert re.search(r'<li class="searched">\s*<span class="use-name">Generative AI training '
+                     r'<span class="muted small">\(the use you searched for\)', html)  # fmt: skip
+    page = bea.get(f"/license/?asset={priced_per_use.pk}&use=ai_generative_training")
+    assert _chosen_use(page.content.decode()) == ["ai_generative_training"]
+    # Another use in the link, or none, leaves the page as it always was.
+    for query in ({"use": "bogus"}, {}):
+        html = bea.get(f"/assets/{priced_per_use.pk}/", query).content.decode()
+        assert f'href="/license/?asset={priced_per_use.pk}">License this image</a>' in html
+        assert 'class="searched"' not in html
+
+
+def test_the_licensed_page_shows_each_rows_use(bea, buyer, priced_per_use):
+    a, b = _free()
+    fund(buyer, 1_000_000)
+    form = {"asset": [a.pk, priced_per_use.pk], "step": "confirm", "purpose": "research",
+            "use": "ai_generative_training"}  # fmt: skip
+    done = bea.post("/license/", form)
+    assert done.status_code == 302
+    html = bea.get(done["Location"]).content.decode()
+    assert '<th scope="col">Use</th>' in html
+    rows = re.findall(r"<tr>\s*<td>.*?</tr>", html, re.S)
+    assert len(rows) == 2
+    assert all("<td>Generative AI training</td>" in row for row in rows)
+    # Base-set images licensed with no use named: every use, as on the licenses page.
+    free = bea.post("/license/", {"asset": [b.pk], "step": "confirm", "purpose": "research"})
+    assert free.status_code == 302
+    html = bea.get(free["Location"]).content.decode()
+    assert f'download="asset-{b.pk}.jpg"' in html
+    assert "<td>Every use</td>" in html
+    assert "<td>Every use</td>" in bea.get("/licenses/").content.decode()
 
 
 # --- wallet and plan ------------------------------------------------------------------
