@@ -29,6 +29,7 @@ from marketplace.served import (
     StoredFileUnreadable,
     offer_files,
     originals_unreadable_report,
+    unreadable_reported,
 )
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
@@ -521,6 +522,11 @@ def downloads_quote(*, buyer, asset_ids: list[int], purpose: str, use: str = "")
     ids = list(dict.fromkeys(asset_ids))[: settings.DOWNLOAD_MAX_ASSETS]
     decided = _decide(buyer, ids, purpose, use, lock=False) if ids else ({}, {}, {}, {})
     _, existing, refused, offers = decided
+    # Works whose file was found unreadable lately are refused here too (without reading
+    # the file), so the buyer can choose to license the others.
+    offer_of = {i: offer for i in ids if i not in refused
+                and (offer := _offer_of(i, existing, offers))}  # fmt: skip
+    refused.update((i, UNREADABLE) for i in unreadable_reported(offer_of))
     wanted = [i for i in ids if i not in refused]
     paid = [i for i in wanted if i not in existing and i in offers]
     fee = platform_fee_micros()

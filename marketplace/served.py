@@ -116,6 +116,24 @@ def originals_unreadable_report(*, asset_ids: Iterable[int], actor: str, detail:
     return len(new)
 
 
+def unreadable_reported(offer_by_asset: dict[int, int]) -> set[int]:
+    """The assets among these (asset id -> the offer whose file it would get) whose
+    original was reported unreadable in the last day and whose offer still has no file:
+    what a quote refuses without reading the file (licensing reads it again)."""
+    since = timezone.now() - UNREADABLE_REPORT_EVERY
+    reported = set(
+        ProvenanceEvent.objects.filter(
+            asset_id__in=offer_by_asset, kind=EventKind.CLONE_FAILED, reason=UNREADABLE,
+            created_at__gte=since,
+        ).values_list("asset_id", flat=True)
+    )  # fmt: skip
+    if not reported:
+        return set()
+    offers = {offer_by_asset[i] for i in reported}
+    made = set(OfferFile.objects.filter(offer_id__in=offers).values_list("offer_id", flat=True))
+    return {i for i in reported if offer_by_asset[i] not in made}
+
+
 def offer_file_make(offer_id: int) -> OfferFile:
     """The offer's file, made now if it has none: the work's original with the uses of
     `work_uses` (the offer's while it is current) and the offer page written in.

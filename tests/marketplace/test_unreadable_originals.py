@@ -130,6 +130,19 @@ def test_in_a_mixed_selection_the_others_go_through_only_when_skipping(api_clien
     assert len(reports(work.asset_id)) == 1  # reported once, by the first refusal
 
 
+def test_once_reported_a_quote_lists_it_as_refused(api_client, artist, buyer):
+    work, good = broken_work(artist), offered_work(artist, "PNG", seed=35)
+    sign_in(api_client, buyer)
+    ask = {"asset_ids": [work.asset_id, good.asset_id], "purpose": "research",
+           "use": "ai_training"}  # fmt: skip
+    before = api_client.post("/api/v1/downloads/quote/", ask, format="json").json()
+    assert before["paid"] == [work.asset_id, good.asset_id]  # not known yet: not read
+    assert download(api_client, [work.asset_id]).status_code == 409
+    after = api_client.post("/api/v1/downloads/quote/", ask, format="json").json()
+    assert after["refused"] == {str(work.asset_id): UNREADABLE}
+    assert after["paid"] == [good.asset_id] and after["total_usd"] == "0.041000"
+
+
 def test_the_licensing_page_says_why_and_charges_nothing(artist, buyer, make_user):
     work = broken_work(artist)
     fund(buyer, FUNDS)
@@ -153,6 +166,27 @@ def test_the_licensing_page_says_why_and_charges_nothing(artist, buyer, make_use
     listed = staff.get("/admin/provenance/provenanceevent/", {"reason": UNREADABLE})
     assert listed.status_code == 200
     assert f'<td class="field-asset_id">{work.asset_id}</td>' in listed.content.decode()
+
+
+def test_on_the_licensing_page_the_others_can_be_licensed_without_it(artist, buyer):
+    work, free = broken_work(artist), stored_asset()
+    fund(buyer, FUNDS)
+    client = Client()
+    client.force_login(buyer)
+    form = {"asset": [work.asset_id, free.pk], "step": "confirm", "purpose": "research",
+            "use": "ai_training"}  # fmt: skip
+    refused = client.post("/license/", form)
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert "1 of the 2 requested assets cannot be downloaded" in html
+    assert 'name="skip_unavailable"' in html  # the way forward is offered
+    assert_untouched(buyer)
+    done = client.post("/license/", {**form, "skip_unavailable": "on"})
+    assert done.status_code == 302
+    assert list(DownloadGrant.objects.filter(buyer=buyer).values_list("asset_id", flat=True)) == [
+        free.pk
+    ]
+    assert wallet_balance(buyer) == FUNDS and buyer_quota(buyer).used == 1
 
 
 def test_the_task_making_the_copy_gives_up_and_tells_the_moderators(artist):
