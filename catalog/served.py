@@ -11,6 +11,7 @@ point at it."""
 
 import hashlib
 import logging
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,11 +19,17 @@ import c2pa
 from django.core.files.storage import storages
 
 from catalog.cloning import _store, storage_key
+from catalog.consent.containers import UnsupportedImage
 from catalog.consent.signing import SigningNotConfigured, signer_from_settings
 from catalog.consent.writers import c2pa_signed, xmp_with_terms
 from catalog.images import EXTENSION_BY_MIME
 
 log = logging.getLogger(__name__)
+
+
+class OriginalUnreadable(ValueError):
+    """The stored original is gone or no longer reads as an image we can write terms into:
+    no copy can be made until someone replaces it (trying again will not help)."""
 
 
 @dataclass(frozen=True)
@@ -40,11 +47,15 @@ def terms_copy_store(
     *, original_key: str, mime_type: str, uses: Iterable[str], offer_url: str, license_url: str
 ) -> TermsCopy:
     """Write the terms into a copy of the original stored under `original_key` and store
-    it; storing the same bytes again is a no-op."""
+    it; storing the same bytes again is a no-op. OriginalUnreadable when the original is
+    missing or damaged; other storage errors (OSError) are left to the caller to retry."""
     uses = list(uses)
-    with storages["default"].open(original_key, "rb") as stored:
-        data = stored.read()
-    written = xmp_with_terms(data, uses, offer_url)
+    try:
+        with storages["default"].open(original_key, "rb") as stored:
+            data = stored.read()
+        written = xmp_with_terms(data, uses, offer_url)
+    except (FileNotFoundError, UnsupportedImage, IndexError, struct.error) as exc:
+        raise OriginalUnreadable(f"{original_key}: {type(exc).__name__}: {exc}"[:500]) from exc
     signed, note = False, ""
     try:
         signer = signer_from_settings()

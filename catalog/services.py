@@ -18,7 +18,7 @@ from catalog.releases import release_build, release_for_build
 from catalog.reports import RunReport
 from catalog.scores import scores_record
 from catalog.search_documents import search_documents_refresh
-from catalog.served import TermsCopy, terms_copy_store
+from catalog.served import OriginalUnreadable, TermsCopy, terms_copy_store
 from catalog.signals import asset_taken_down, asset_taking_down
 from catalog.uploads import opt_in_asset_create, opt_in_asset_describe, upload_store, uploads_lock
 from common.errors import DomainError
@@ -29,6 +29,7 @@ __all__ = [
     "Candidate",
     "Fetcher",
     "NotApplicable",
+    "OriginalUnreadable",
     "RunReport",
     "TermsCopy",
     "asset_hold_clear",

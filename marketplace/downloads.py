@@ -24,7 +24,13 @@ from marketplace.delivery import SERVABLE, Link, download_link
 from marketplace.models import DownloadGrant, Purpose, Receipt
 from marketplace.receipts import receipt_issue
 from marketplace.selectors import grant_use
-from marketplace.served import offer_files
+from marketplace.served import (
+    UNREADABLE,
+    StoredFileUnreadable,
+    offer_files,
+    originals_unreadable_report,
+    unreadable_reported,
+)
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
 
@@ -34,6 +40,14 @@ GRANTED, REPEATED = EventKind.DOWNLOAD_GRANTED, EventKind.DOWNLOAD_REPEATED
 class DownloadRefused(DomainError):
     code = "unavailable"
     status_code = 409
+
+
+class UnreadableRefused(DownloadRefused, StoredFileUnreadable):
+    """Refused because a work's stored original cannot be read (maybe among other reasons):
+    its own code, so clients can tell it from the buyer's own choices; `fields` still give
+    each asset's reason. The caller reports it once the transaction has rolled back."""
+
+    code = UNREADABLE
 
 
 @dataclass(frozen=True)
@@ -178,6 +192,22 @@ def _refusal_message(refused: dict[int, str], *, requested: int) -> str:
     return (
         f"{about} ({parts}); nothing was granted or charged. {remove}, or send "
         "skip_unavailable=true to get the rest."
+    )
+
+
+def _offer_of(asset_id: int, existing: dict, offers: dict) -> int | None:
+    """The offer whose file a download of this asset serves (None: the base set)."""
+    if asset_id in existing:
+        return existing[asset_id].offer_id
+    return offers[asset_id].offer_id if asset_id in offers else None
+
+
+def _unreadable_words(asset_ids: list[int]) -> str:
+    named = ", ".join(str(i) for i in asset_ids)
+    which = f"Asset {named} cannot" if len(asset_ids) == 1 else f"Assets {named} cannot"
+    return (
+        f" {which} be delivered right now: the stored file could not be read. Our moderators "
+        "have been told."
     )
 
 
@@ -335,12 +365,25 @@ def downloads_grant(
         )
     usage, period = quota_lock(buyer)
     assets, existing, refused, offers = _decide(buyer, ids, purpose, use)
+    # The files first, before anything is counted or charged: a work whose stored original
+    # cannot be read is refused like any asset that cannot be licensed now.
+    unreadable: dict[int, StoredFileUnreadable] = {}
+    offer_of = {i: _offer_of(i, existing, offers) for i in ids if i not in refused}
+    files = offer_files(offer_of.values(), unreadable=unreadable)
+    refused.update((i, UNREADABLE) for i, offer_id in offer_of.items() if offer_id in unreadable)
+    unreadable_ids = [i for i, reason in refused.items() if reason == UNREADABLE]
+    detail = "; ".join(error.detail for error in unreadable.values())
     wanted = [i for i in ids if i not in refused]
     if refused and (not wanted or not skip_unavailable):
-        raise DownloadRefused(
-            _refusal_message(refused, requested=len(ids)) + _use_words(refused, assets, use),
-            fields={str(i): [r] for i, r in refused.items()},
-        )
+        message = _refusal_message(refused, requested=len(ids)) + _use_words(refused, assets, use)
+        fields = {str(i): [r] for i, r in refused.items()}
+        if unreadable_ids:
+            message += _unreadable_words(unreadable_ids)
+            raise UnreadableRefused(message, asset_ids=unreadable_ids, detail=detail, fields=fields)
+        raise DownloadRefused(message, fields=fields)
+    if unreadable_ids:  # skipped: this transaction commits, and the report with it
+        originals_unreadable_report(asset_ids=unreadable_ids, actor=buyer.get_username(),
+                                    detail=detail)  # fmt: skip
     fee, now = platform_fee_micros(), timezone.now()
     if not may_spend:
         _refuse_spending(wanted, existing, offers, fee, use)
@@ -396,8 +439,7 @@ def downloads_grant(
                for g in paid],
         idempotency_key=charge_key,
     )  # fmt: skip
-    # An opt-in grant downloads its offer's file, with its terms written in.
-    files = offer_files(by_asset[i].offer_id for i in wanted)
+    # An opt-in grant downloads its offer's file (in `files`), with its terms written in.
     delivered = [
         Delivered(by_asset[i], i not in existing,
                   download_link(grant_id=by_asset[i].pk,
@@ -480,6 +522,11 @@ def downloads_quote(*, buyer, asset_ids: list[int], purpose: str, use: str = "")
     ids = list(dict.fromkeys(asset_ids))[: settings.DOWNLOAD_MAX_ASSETS]
     decided = _decide(buyer, ids, purpose, use, lock=False) if ids else ({}, {}, {}, {})
     _, existing, refused, offers = decided
+    # Works whose file was found unreadable lately are refused here too (without reading
+    # the file), so the buyer can choose to license the others.
+    offer_of = {i: offer for i in ids if i not in refused
+                and (offer := _offer_of(i, existing, offers))}  # fmt: skip
+    refused.update((i, UNREADABLE) for i in unreadable_reported(offer_of))
     wanted = [i for i in ids if i not in refused]
     paid = [i for i in wanted if i not in existing and i in offers]
     fee = platform_fee_micros()

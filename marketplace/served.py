@@ -7,18 +7,35 @@ offer commits, and recorded as the offer's `OfferFile`. A grant serves the file 
 offer it was bought under, so a buyer's file states the terms they licensed; base-set
 grants serve the original as cloned (PDM/CC0). A grant whose offer has no file yet (the
 task has not run) gets one made on the spot, so no opt-in file is ever served without its
-terms. The uses come from `marketplace.selectors.work_uses` alone."""
+terms. The uses come from `marketplace.selectors.work_uses` alone.
 
+A work whose stored original is gone or damaged gets no file: it cannot be delivered until
+a moderator sees to it, so asking for it is refused (`StoredFileUnreadable`) and the
+moderators are told in the audit log (`originals_unreadable_report`)."""
+
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
-from catalog.services import terms_copy_store
+from catalog.services import OriginalUnreadable, terms_copy_store
+from common.errors import DomainError
 from marketplace.models import Offer, OfferFile
+from provenance.models import EventKind, ProvenanceEvent
+from provenance.services import events_append
+
+log = logging.getLogger(__name__)
+
+# The audit log's reason for an original that cannot be read: moderators filter the log
+# (admin, provenance events) by it. Recorded once a day per asset at most.
+UNREADABLE = "stored_file_unreadable"
+UNREADABLE_REPORT_EVERY = timedelta(days=1)
 
 # The demo's address: links written into files need one even without PUBLIC_BASE_URL.
 FALLBACK_BASE_URL = "http://127.0.0.1:8000"
@@ -41,9 +58,86 @@ def policy_url(asset_id: int) -> str:
     return site_url(reverse("web:policy", args=[asset_id]))
 
 
+class StoredFileUnreadable(DomainError):
+    """A work's stored original cannot be read, so the file with its terms cannot be made.
+    `asset_ids`: the works concerned, for `originals_unreadable_report` once the request's
+    transaction has rolled back (a report made inside it would roll back with it)."""
+
+    code = UNREADABLE
+    status_code = 409
+
+    def __init__(self, message: str, *, asset_ids: Iterable[int], detail: str = "",
+                 fields: dict | None = None):  # fmt: skip
+        self.asset_ids, self.detail = sorted(set(asset_ids)), detail  # detail: for the log
+        super().__init__(message, fields=fields or {str(i): [UNREADABLE] for i in self.asset_ids})
+
+    def report(self, *, actor: str) -> int:
+        """Tell the moderators (`originals_unreadable_report`): call it outside the
+        transaction that failed."""
+        return originals_unreadable_report(asset_ids=self.asset_ids, actor=actor,
+                                           detail=self.detail)  # fmt: skip
+
+
+def unreadable_message(asset_ids: Iterable[int]) -> str:
+    ids = sorted(set(asset_ids))
+    named = ", ".join(str(i) for i in ids)
+    which = f"Asset {named} cannot" if len(ids) == 1 else f"Assets {named} cannot"
+    return (
+        f"{which} be delivered right now: the stored file could not be read. Nothing was "
+        "granted or charged for it, and our moderators have been told."
+    )
+
+
+def originals_unreadable_report(*, asset_ids: Iterable[int], actor: str, detail: str = "") -> int:
+    """Tell the moderators that these assets' stored originals cannot be read: an audit
+    event (`clone.failed`, reason `stored_file_unreadable`) per asset not reported in the
+    last day, and an error in the log. Returns how many were recorded."""
+    ids = sorted(set(asset_ids))
+    since = timezone.now() - UNREADABLE_REPORT_EVERY
+    recent = set(
+        ProvenanceEvent.objects.filter(
+            asset_id__in=ids, kind=EventKind.CLONE_FAILED, reason=UNREADABLE, created_at__gte=since
+        ).values_list("asset_id", flat=True)
+    )
+    new = [i for i in ids if i not in recent]
+    for asset_id in new:
+        log.error("stored original of asset %s cannot be read (%s)", asset_id, detail or actor)
+    events = [
+        ProvenanceEvent(
+            asset_id=i,
+            kind=EventKind.CLONE_FAILED,
+            reason=UNREADABLE,
+            actor=actor,
+            data={"detail": detail[:500]} if detail else {},
+        )
+        for i in new
+    ]
+    events_append(events)
+    return len(new)
+
+
+def unreadable_reported(offer_by_asset: dict[int, int]) -> set[int]:
+    """The assets among these (asset id -> the offer whose file it would get) whose
+    original was reported unreadable in the last day and whose offer still has no file:
+    what a quote refuses without reading the file (licensing reads it again)."""
+    since = timezone.now() - UNREADABLE_REPORT_EVERY
+    reported = set(
+        ProvenanceEvent.objects.filter(
+            asset_id__in=offer_by_asset, kind=EventKind.CLONE_FAILED, reason=UNREADABLE,
+            created_at__gte=since,
+        ).values_list("asset_id", flat=True)
+    )  # fmt: skip
+    if not reported:
+        return set()
+    offers = {offer_by_asset[i] for i in reported}
+    made = set(OfferFile.objects.filter(offer_id__in=offers).values_list("offer_id", flat=True))
+    return {i for i in reported if offer_by_asset[i] not in made}
+
+
 def offer_file_make(offer_id: int) -> OfferFile:
     """The offer's file, made now if it has none: the work's original with the uses of
-    `work_uses` (the offer's while it is current) and the offer page written in."""
+    `work_uses` (the offer's while it is current) and the offer page written in.
+    StoredFileUnreadable when the original cannot be read."""
     from marketplace.selectors import work_uses
 
     existing = OfferFile.objects.filter(offer_id=offer_id).first()
@@ -53,10 +147,15 @@ def offer_file_make(offer_id: int) -> OfferFile:
     asset = offer.work.asset
     uses = work_uses(offer.work)
     offer_url, license_url = offer_page_url(asset.pk), license_page_url(offer.terms.version)
-    copy = terms_copy_store(
-        original_key=asset.original_key, mime_type=asset.mime_type, uses=list(uses),
-        offer_url=offer_url, license_url=license_url,
-    )  # fmt: skip
+    try:
+        copy = terms_copy_store(
+            original_key=asset.original_key, mime_type=asset.mime_type, uses=list(uses),
+            offer_url=offer_url, license_url=license_url,
+        )  # fmt: skip
+    except OriginalUnreadable as exc:
+        raise StoredFileUnreadable(
+            unreadable_message([asset.pk]), asset_ids=[asset.pk], detail=str(exc)
+        ) from exc
     try:
         with transaction.atomic():
             return OfferFile.objects.create(
@@ -75,13 +174,17 @@ def offer_files_remake() -> int:
     current = Offer.objects.filter(ended_at__isnull=True).order_by("pk")
     storage, made = storages["default"], 0
     for offer_id in current.values_list("pk", flat=True).iterator():
-        with transaction.atomic():
-            old = OfferFile.objects.select_for_update().filter(offer_id=offer_id).first()
-            if old is not None:
-                old.delete()
-            new = offer_file_make(offer_id)
-            if old is not None and old.key != new.key and not _in_use(old.key):
-                transaction.on_commit(lambda key=old.key: storage.delete(key))
+        try:
+            with transaction.atomic():
+                old = OfferFile.objects.select_for_update().filter(offer_id=offer_id).first()
+                if old is not None:
+                    old.delete()
+                new = offer_file_make(offer_id)
+                if old is not None and old.key != new.key and not _in_use(old.key):
+                    transaction.on_commit(lambda key=old.key: storage.delete(key))
+        except StoredFileUnreadable as error:  # its old file (if any) stays; the rest go on
+            error.report(actor="offer_files_remake")
+            continue
         made += 1
     return made
 
@@ -110,12 +213,21 @@ class ServedFile:
     byte_size: int
 
 
-def offer_files(offer_ids: Iterable[int | None]) -> dict[int, OfferFile]:
-    """The files of these offers, by offer id, in one query; those missing are made now."""
+def offer_files(
+    offer_ids: Iterable[int | None], *, unreadable: dict[int, StoredFileUnreadable] | None = None
+) -> dict[int, OfferFile]:
+    """The files of these offers, by offer id, in one query; those missing are made now.
+    An offer whose original cannot be read raises StoredFileUnreadable, or with
+    `unreadable` given, is left out and put there (offer id -> its error)."""
     ids = {pk for pk in offer_ids if pk}
     files = {f.offer_id: f for f in OfferFile.objects.filter(offer_id__in=ids)}
     for missing in sorted(ids - files.keys()):
-        files[missing] = offer_file_make(missing)
+        try:
+            files[missing] = offer_file_make(missing)
+        except StoredFileUnreadable as error:
+            if unreadable is None:
+                raise
+            unreadable[missing] = error
     return files
 
 

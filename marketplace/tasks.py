@@ -65,11 +65,14 @@ def make_offer_file(offer_id: int) -> str:
     """After an offer commits: the copy of the work's file its grants download, with the
     offer's terms written in (marketplace.served)."""
     from marketplace.models import Offer
-    from marketplace.served import offer_file_make
+    from marketplace.served import StoredFileUnreadable, offer_file_make
 
     try:
         return offer_file_make(offer_id).key
     except Offer.DoesNotExist:  # the work was deleted meanwhile: nothing to serve
+        return ""
+    except StoredFileUnreadable as error:  # retrying cannot help: the moderators are told
+        error.report(actor="marketplace.make_offer_file")
         return ""
 
 

@@ -45,26 +45,61 @@ class NewEndpoint:
     secret: str  # shown once
 
 
-def url_refusal(url: str) -> str:
-    """Why events may not be sent to `url`, or "". Unless WEBHOOK_ALLOW_PRIVATE_URLS (the
-    demo, the tests), only https to public addresses: a buyer's endpoint must never make
-    this server call into its own network."""
+@dataclass(frozen=True)
+class Destination:
+    """Where a webhook may be sent: `refusal` says why not ("" when it may); `address` is
+    the IP that passed the check, which the request then connects to (None when private
+    URLs are allowed: then the host is resolved as usual)."""
+
+    refusal: str
+    address: str | None = None
+
+
+def webhook_destination(url: str) -> Destination:
+    """Unless WEBHOOK_ALLOW_PRIVATE_URLS (the demo, the tests), only https to public
+    addresses: a buyer's endpoint must never make this server call into its own network.
+    Every address the host resolves to must be public, and the request goes to the first
+    of them (`address`), never to a second lookup's answer (DNS rebinding)."""
     parsed = urlsplit(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        return "Give an http(s) address."
+        return Destination("Give an http(s) address.")
     if settings.WEBHOOK_ALLOW_PRIVATE_URLS:
-        return ""
+        return Destination("")
     if parsed.scheme != "https":
-        return "Give an https address."
+        return Destination("Give an https address.")
     try:
         infos = socket.getaddrinfo(parsed.hostname, parsed.port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return "This host name does not resolve."
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            return "This address is not a public one."
-    return ""
+    except (OSError, UnicodeError, ValueError):
+        return Destination("This host name does not resolve.")
+    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    if not addresses:
+        return Destination("This host name does not resolve.")
+    if not all(address.is_global for address in addresses):
+        return Destination("This address is not a public one.")
+    return Destination("", str(addresses[0]))
+
+
+def url_refusal(url: str) -> str:
+    """Why events may not be sent to `url`, or "" (see `webhook_destination`)."""
+    return webhook_destination(url).refusal
+
+
+def pinned_request(
+    http: httpx.Client, url: str, address: str | None, *, content: bytes, headers: dict
+) -> httpx.Request:
+    """The POST to `url`, connecting to `address` when one is given, while the Host header,
+    the TLS server name (SNI) and the certificate check still name the URL's host: so no
+    other lookup of the name can send it elsewhere."""
+    target = httpx.URL(url)
+    if address is None:
+        return http.build_request("POST", target, content=content, headers=headers)
+    return http.build_request(
+        "POST",
+        target.copy_with(host=address),
+        content=content,
+        headers={**headers, "Host": target.netloc.decode("ascii")},
+        extensions={"sni_hostname": target.raw_host.decode("ascii")},
+    )
 
 
 def webhook_endpoint_create(*, owner, url: str, description: str = "") -> NewEndpoint:
@@ -193,14 +228,17 @@ def webhook_deliver(delivery_id: int, *, client: httpx.Client | None = None) -> 
         SIGNATURE_HEADER: signature_header(endpoint.secret, body, timestamp=int(time.time())),
     }
     status_code = None
-    error = url_refusal(endpoint.url) or ("" if endpoint.active else "the endpoint is switched off")
+    destination = webhook_destination(endpoint.url)  # checked now: DNS may have changed
+    error = destination.refusal or ("" if endpoint.active else "the endpoint is switched off")
     started = time.monotonic()
     try:
         if error:
             raise _Refused(error)
         http = client or httpx.Client(timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
         try:
-            response = http.post(endpoint.url, content=body, headers=headers)
+            request = pinned_request(http, endpoint.url, destination.address, content=body,
+                                     headers=headers)  # fmt: skip
+            response = http.send(request)
         finally:
             if client is None:
                 http.close()

@@ -258,7 +258,10 @@ class DownloadsView(ListAPIView):
                             "(`not_found`, `withdrawn`, `taken_down`, `under_review`, "
                             "`use_not_allowed`: the offer does not allow the declared use, "
                             "`use_required`: name a use for opt-in works, "
-                            "`purpose_not_allowed`, `not_stored`)."),
+                            "`purpose_not_allowed`, `not_stored`, `stored_file_unreadable`: "
+                            "the work's stored file cannot be read; moderators are told). "
+                            "`stored_file_unreadable` is the code when any asset is refused "
+                            "for that reason."),
             422: docs.error("`idempotency_key_reused`: the key was sent with another request."),
             429: docs.error("`quota_exceeded`: `fields.resets_at` says when the quota resets."),
         },

@@ -14,6 +14,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.errors import DomainError
 from common.fields import ID_MAX
+from marketplace.served import StoredFileUnreadable
 
 NON_FIELD_KEYS = ("non_field_errors", "__all__")
 ID_IN_PATH = re.compile(r"/[0-9]+(?=/)")
@@ -60,6 +61,8 @@ def _validation_body(detail) -> dict:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, StoredFileUnreadable):  # the request's transaction is over: report
+        exc.report(actor=context["request"].user.get_username() or "api")
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

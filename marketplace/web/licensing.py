@@ -26,6 +26,7 @@ from marketplace.downloads import DownloadRefused
 from marketplace.idempotency import Answer, idempotent_call, request_fingerprint
 from marketplace.models import Purpose, Use
 from marketplace.policies import with_consent_headers
+from marketplace.served import StoredFileUnreadable
 from marketplace.web.access import buyer_required
 
 SESSION_KEY = "web_deliveries"
@@ -113,6 +114,8 @@ def license_assets(request):
         try:
             delivered = _grant(request, ids, form.cleaned_data)
         except DomainError as error:
+            if isinstance(error, StoredFileUnreadable):  # rolled back: report it now
+                error.report(actor=request.user.get_username())
             return _page(request, ids, collection, form, error=error)
         return redirect("web:license-done", delivery=_keep(request, delivered))
     return _page(request, ids, collection, form)
