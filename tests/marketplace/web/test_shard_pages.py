@@ -136,7 +136,7 @@ def test_a_shard_holding_an_image_taken_down_since_is_withheld(
     page = bea.get(f"/shards/{export.pk}/").content.decode()
     assert "1 shard can no longer be downloaded:" in page
     assert "Ask for a new export</a>: it leaves those images out" in page
-    assert f"Withheld: taken down since, image {assets[3].pk}" in page
+    assert f"withheld: taken down since, image {assets[3].pk}" in page
     assert f'href="/shards/{export.pk}/files/shard-000001.tar"' not in page
     assert f'href="/shards/{export.pk}/files/shard-000000.tar"' in page
     withheld = bea.get(f"/shards/{export.pk}/files/shard-000001.tar")
