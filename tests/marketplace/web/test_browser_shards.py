@@ -6,15 +6,18 @@ desktop and phone width; screenshots under var/screenshots/."""
 import hashlib
 import re
 import tarfile
+from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from catalog.models import Asset, AssetStatus
 from marketplace.downloads import downloads_grant
 from marketplace.models import Collection, CollectionItem, ShardExport
 from marketplace.services import shard_export_build
+from marketplace.shard_expiry import shard_exports_expire
 from tests.marketplace.web.test_browser_buyer import _buyer, _catalog, _sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -109,3 +112,13 @@ def test_the_shards_page_updates_by_itself_while_a_worker_writes_them(site, sett
     expect(page.locator(".note.ok")).to_contain_text("4 images in", timeout=10_000)
     expect(page.get_by_role("link", name=re.compile(r"shard-000000\.tar"))).to_be_visible()
     expect(page.get_by_text("Writing the shards…")).to_have_count(0)
+
+    # Thirty days on, the files are deleted: the page says so and what to do.
+    ShardExport.objects.filter(pk=queued.pk).update(created_at=timezone.now() - timedelta(days=31))
+    assert shard_exports_expire() == 1
+    page = site.go(f"/shards/{queued.pk}/")
+    expect(page.get_by_role("status")).to_contain_text("these shards were deleted on")
+    expect(page.get_by_role("link", name=re.compile(r"shard-000000\.tar"))).to_have_count(0)
+    site.check("shards-expired")
+    page = site.go("/shards/")
+    expect(page.get_by_role("row").filter(has_text="All your licenses")).to_contain_text("Expired")

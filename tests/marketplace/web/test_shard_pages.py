@@ -201,3 +201,21 @@ def test_buyers_find_the_shards_from_the_navigation_manifests_and_collections(be
     assert 'ask for <a href="/shards/">WebDataset shards</a>' in nav
     detail = bea.get(f"/collections/{collection.pk}/").content.decode()
     assert f'href="/shards/?collection={collection.pk}">Export as WebDataset shards</a>' in detail
+
+
+def test_the_shard_pages_have_nothing_inline_for_the_policy_to_refuse(
+    bea, buyer, settings, django_capture_on_commit_callbacks
+):
+    from tests.marketplace.test_security_headers import InlineContent
+
+    settings.SHARD_MAX_BYTES = 10240
+    assets = _licensed(buyer, 4)
+    done = _ask(bea, django_capture_on_commit_callbacks)
+    Asset.objects.filter(pk=assets[3].pk).update(status=AssetStatus.TAKEN_DOWN)
+    queued = ShardExport.objects.create(buyer=buyer, max_shard_bytes=10240)
+    for path in ("/shards/", f"/shards/{done.pk}/", f"/shards/{queued.pk}/"):
+        response = bea.get(path)
+        assert response.status_code == 200, path
+        parser = InlineContent()
+        parser.feed(response.content.decode())
+        assert parser.found == [], (path, parser.found)
