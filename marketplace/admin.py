@@ -1,5 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import BigIntegerField, F, Func
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html_join
 from django.utils.translation import ngettext
 
 from common.admin import NoteActionForm, ReadOnlyAdmin, action_selection
@@ -10,6 +13,7 @@ from marketplace.models import (
     Receipt,
     ReceiptKey,
     Revocation,
+    ShardExport,
     TermsVersion,
     User,
     WebhookAttempt,
@@ -113,6 +117,49 @@ class ApiTokenAdmin(ReadOnlyAdmin):
             if revoked
             else "The selected tokens were revoked already.",
         )
+
+
+@admin.register(ShardExport)
+class ShardExportAdmin(ReadOnlyAdmin):
+    """Buyers' WebDataset shard exports: who asked for what, when, and what went in (each
+    delivered asset is in the audit log too, `download.sharded`). The shards' sample lists
+    and the build plan are not shown: they can hold a hundred thousand entries."""
+
+    list_display = ["id", "buyer", "state", "collection", "assets", "skipped", "shard_count",
+                    "created_at", "finished_at", "expired_at"]  # fmt: skip
+    list_filter = ["state", "created_at"]
+    search_fields = ["buyer__username", "buyer__email"]
+    list_select_related = ["buyer", "collection"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = ["buyer", "state", "collection", "named_grants", "assets", "skipped",
+              "max_shard_bytes", "error", "created_at", "finished_at", "expired_at",
+              "index_key", "shard_list"]  # fmt: skip
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            shard_total=Func(F("shards"), function="jsonb_array_length",
+                             output_field=BigIntegerField())
+        )  # fmt: skip
+
+    @admin.display(description="shards", ordering="shard_total")
+    def shard_count(self, obj: ShardExport) -> int:
+        return obj.shard_total
+
+    @admin.display(description="grants named one by one")
+    def named_grants(self, obj: ShardExport) -> str:
+        return str(len(obj.grant_ids)) if obj.grant_ids else "- (a collection, or all grants)"
+
+    @admin.display(description="shards written")
+    def shard_list(self, obj: ShardExport) -> str:
+        if not obj.shards:
+            return "-"
+        return format_html_join(
+            "", "<div><code>{}</code>: {} samples, {}, SHA-256 <code>{}</code></div>",
+            ((s["name"], len(s["samples"]), filesizeformat(s["size"]), s["sha256"])
+             for s in obj.shards),
+        )  # fmt: skip
 
 
 # --- what reaches buyers after a license: the feed, webhooks, receipts ---------------------

@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, F, Func
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog.models import Asset
@@ -124,7 +125,8 @@ def shard_name(number: int) -> str:
     return f"shard-{number:06d}.tar"
 
 
-def _prefix(export: ShardExport) -> str:
+def shards_prefix(export: ShardExport) -> str:
+    """The storage folder of an export's shards and index."""
     return f"shards/{export.buyer_id}/{export.pk}"
 
 
@@ -326,7 +328,7 @@ def _write_shard(export: ShardExport, number: int, grant_ids: list[int]) -> dict
         if made := files.get(row["offer_id"]):
             row["key"], row["sha256"] = made.key, made.sha256
     name = shard_name(number)
-    storage_key = f"{_prefix(export)}/{name}"
+    storage_key = f"{shards_prefix(export)}/{name}"
     samples = []
     spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - moved or deleted below
         dir=_spool_folder(storage_key), prefix=f".{name}.", delete=False
@@ -371,7 +373,7 @@ def shards_index(export: ShardExport) -> dict:
     }  # fmt: skip
 
 
-class _BuildLock:
+class BuildLock:
     """A session-level advisory lock on the export, taken without waiting: held while one
     process builds it, released when it is done or its connection ends (a crash)."""
 
@@ -396,17 +398,21 @@ def _recorded(entry: dict) -> bool:
     )
 
 
+# States a build leaves alone.
+FINAL = (ShardExport.State.DONE, ShardExport.State.EXPIRED)
+
+
 def shard_export_build(export_id: int) -> ShardExport:
     """Write the export's shards and index; safe to run again, and while another process
     runs it (that one finishes the work, this one returns)."""
     export = ShardExport.objects.select_related("buyer").get(pk=export_id)
-    if export.state == ShardExport.State.DONE:
+    if export.state in FINAL:
         return export
-    with _BuildLock(export_id) as held:
+    with BuildLock(export_id) as held:
         if not held:
             return export
         export.refresh_from_db()
-        if export.state == ShardExport.State.DONE:
+        if export.state in FINAL:  # built meanwhile, or expired (a late retry builds nothing)
             return export
         if not export.plan:
             export.plan = _plan(export)
@@ -420,7 +426,7 @@ def shard_export_build(export_id: int) -> ShardExport:
                     export.shards = sorted(recorded.values(), key=lambda e: e["name"])
                     export.save(update_fields=["shards"])
         export.shards = sorted(recorded.values(), key=lambda entry: entry["name"])
-        index_key = f"{_prefix(export)}/index.json"
+        index_key = f"{shards_prefix(export)}/index.json"
         if default_storage.exists(index_key):
             default_storage.delete(index_key)
         index = json.dumps(shards_index(export), sort_keys=True).encode()
@@ -504,3 +510,32 @@ def shard_links(export: ShardExport) -> tuple[list[ShardLink], Link | None]:
 def shard_exports_of(buyer):
     """The buyer's shard exports, newest first."""
     return ShardExport.objects.filter(buyer=buyer).order_by("-created_at", "-pk")
+
+
+# Counted by the database, so that a list of exports does not read every shard's samples.
+def _length(field: str) -> Func:
+    return Func(F(field), function="jsonb_array_length", output_field=BigIntegerField())
+
+
+SHARDS_BYTES = RawSQL(  # noqa: S611 - a table name, not input
+    "SELECT coalesce(sum((s->>'size')::bigint), 0) "  # noqa: S608
+    f'FROM jsonb_array_elements("{ShardExport._meta.db_table}".shards) s',
+    (),
+    output_field=BigIntegerField(),
+)
+
+
+def shard_exports_listed(buyer):
+    """The buyer's shard exports, newest first, each with its collection, its number of
+    shards (`shard_count`) and their bytes (`total_bytes`) and of grants named one by one
+    (`grant_count`), without reading the shards' samples."""
+    return (
+        shard_exports_of(buyer)
+        .select_related("collection")
+        .defer("plan", "shards", "grant_ids")
+        .annotate(
+            shard_count=_length("shards"),
+            grant_count=_length("grant_ids"),
+            total_bytes=SHARDS_BYTES,
+        )
+    )

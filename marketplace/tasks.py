@@ -59,6 +59,14 @@ def build_shards(export_id: int) -> int:
         raise
 
 
+@shared_task(name="marketplace.expire_shard_exports")
+def expire_shard_exports() -> int:
+    """Daily: delete the shards and index of exports older than SHARD_EXPORT_DAYS."""
+    from marketplace.shard_expiry import shard_exports_expire
+
+    return shard_exports_expire()
+
+
 @shared_task(name="marketplace.make_offer_file", autoretry_for=(OSError,), retry_backoff=True,
              max_retries=5)  # fmt: skip
 def make_offer_file(offer_id: int) -> str:

@@ -99,6 +99,11 @@ class Api:
                 return body
             if body["state"] == "failed":
                 raise ClientError(f"The {what} failed: {body.get('error') or 'no reason given'}")
+            if body["state"] == "expired":  # a shard export's files, deleted after some days
+                raise ClientError(
+                    f"The {what} has expired: its files were deleted. Ask for a new one "
+                    "(run the command again with --new)."
+                )
             if time.monotonic() > deadline:
                 raise ClientError(f"The {what} is not ready after {timeout:.0f} s; try again.")
             time.sleep(pause)

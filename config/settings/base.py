@@ -239,6 +239,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.clear_direct_uploads",
         "schedule": crontab(minute=41),  # hourly
     },
+    "expire-shard-exports": {  # shards and index deleted SHARD_EXPORT_DAYS after asked for
+        "task": "marketplace.expire_shard_exports",
+        "schedule": crontab(hour=3, minute=37),
+    },
     "release-embargoed-assets": {
         "task": "catalog.release_embargoed",
         "schedule": crontab(minute=5),  # hourly
@@ -475,6 +479,11 @@ MANIFEST_LINK_MAX_SECONDS = env.int("MANIFEST_LINK_MAX_SECONDS", default=7 * 24 
 # WebDataset shard exports: the largest tar shard, in bytes (an asset larger than this
 # goes alone in its own shard).
 SHARD_MAX_BYTES = env.int("SHARD_MAX_BYTES", default=500 * 1000 * 1000)
+# Days a shard export's files are kept after it was asked for; then they are deleted and it
+# is marked expired (the daily task below, or `manage.py expire_shard_exports`).
+SHARD_EXPORT_DAYS = env.int("SHARD_EXPORT_DAYS", default=30)
+if SHARD_EXPORT_DAYS < 1:
+    raise ImproperlyConfigured(f"SHARD_EXPORT_DAYS ({SHARD_EXPORT_DAYS}) must be at least 1.")
 
 # Buyers' webhooks (revocation events): the request timeout, how many days a failing
 # delivery is retried (exponential backoff, 1 minute doubling up to 12 hours), and whether

@@ -227,6 +227,9 @@ class ShardExport(models.Model):
         QUEUED = "queued", "Queued"
         DONE = "done", "Ready"
         FAILED = "failed", "Failed"
+        # Its files deleted after SHARD_EXPORT_DAYS; the row stays, so the buyer's list and
+        # the audit log's `download.sharded` events still say what was delivered and when.
+        EXPIRED = "expired", "Expired"
 
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -272,6 +275,9 @@ class ShardExport(models.Model):
     error = models.CharField(max_length=500, blank=True, help_text="Why it failed.")
     created_at = models.DateTimeField(auto_now_add=True, help_text="When it was asked for.")
     finished_at = models.DateTimeField(null=True, blank=True, help_text="When it was built.")
+    expired_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its shards and index were deleted from storage."
+    )
 
     class Meta:
         constraints = [

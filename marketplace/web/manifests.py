@@ -4,20 +4,17 @@ then download it."""
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from common.errors import DomainError
 from common.links import base_url
-from marketplace import collections, manifests
+from marketplace import manifests
 from marketplace.models import ManifestExport
 from marketplace.web.access import buyer_required
-from marketplace.web.forms import add_domain_error
+from marketplace.web.exports import ExportScopeForm, export_list_page, owned, status_or_page
 
 
-class ManifestForm(forms.Form):
+class ManifestForm(ExportScopeForm):
     format = forms.ChoiceField(
         label="Format",
         choices=[
@@ -27,51 +24,39 @@ class ManifestForm(forms.Form):
         initial=ManifestExport.Format.PARQUET,
         widget=forms.RadioSelect,
     )
-    collection = forms.TypedChoiceField(
-        label="Of",
-        coerce=int,
-        required=False,
-        empty_value=None,
-        help_text="Only the assets you hold a license for are listed; taken-down ones are left "
-        "out. The links inside stay valid for a day.",
-    )
+    field_order = ["format", "collection"]
 
-    def __init__(self, *args, owner, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["collection"].choices = [
-            ("", "Everything I have licensed"),
-            *((c.pk, f"Collection “{c.name}”") for c in collections.collections_of(owner)),
-        ]
+        self.fields["collection"].help_text = (
+            "Only the assets you hold a license for are listed; taken-down ones are left "
+            "out. The links inside stay valid for a day."
+        )
 
 
 @buyer_required
 @require_http_methods(["GET", "POST"])
 def manifest_list(request):
-    initial = {"collection": request.GET.get("collection", "")}
-    form = ManifestForm(request.POST or None, owner=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            manifest = manifests.manifest_request(
-                buyer=request.user,
-                format=form.cleaned_data["format"],
-                collection_id=form.cleaned_data["collection"],
-                base_url=base_url(request),
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, "Your manifest is being built.")
-            return redirect("web:manifest", manifest_id=manifest.pk)
-    page = Paginator(manifests.manifests_of(request.user), 20).get_page(request.GET.get("page"))
-    status = 400 if form.errors else 200
-    return render(request, "web/manifests/list.html", {"form": form, "page": page}, status=status)
+    return export_list_page(
+        request,
+        form_class=ManifestForm,
+        request_export=lambda data: manifests.manifest_request(
+            buyer=request.user,
+            format=data["format"],
+            collection_id=data["collection"],
+            base_url=base_url(request),
+        ),
+        exports=manifests.manifests_of(request.user),
+        template="web/manifests/list.html",
+        started="Your manifest is being built.",
+        detail="web:manifest",
+    )
 
 
 def _mine(request, manifest_id: int) -> ManifestExport:
-    manifest = manifests.manifests_of(request.user).filter(pk=manifest_id).first()
-    if manifest is None:
-        raise Http404("No manifest of yours has this id.")
-    return manifest
+    return owned(
+        manifests.manifests_of(request.user), manifest_id, "No manifest of yours has this id."
+    )
 
 
 @buyer_required
@@ -81,9 +66,12 @@ def manifest_detail(request, manifest_id: int):
     every few seconds."""
     manifest = _mine(request, manifest_id)
     context = {"manifest": manifest, "link": manifests.manifest_link(manifest)}
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "web/manifests/_status.html", context)
-    return render(request, "web/manifests/detail.html", context)
+    return status_or_page(
+        request,
+        page="web/manifests/detail.html",
+        status="web/manifests/_status.html",
+        context=context,
+    )
 
 
 @buyer_required

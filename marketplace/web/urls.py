@@ -13,6 +13,7 @@ from marketplace.web import (
     notifications,
     offers,
     policies,
+    shards,
     sources,
     thresholds,
     uploads,
@@ -117,6 +118,10 @@ urlpatterns = [
         manifests.manifest_download,
         name="manifest-download",
     ),
+    path("shards/", shards.shard_export_list, name="shard-exports"),
+    path("shards/<id:export_id>/", shards.shard_export_detail, name="shard-export"),
+    path("shards/<id:export_id>/index.json", shards.shard_index_download, name="shard-index"),
+    path("shards/<id:export_id>/files/<str:name>", shards.shard_download, name="shard-download"),
     path("account/thresholds/", thresholds.thresholds, name="thresholds"),
     path("account/webhooks/", webhooks.webhook_list, name="webhooks"),
     path(

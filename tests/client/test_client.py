@@ -155,6 +155,34 @@ def test_login_license_download_and_shards_of_a_collection(
     assert [s["jpg"] for s in samples] == [served_bytes(a, buyer) for a in assets]
 
 
+def test_shards_of_an_expired_export_are_asked_for_again_with_new(
+    live_server, buyer, env, tmp_path
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace.models import ShardExport
+    from marketplace.shard_expiry import shard_exports_expire
+
+    assets = [hashed_asset() for _ in range(2)]
+    collection = collection_of(buyer, assets)
+    login(env, live_server)
+    assert run(env, "license", collection.pk, "--use", "ai_training", "--yes").returncode == 0
+    folder = tmp_path / "shards"
+    assert run(env, "shards", collection.pk, "--to", folder, "--quiet").returncode == 0
+    ShardExport.objects.update(created_at=timezone.now() - timedelta(days=31))
+    assert shard_exports_expire() == 1
+
+    expired = run(env, "shards", collection.pk, "--to", folder, "--quiet")
+    assert expired.returncode != 0
+    assert "has expired: its files were deleted" in expired.stdout + expired.stderr
+    assert "--new" in expired.stdout + expired.stderr
+    fresh = run(env, "shards", collection.pk, "--to", folder, "--new", "--quiet")
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    assert ShardExport.objects.filter(state="done").count() == 1
+
+
 def test_an_interrupted_download_resumes_without_fetching_finished_files_again(
     live_server, buyer, env, tmp_path, served
 ):

@@ -1,0 +1,51 @@
+"""Moderators read buyers' shard exports in the admin: who asked for what and when, what
+went in; nobody changes or deletes them there."""
+
+import pytest
+from django.test import Client
+
+from marketplace.models import Role, ShardExport
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def moderator_client(make_user) -> Client:
+    client = Client()
+    client.force_login(make_user("mod", role=Role.MODERATOR, is_staff=True))
+    return client
+
+
+def test_moderators_list_search_filter_and_read_shard_exports(moderator_client, make_user):
+    mia, bob = make_user("mia"), make_user("bob")
+    shard = {"name": "shard-000000.tar", "key": "shards/x/shard-000000.tar", "size": 20480,
+             "sha256": "ab" * 32, "samples": [{"key": "asset-1", "asset_id": 1, "grant_id": 1,
+                                               "sha256": "cd" * 32}] * 3}  # fmt: skip
+    done = ShardExport.objects.create(
+        buyer=mia, max_shard_bytes=10240, state="done", assets=3, skipped=1,
+        shards=[shard, shard], index_key="i.json",
+    )  # fmt: skip
+    ShardExport.objects.create(buyer=bob, max_shard_bytes=10240, state="failed", error="disk")
+
+    listed = moderator_client.get("/admin/marketplace/shardexport/").content.decode()
+    assert "mia" in listed and "bob" in listed
+    assert '<td class="field-shard_count">2</td>' in listed
+    found = moderator_client.get("/admin/marketplace/shardexport/?q=mia").content.decode()
+    assert "mia" in found and ">bob<" not in found
+    failed = moderator_client.get("/admin/marketplace/shardexport/?state__exact=failed")
+    assert ">bob<" in failed.content.decode() and ">mia<" not in failed.content.decode()
+
+    detail = moderator_client.get(f"/admin/marketplace/shardexport/{done.pk}/change/")
+    page = detail.content.decode()
+    assert detail.status_code == 200
+    assert "<code>shard-000000.tar</code>: 3 samples, 20.0\xa0KB" in page
+    assert 'name="_save"' not in page  # read only
+    assert moderator_client.get("/admin/marketplace/shardexport/add/").status_code == 403
+    deleted = moderator_client.post(f"/admin/marketplace/shardexport/{done.pk}/delete/",
+                                    {"post": "yes"})  # fmt: skip
+    assert deleted.status_code == 403 and ShardExport.objects.filter(pk=done.pk).exists()
+
+
+def test_buyers_do_not_reach_the_shard_exports_admin(client, make_user):
+    client.force_login(make_user("mia"))
+    assert client.get("/admin/marketplace/shardexport/").status_code == 302
