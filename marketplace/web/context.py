@@ -26,7 +26,7 @@ def site(request) -> dict:
             ("Collections", reverse("web:collections")),
             ("Licenses", reverse("web:licenses")),
             ("Manifests", reverse("web:manifests")),
-            ("WebDataset shards", reverse("web:shard-exports")),
+            ("Shards", reverse("web:shard-exports")),  # WebDataset shards: the page says
             ("Wallet and plan", reverse("web:wallet")),
             ("Webhooks", reverse("web:webhooks")),
         ]
