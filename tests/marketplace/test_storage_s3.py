@@ -1,5 +1,7 @@
 """The S3 storage path, against a moto S3 server on loopback, with real boto3 calls."""
 
+import uuid
+
 import boto3
 import httpx
 import pytest
@@ -11,7 +13,9 @@ from config.settings.env import storages_from_env
 
 @pytest.fixture
 def s3_storage(settings, s3_endpoint, tmp_path):
-    bucket = "media-roundtrip"
+    # A bucket per test: the S3 server lives for the whole run, and a test that lists what
+    # is stored must not see what another test left there.
+    bucket = f"media-{uuid.uuid4().hex[:12]}"
     boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=bucket)
     settings.STORAGES = storages_from_env(
         {
