@@ -2,28 +2,26 @@
 shards and index are deleted from storage and it is marked expired. The row stays (without
 its build plan): the buyer's list still shows what they exported and when, and the audit
 log's `download.sharded` events still point at it. Run daily by Celery beat, or by
-`manage.py expire_shard_exports`."""
+`manage.py expire_shard_exports` (marketplace.export_expiry holds what manifests share)."""
 
 import os
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from marketplace.build_lock import BuildLock
+from marketplace.export_expiry import exports_due, exports_expire
 from marketplace.models import ShardExport
-from marketplace.shards import BuildLock, shards_prefix
+from marketplace.shards import BUILD_LOCK, shards_prefix
 
 
 def shard_exports_due(*, days: int | None = None, now=None):
     """Exports asked for more than `days` (SHARD_EXPORT_DAYS) ago and not expired yet."""
     days = settings.SHARD_EXPORT_DAYS if days is None else days
-    cutoff = (now or timezone.now()) - timedelta(days=days)
-    return ShardExport.objects.filter(created_at__lt=cutoff).exclude(
-        state=ShardExport.State.EXPIRED
-    )
+    return exports_due(ShardExport, days=days, now=now)
 
 
 def _stored_keys(export: ShardExport) -> set[str]:
@@ -44,7 +42,7 @@ def _stored_keys(export: ShardExport) -> set[str]:
 def shard_export_expire(export_id: int, *, now=None) -> bool:
     """Delete one export's files and mark it expired. False when it is being built right
     now (the next run expires it) or expired already."""
-    with BuildLock(export_id) as held:  # no build writes a shard while it is deleted
+    with BuildLock(BUILD_LOCK, export_id) as held:  # no build writes a shard while deleting
         if not held:
             return False
         export = ShardExport.objects.get(pk=export_id)
@@ -73,11 +71,6 @@ def shard_exports_expire(
     *, days: int | None = None, now=None, progress: Callable[[int], object] | None = None
 ) -> int:
     """Expire every export older than `days` (SHARD_EXPORT_DAYS); returns how many."""
-    expired = 0
-    for export_id in (
-        shard_exports_due(days=days, now=now).order_by("pk").values_list("pk", flat=True)
-    ):
-        expired += shard_export_expire(export_id, now=now)
-        if progress:
-            progress(1)
-    return expired
+    return exports_expire(
+        shard_exports_due(days=days, now=now), shard_export_expire, now=now, progress=progress
+    )

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import BigIntegerField, F, Func
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -30,6 +30,7 @@ from django.utils import timezone
 from catalog.models import Asset
 from catalog.selectors import EXTENSION_BY_MIME, caption
 from common.errors import DomainError
+from marketplace.build_lock import BuildLock
 from marketplace.delivery import SERVABLE, Link, signed_link
 from marketplace.manifests import export_scope
 from marketplace.models import CollectionItem, DownloadGrant, ShardExport
@@ -373,25 +374,6 @@ def shards_index(export: ShardExport) -> dict:
     }  # fmt: skip
 
 
-class BuildLock:
-    """A session-level advisory lock on the export, taken without waiting: held while one
-    process builds it, released when it is done or its connection ends (a crash)."""
-
-    def __init__(self, export_id: int):
-        self.keys = [BUILD_LOCK, export_id]
-
-    def __enter__(self) -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", self.keys)
-            self.held = cursor.fetchone()[0]
-        return self.held
-
-    def __exit__(self, *exc) -> None:
-        if self.held:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", self.keys)
-
-
 def _recorded(entry: dict) -> bool:
     return (
         default_storage.exists(entry["key"]) and default_storage.size(entry["key"]) == entry["size"]
@@ -408,7 +390,7 @@ def shard_export_build(export_id: int) -> ShardExport:
     export = ShardExport.objects.select_related("buyer").get(pk=export_id)
     if export.state in FINAL:
         return export
-    with BuildLock(export_id) as held:
+    with BuildLock(BUILD_LOCK, export_id) as held:
         if not held:
             return export
         export.refresh_from_db()
