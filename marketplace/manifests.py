@@ -12,7 +12,8 @@ The file is input for the tools training pipelines already use, as it is: img2da
 "parquet", data_files=...)`). Every URL is absolute, `sha256` (the same as `hash`, under
 the name checkers look for) verifies each file, and the columns' types never change from
 one export to the next (`SCHEMA`). Its links are signed again without rebuilding the rows
-(`manifest_renew`)."""
+(`manifest_renew`). Only one process builds a manifest at a time (a PostgreSQL advisory
+lock, also held while retention deletes its file: marketplace.manifest_expiry)."""
 
 import io
 import itertools
@@ -31,6 +32,7 @@ from catalog.selectors import caption
 from common.errors import DomainError, NotFound
 from common.links import absolute
 from common.money import usd
+from marketplace.build_lock import BuildLock
 from marketplace.collections import collection_for_owner
 from marketplace.delivery import SERVABLE, Link, download_link, signed_link
 from marketplace.models import CollectionItem, DownloadGrant, ManifestExport
@@ -58,6 +60,8 @@ SCHEMA = pa.schema(
 )
 COLUMNS = tuple(SCHEMA.names)
 MIME = {"jsonl": "application/x-ndjson", "parquet": "application/vnd.apache.parquet"}
+# The advisory lock's first key (the second is the manifest's id): one builder per manifest.
+BUILD_LOCK = 7_341_101
 
 
 def export_scope(buyer, collection_id: int | None, grant_ids: list[int] | None):
@@ -183,29 +187,50 @@ def _decode(data: bytes, fmt: str) -> list[dict]:
     return pq.read_table(io.BytesIO(data)).to_pylist()
 
 
+def manifest_folder(manifest: ManifestExport) -> str:
+    """The storage folder of a buyer's manifests."""
+    return f"manifests/{manifest.buyer_id}"
+
+
 def _store(manifest: ManifestExport, rows: list[dict], *, name: str) -> str:
-    key = f"manifests/{manifest.buyer_id}/{name}.{manifest.format}"
+    key = f"{manifest_folder(manifest)}/{name}.{manifest.format}"
     if default_storage.exists(key):
         default_storage.delete(key)
     return default_storage.save(key, ContentFile(_encode(rows, manifest.format)))
 
 
+# States a build leaves alone.
+FINAL = (ManifestExport.State.DONE, ManifestExport.State.EXPIRED)
+
+
 def manifest_build(manifest_id: int) -> ManifestExport:
+    """Write the manifest's file; while another process builds it, this one returns."""
     manifest = ManifestExport.objects.select_related("buyer", "collection").get(pk=manifest_id)
-    if manifest.state == ManifestExport.State.DONE:
+    if manifest.state in FINAL:
         return manifest
-    started = timezone.now()
-    rows = manifest_rows(manifest)
-    manifest.file_key = _store(manifest, rows, name=str(manifest.pk))
-    manifest.rows, manifest.skipped = len(rows), max(0, _wanted(manifest) - len(rows))
-    manifest.state, manifest.finished_at = ManifestExport.State.DONE, timezone.now()
-    manifest.links_expire_at = started + timedelta(seconds=manifest.link_seconds)
-    manifest.save()
+    with BuildLock(BUILD_LOCK, manifest_id) as held:
+        if not held:
+            return manifest
+        manifest.refresh_from_db()
+        if manifest.state in FINAL:  # built meanwhile, or expired (a late retry writes nothing)
+            return manifest
+        started = timezone.now()
+        rows = manifest_rows(manifest)
+        manifest.file_key = _store(manifest, rows, name=str(manifest.pk))
+        manifest.rows, manifest.skipped = len(rows), max(0, _wanted(manifest) - len(rows))
+        manifest.state, manifest.finished_at = ManifestExport.State.DONE, timezone.now()
+        manifest.links_expire_at = started + timedelta(seconds=manifest.link_seconds)
+        manifest.save()
     return manifest
 
 
 class ManifestNotReady(DomainError):
     code = "not_ready"
+    status_code = 409
+
+
+class ManifestExpired(DomainError):
+    code = "expired"
     status_code = 409
 
 
@@ -231,6 +256,10 @@ def manifest_renew(*, buyer, manifest_id: int, link_seconds: int | None = None) 
         )
         if manifest is None:
             raise NotFound("No manifest of yours has this id.")
+        if manifest.state == ManifestExport.State.EXPIRED:
+            raise ManifestExpired(
+                "This manifest has expired: its file was deleted. Build a new one."
+            )
         if manifest.state != ManifestExport.State.DONE:
             raise ManifestNotReady("This manifest is not built yet; renew it once it is.")
         seconds = _link_seconds(link_seconds or manifest.link_seconds)

@@ -67,6 +67,14 @@ def expire_shard_exports() -> int:
     return shard_exports_expire()
 
 
+@shared_task(name="marketplace.expire_manifests")
+def expire_manifests() -> int:
+    """Daily: delete the files of manifests older than MANIFEST_EXPORT_DAYS."""
+    from marketplace.manifest_expiry import manifests_expire
+
+    return manifests_expire()
+
+
 @shared_task(name="marketplace.make_offer_file", autoretry_for=(OSError,), retry_backoff=True,
              max_retries=5)  # fmt: skip
 def make_offer_file(offer_id: int) -> str:

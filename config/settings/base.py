@@ -239,6 +239,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.clear_direct_uploads",
         "schedule": crontab(minute=41),  # hourly
     },
+    "expire-manifests": {  # manifest files deleted MANIFEST_EXPORT_DAYS after asked for
+        "task": "marketplace.expire_manifests",
+        "schedule": crontab(hour=3, minute=47),
+    },
     "expire-shard-exports": {  # shards and index deleted SHARD_EXPORT_DAYS after asked for
         "task": "marketplace.expire_shard_exports",
         "schedule": crontab(hour=3, minute=37),
@@ -476,6 +480,11 @@ DOWNLOAD_ZIP_MAX_BYTES = env.int("DOWNLOAD_ZIP_MAX_BYTES", default=500 * 1000 * 
 # (S3 presigned URLs last 7 days at most).
 MANIFEST_LINK_SECONDS = env.int("MANIFEST_LINK_SECONDS", default=24 * 3600)
 MANIFEST_LINK_MAX_SECONDS = env.int("MANIFEST_LINK_MAX_SECONDS", default=7 * 24 * 3600)
+# Days a manifest's file is kept after it was asked for; then it is deleted and the manifest
+# is marked expired (the daily task above, or `manage.py expire_manifests`).
+MANIFEST_EXPORT_DAYS = env.int("MANIFEST_EXPORT_DAYS", default=30)
+if MANIFEST_EXPORT_DAYS < 1:
+    raise ImproperlyConfigured(f"MANIFEST_EXPORT_DAYS ({MANIFEST_EXPORT_DAYS}) must be at least 1.")
 # WebDataset shard exports: the largest tar shard, in bytes (an asset larger than this
 # goes alone in its own shard).
 SHARD_MAX_BYTES = env.int("SHARD_MAX_BYTES", default=500 * 1000 * 1000)

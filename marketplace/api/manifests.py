@@ -35,13 +35,15 @@ class ManifestRequestSerializer(JsonTypedSerializer):
 
 
 class ManifestSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="The file, once ready (short-lived).")
+    url = serializers.SerializerMethodField(
+        help_text="The file, once ready (short-lived); null once `expired`."
+    )
 
     class Meta:
         model = ManifestExport
         fields = ["id", "format", "state", "collection", "rows", "skipped", "link_seconds",
                   "links_expire_at", "renewed_at", "error", "created_at", "finished_at",
-                  "url"]  # fmt: skip
+                  "expired_at", "url"]  # fmt: skip
 
     def get_url(self, manifest) -> str | None:
         link = manifest_link(manifest)
@@ -84,6 +86,10 @@ class ManifestDetailView(APIView):
 
     @extend_schema(
         summary="A manifest's state, and its file once ready",
+        description=(
+            "A manifest's file is kept MANIFEST_EXPORT_DAYS days after it was asked for; then "
+            "it is deleted, `state` is `expired` and `url` null: ask for a new manifest."
+        ),
         responses={200: ManifestSerializer, 403: docs.FORBIDDEN, 404: docs.NOT_FOUND},
     )
     def get(self, request, pk: int):
@@ -115,7 +121,8 @@ class ManifestRenewView(APIView):
         request=ManifestRenewSerializer,
         responses={200: ManifestSerializer, 400: docs.BAD_REQUEST, 401: docs.UNAUTHENTICATED,
                    403: docs.FORBIDDEN, 404: docs.NOT_FOUND,
-                   409: docs.error("`not_ready`: the manifest is not built yet.")},
+                   409: docs.error("`not_ready`: the manifest is not built yet; `expired`: "
+                                   "its file was deleted, ask for a new manifest.")},
     )  # fmt: skip
     def post(self, request, pk: int):
         form = ManifestRenewSerializer(data=request.data)

@@ -143,6 +143,9 @@ class ManifestExport(models.Model):
         QUEUED = "queued", "Queued"
         DONE = "done", "Ready"
         FAILED = "failed", "Failed"
+        # Its file deleted after MANIFEST_EXPORT_DAYS; the row stays, so the buyer's list
+        # still says what was exported and when.
+        EXPIRED = "expired", "Expired"
 
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -186,6 +189,9 @@ class ManifestExport(models.Model):
     )
     renewed_at = models.DateTimeField(
         null=True, blank=True, help_text="When its links were last signed again, if ever."
+    )
+    expired_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its file was deleted from storage."
     )
 
     def __str__(self) -> str:

@@ -221,7 +221,8 @@ def test_a_public_base_url_that_is_no_address_is_refused(text):
     ("name", "value", "message"),
     [("SEARCH_RANK_WINDOW", "0", "SEARCH_RANK_WINDOW must be at least 1"),
      ("PUBLIC_BASE_URL", "market.example.org", "is not an http(s) address"),
-     ("WEBHOOK_DELIVERY_DAYS", "0", "WEBHOOK_DELIVERY_DAYS must be at least 1")],
+     ("WEBHOOK_DELIVERY_DAYS", "0", "WEBHOOK_DELIVERY_DAYS must be at least 1"),
+     ("MANIFEST_EXPORT_DAYS", "0", "MANIFEST_EXPORT_DAYS (0) must be at least 1")],
 )  # fmt: skip
 def test_settings_that_would_break_the_site_stop_it_at_start(subprocess_env, name, value, message):
     result = load_settings({**subprocess_env, name: value})
