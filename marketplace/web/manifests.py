@@ -1,8 +1,11 @@
 """Manifests on the site: build a JSON Lines or Parquet manifest of a collection or of all
 the buyer's licenses, watch it until it is ready (the page polls while a worker builds it),
-then download it."""
+then download it. Its file is kept MANIFEST_EXPORT_DAYS days, then the page says it expired."""
+
+from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -50,6 +53,7 @@ def manifest_list(request):
         template="web/manifests/list.html",
         started="Your manifest is being built.",
         detail="web:manifest",
+        context={"kept_days": settings.MANIFEST_EXPORT_DAYS},
     )
 
 
@@ -65,7 +69,12 @@ def manifest_detail(request, manifest_id: int):
     """Its state; while it is queued the page (or, with htmx, its status block) asks again
     every few seconds."""
     manifest = _mine(request, manifest_id)
-    context = {"manifest": manifest, "link": manifests.manifest_link(manifest)}
+    context = {
+        "manifest": manifest,
+        "link": manifests.manifest_link(manifest),
+        "kept_until": manifest.created_at + timedelta(days=settings.MANIFEST_EXPORT_DAYS),
+        "kept_days": settings.MANIFEST_EXPORT_DAYS,
+    }
     return status_or_page(
         request,
         page="web/manifests/detail.html",
@@ -81,6 +90,11 @@ def manifest_download(request, manifest_id: int):
     manifest = _mine(request, manifest_id)
     link = manifests.manifest_link(manifest)
     if link is None:
-        messages.info(request, "The manifest is not ready yet.")
+        messages.info(
+            request,
+            "This manifest has expired: its file was deleted."
+            if manifest.state == ManifestExport.State.EXPIRED
+            else "The manifest is not ready yet.",
+        )
         return redirect("web:manifest", manifest_id=manifest.pk)
     return redirect(link.url)
