@@ -90,8 +90,16 @@ class Api:
     def post(self, path: str, body: dict | None = None, **kwargs) -> dict:
         return self.call("POST", path, json=body or {}, **kwargs)
 
-    def wait(self, path: str, *, timeout: float, what: str) -> dict:
-        """Poll a background job (manifest, shard export) until it is done."""
+    def wait(
+        self,
+        path: str,
+        *,
+        timeout: float,
+        what: str,
+        again: str = "run the command again with --new",
+    ) -> dict:
+        """Poll a background job (manifest, shard export) until it is done. `again` says how
+        to ask for a new one once it has expired."""
         deadline, pause = time.monotonic() + timeout, 0.2
         while True:
             body = self.get(path)
@@ -99,10 +107,9 @@ class Api:
                 return body
             if body["state"] == "failed":
                 raise ClientError(f"The {what} failed: {body.get('error') or 'no reason given'}")
-            if body["state"] == "expired":  # a shard export's files, deleted after some days
+            if body["state"] == "expired":  # its files, deleted after some days
                 raise ClientError(
-                    f"The {what} has expired: its files were deleted. Ask for a new one "
-                    "(run the command again with --new)."
+                    f"The {what} has expired: its files were deleted. Ask for a new one ({again})."
                 )
             if time.monotonic() > deadline:
                 raise ClientError(f"The {what} is not ready after {timeout:.0f} s; try again.")

@@ -162,23 +162,32 @@ def _read_manifest(url: str, folder: Path) -> list[dict]:
 
 
 def _manifest_for(api: Api, source: str, state: State, timeout: float) -> dict:
-    """The manifest to download: named, or this folder's one for the collection, or a new
-    manifest of the collection."""
+    """The manifest to download: named, or this folder's one for the collection (unless it
+    has expired), or a new manifest of the collection."""
     if source.startswith("manifest:"):
         manifest_id = int(source.removeprefix("manifest:"))
         state.set_source({"kind": "manifest", "manifest_id": manifest_id})
     else:
         collection = _collection_id(source)
         previous = state.source() or {}
-        if previous.get("kind") == "manifest" and previous.get("collection") == collection:
+        if (
+            previous.get("kind") == "manifest"
+            and previous.get("collection") == collection
+            and api.get(f"/api/v1/manifests/{previous['manifest_id']}/")["state"] != "expired"
+        ):
             manifest_id = previous["manifest_id"]
-        else:
+        else:  # none yet, or its file was deleted after some days: files here are kept
             created = api.post("/api/v1/manifests/", {"collection": collection, "format": "jsonl"})
             manifest_id = created["id"]
             state.set_source(
                 {"kind": "manifest", "collection": collection, "manifest_id": manifest_id}
             )
-    return api.wait(f"/api/v1/manifests/{manifest_id}/", timeout=timeout, what="manifest")
+    return api.wait(
+        f"/api/v1/manifests/{manifest_id}/",
+        timeout=timeout,
+        what="manifest",
+        again="download the collection by its id, which builds a new manifest",
+    )
 
 
 def _finish(report: Report, what: str) -> int:

@@ -183,6 +183,38 @@ def test_shards_of_an_expired_export_are_asked_for_again_with_new(
     assert ShardExport.objects.filter(state="done").count() == 1
 
 
+def test_a_download_whose_manifest_expired_builds_a_new_one_and_keeps_the_files(
+    live_server, buyer, env, tmp_path, served
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace.manifest_expiry import manifests_expire
+    from marketplace.models import ManifestExport
+
+    assets = [hashed_asset() for _ in range(2)]
+    collection = collection_of(buyer, assets)
+    login(env, live_server)
+    assert run(env, "license", collection.pk, "--use", "ai_training", "--yes").returncode == 0
+    folder = tmp_path / "files"
+    assert run(env, "download", collection.pk, "--to", folder, "--quiet").returncode == 0
+    first = ManifestExport.objects.get()
+    ManifestExport.objects.update(created_at=timezone.now() - timedelta(days=31))
+    assert manifests_expire() == 1
+
+    named = run(env, "download", f"manifest:{first.pk}", "--to", tmp_path / "named", "--quiet")
+    assert named.returncode != 0
+    assert "The manifest has expired: its files were deleted" in named.stdout + named.stderr
+    assert "download the collection by its id" in named.stdout + named.stderr
+
+    again = run(env, "download", collection.pk, "--to", folder, "--quiet")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "0 files downloaded" in again.stdout and "2 already here" in again.stdout
+    assert ManifestExport.objects.filter(state="done").exclude(pk=first.pk).count() == 1
+    assert [served[a.original_key] for a in assets] == [1, 1]
+
+
 def test_an_interrupted_download_resumes_without_fetching_finished_files_again(
     live_server, buyer, env, tmp_path, served
 ):
