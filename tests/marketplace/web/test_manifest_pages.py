@@ -51,6 +51,7 @@ def test_an_expired_manifest_says_so_and_offers_a_new_one(
     assert "14 days after you asked for it (3 rows)" in page
     assert f'href="/manifests/?collection={collection.pk}">build a new manifest</a>' in page
     assert "/download/" not in page and "Kept until" not in page
+    assert "links inside stay valid" not in page
     polled = bea.get(f"/manifests/{manifest.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in polled and "every 2s" not in polled and "Deleted:" in polled
     # The download address of an expired manifest leads back to its page, saying why.
