@@ -155,3 +155,15 @@ def test_expired_manifests_are_deleted_from_s3(
     assert stored() == [f"{kept.pk}.parquet"]
     assert ManifestExport.objects.get(pk=old.pk).state == "expired"
     assert client.get(f"/api/v1/manifests/{kept.pk}/").json()["url"]
+
+
+def test_the_schema_says_a_manifest_can_expire():
+    from tests.marketplace.api.schema_helpers import served_schema
+
+    schema = served_schema()
+    manifest = schema["components"]["schemas"]["Manifest"]["properties"]
+    state = manifest["state"]["allOf"][0]["$ref"].rsplit("/", 1)[1]
+    assert "expired" in schema["components"]["schemas"][state]["enum"]
+    assert manifest["expired_at"]["nullable"] and manifest["url"]["nullable"]
+    renew = schema["paths"]["/api/v1/manifests/{id}/renew/"]["post"]["responses"]["409"]
+    assert "`expired`" in renew["description"]
