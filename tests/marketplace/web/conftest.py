@@ -28,6 +28,19 @@ def buyer_client(make_user) -> Client:
     return client
 
 
+@pytest.fixture
+def buyer(make_user):
+    return make_user("bea", role=Role.BUYER)
+
+
+@pytest.fixture
+def bea(buyer) -> Client:
+    """The buyer `bea`, signed in (`buyer_client` is another buyer, `bob`)."""
+    client = Client()
+    client.force_login(buyer)
+    return client
+
+
 # --- browser tests -----------------------------------------------------------------------
 
 

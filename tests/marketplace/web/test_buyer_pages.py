@@ -35,18 +35,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def buyer(make_user):
-    return make_user("bea", role=Role.BUYER)
-
-
-@pytest.fixture
-def bea(buyer) -> Client:
-    client = Client()
-    client.force_login(buyer)
-    return client
-
-
-@pytest.fixture
 def paid_work(make_user):
     work = opt_in_work(make_user("ada", role=Role.RIGHTS_HOLDER), price_micros=50_000)
     Asset.objects.filter(pk=work.asset_id).update(status=AssetStatus.PUBLISHED,

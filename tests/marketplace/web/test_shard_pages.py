@@ -17,18 +17,6 @@ from tests.marketplace.delivery_helpers import hashed_asset, stored_bytes
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def buyer(make_user):
-    return make_user("bea", role=Role.BUYER)
-
-
-@pytest.fixture
-def bea(buyer) -> Client:
-    client = Client()
-    client.force_login(buyer)
-    return client
-
-
 def _licensed(buyer, n: int) -> list[Asset]:
     assets = [hashed_asset(title=f"Pear {i}") for i in range(n)]
     downloads_grant(buyer=buyer, asset_ids=[a.pk for a in assets], purpose="research",
