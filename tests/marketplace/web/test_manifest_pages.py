@@ -4,26 +4,13 @@ the page and the list say it expired, offer no download, and point to building a
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 
 from marketplace.downloads import downloads_grant
 from marketplace.manifest_expiry import manifests_expire
-from marketplace.models import Collection, ManifestExport, Role
+from marketplace.models import Collection, ManifestExport
 from tests.marketplace.factories import stored_asset
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def buyer(make_user):
-    return make_user("bea", role=Role.BUYER)
-
-
-@pytest.fixture
-def bea(buyer) -> Client:
-    client = Client()
-    client.force_login(buyer)
-    return client
 
 
 def test_an_expired_manifest_says_so_and_offers_a_new_one(
