@@ -68,7 +68,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "provenance.view_provenanceevent",
         "provenance.view_auditseal",
         "marketplace.view_user",
-        # Buyers' shard exports: what was delivered to whom (read only).
+        # Buyers' manifests and shard exports: what was delivered to whom (read only).
+        "marketplace.view_manifestexport",
         "marketplace.view_shardexport",
         # Works and ownership declarations: review, release holds, accept or reject.
         "marketplace.view_work",

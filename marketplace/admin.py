@@ -10,6 +10,7 @@ from marketplace import admin_works  # noqa: F401 - registers the works' admin
 from marketplace.models import (
     ApiToken,
     DownloadGrant,
+    ManifestExport,
     Receipt,
     ReceiptKey,
     Revocation,
@@ -119,8 +120,35 @@ class ApiTokenAdmin(ReadOnlyAdmin):
         )
 
 
+class ExportAdmin(ReadOnlyAdmin):
+    """What the admins of buyers' exports share: found by buyer, by date."""
+
+    search_fields = ["buyer__username", "buyer__email"]
+    list_select_related = ["buyer", "collection"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description="grants named one by one")
+    def named_grants(self, obj: ManifestExport | ShardExport) -> str:
+        return str(len(obj.grant_ids)) if obj.grant_ids else "- (a collection, or all grants)"
+
+
+@admin.register(ManifestExport)
+class ManifestExportAdmin(ExportAdmin):
+    """Buyers' manifests (JSON Lines or Parquet lists of licensed files with signed links):
+    who asked for what and when, and how many rows went in."""
+
+    list_display = ["id", "buyer", "format", "state", "collection", "rows", "skipped",
+                    "created_at", "finished_at", "expired_at"]  # fmt: skip
+    list_filter = ["state", "format", "created_at"]
+    fields = ["buyer", "format", "state", "collection", "named_grants", "rows", "skipped",
+              "error", "created_at", "finished_at", "links_expire_at", "renewed_at",
+              "expired_at", "file_key"]  # fmt: skip
+    readonly_fields = fields
+
+
 @admin.register(ShardExport)
-class ShardExportAdmin(ReadOnlyAdmin):
+class ShardExportAdmin(ExportAdmin):
     """Buyers' WebDataset shard exports: who asked for what, when, and what went in (each
     delivered asset is in the audit log too, `download.sharded`). The shards' sample lists
     and the build plan are not shown: they can hold a hundred thousand entries."""
@@ -128,10 +156,6 @@ class ShardExportAdmin(ReadOnlyAdmin):
     list_display = ["id", "buyer", "state", "collection", "assets", "skipped", "shard_count",
                     "created_at", "finished_at", "expired_at"]  # fmt: skip
     list_filter = ["state", "created_at"]
-    search_fields = ["buyer__username", "buyer__email"]
-    list_select_related = ["buyer", "collection"]
-    date_hierarchy = "created_at"
-    show_full_result_count = False
     fields = ["buyer", "state", "collection", "named_grants", "assets", "skipped",
               "max_shard_bytes", "error", "created_at", "finished_at", "expired_at",
               "index_key", "shard_list"]  # fmt: skip
@@ -146,10 +170,6 @@ class ShardExportAdmin(ReadOnlyAdmin):
     @admin.display(description="shards", ordering="shard_total")
     def shard_count(self, obj: ShardExport) -> int:
         return obj.shard_total
-
-    @admin.display(description="grants named one by one")
-    def named_grants(self, obj: ShardExport) -> str:
-        return str(len(obj.grant_ids)) if obj.grant_ids else "- (a collection, or all grants)"
 
     @admin.display(description="shards written")
     def shard_list(self, obj: ShardExport) -> str:

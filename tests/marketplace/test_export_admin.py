@@ -1,10 +1,10 @@
-"""Moderators read buyers' shard exports in the admin: who asked for what and when, what
-went in; nobody changes or deletes them there."""
+"""Moderators read buyers' exports (shard exports, manifests) in the admin: who asked for
+what and when, what went in; nobody changes or deletes them there."""
 
 import pytest
 from django.test import Client
 
-from marketplace.models import Role, ShardExport
+from marketplace.models import ManifestExport, Role, ShardExport
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,34 @@ def test_moderators_list_search_filter_and_read_shard_exports(moderator_client, 
     assert deleted.status_code == 403 and ShardExport.objects.filter(pk=done.pk).exists()
 
 
-def test_buyers_do_not_reach_the_shard_exports_admin(client, make_user):
+def test_moderators_list_search_filter_and_read_manifests(moderator_client, make_user):
+    mia, bob = make_user("mia"), make_user("bob")
+    ready = ManifestExport.objects.create(
+        buyer=mia, format="parquet", state="done", rows=12, skipped=2, link_seconds=86400,
+        grant_ids=[1, 2, 3], file_key="manifests/mia/1.parquet",
+    )  # fmt: skip
+    ManifestExport.objects.create(buyer=bob, format="jsonl", state="expired", rows=4,
+                                  link_seconds=86400)  # fmt: skip
+
+    listed = moderator_client.get("/admin/marketplace/manifestexport/").content.decode()
+    assert ">mia<" in listed and ">bob<" in listed
+    assert '<td class="field-rows">12</td>' in listed
+    found = moderator_client.get("/admin/marketplace/manifestexport/?q=bob").content.decode()
+    assert ">bob<" in found and ">mia<" not in found
+    expired = moderator_client.get("/admin/marketplace/manifestexport/?state__exact=expired")
+    assert ">bob<" in expired.content.decode() and ">mia<" not in expired.content.decode()
+
+    detail = moderator_client.get(f"/admin/marketplace/manifestexport/{ready.pk}/change/")
+    page = detail.content.decode()
+    assert detail.status_code == 200 and "manifests/mia/1.parquet" in page
+    assert "grants named one by one" in page.lower() and 'name="_save"' not in page
+    assert moderator_client.get("/admin/marketplace/manifestexport/add/").status_code == 403
+    deleted = moderator_client.post(f"/admin/marketplace/manifestexport/{ready.pk}/delete/",
+                                    {"post": "yes"})  # fmt: skip
+    assert deleted.status_code == 403 and ManifestExport.objects.filter(pk=ready.pk).exists()
+
+
+@pytest.mark.parametrize("model", ["shardexport", "manifestexport"])
+def test_buyers_do_not_reach_the_exports_admin(client, make_user, model):
     client.force_login(make_user("mia"))
-    assert client.get("/admin/marketplace/shardexport/").status_code == 302
+    assert client.get(f"/admin/marketplace/{model}/").status_code == 302
