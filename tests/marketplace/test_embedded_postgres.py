@@ -2,6 +2,7 @@
 migrates onto it and answers a search from it, it stops when the process ends (Ctrl-C
 included) and a second start finds the same data."""
 
+import json
 import signal
 import subprocess
 import sys
@@ -80,6 +81,19 @@ def test_the_embedded_server_starts_migrates_answers_a_search_and_keeps_its_data
     again = run(subprocess_env, "shell", "-c",
                 "from catalog.models import Asset; print(Asset.objects.count())")  # fmt: skip
     assert again.stdout.split()[-1] == "1"
+
+
+@pytest.mark.integration
+def test_a_process_killed_outright_does_not_keep_the_server_running(subprocess_env):
+    """A demo killed with kill -9 never says it ended: the next one still stops the server
+    when it exits."""
+    var_dir = Path(subprocess_env["VAR_DIR"])
+    run(subprocess_env, "check")
+    killed = subprocess.Popen(["true"])  # noqa: S607 - its pid, once it has ended
+    killed.wait()
+    (var_dir / "postgres" / ".handle_pids.json").write_text(json.dumps([killed.pid]))
+    run(subprocess_env, "check")
+    assert not postmaster_running(var_dir)
 
 
 @pytest.mark.integration
