@@ -355,7 +355,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Manifests and shard exports share their states: one enum, named here.
-    "ENUM_NAME_OVERRIDES": {"ExportStateEnum": "marketplace.models.ShardExport.State"},
+    "ENUM_NAME_OVERRIDES": {"ExportStateEnum": "marketplace.models.buying.ExportState"},
 }
 
 LOGGING = {

@@ -132,6 +132,18 @@ class DownloadGrant(models.Model):
         return f"grant {self.pk}: asset {self.asset_id} to {self.buyer}"
 
 
+class ExportState(models.TextChoices):
+    """Where a buyer's export (a manifest, a WebDataset shard export) stands."""
+
+    QUEUED = "queued", "Queued"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+    # Its files deleted after MANIFEST_EXPORT_DAYS / SHARD_EXPORT_DAYS; the row stays, so the
+    # buyer's list and the audit log's `download.sharded` events still say what was
+    # exported, delivered and when.
+    EXPIRED = "expired", "Expired"
+
+
 class ManifestExport(models.Model):
     """A training manifest (PD12M layout plus grant columns) built by a background task."""
 
@@ -139,13 +151,7 @@ class ManifestExport(models.Model):
         JSONL = "jsonl", "JSON Lines"
         PARQUET = "parquet", "Parquet"
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        DONE = "done", "Ready"
-        FAILED = "failed", "Failed"
-        # Its file deleted after MANIFEST_EXPORT_DAYS; the row stays, so the buyer's list
-        # still says what was exported and when.
-        EXPIRED = "expired", "Expired"
+    State = ExportState
 
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -229,13 +235,7 @@ class ShardExport(models.Model):
     an index of the shards, written by a background task that can run again after a crash
     without writing anything different."""
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        DONE = "done", "Ready"
-        FAILED = "failed", "Failed"
-        # Its files deleted after SHARD_EXPORT_DAYS; the row stays, so the buyer's list and
-        # the audit log's `download.sharded` events still say what was delivered and when.
-        EXPIRED = "expired", "Expired"
+    State = ExportState
 
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
