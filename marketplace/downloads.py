@@ -30,6 +30,7 @@ from marketplace.served import (
     offer_files,
     originals_unreadable_report,
     unreadable_reported,
+    unreadable_works,
 )
 from provenance.models import EventKind, ProvenanceEvent
 from provenance.services import events_append
@@ -203,12 +204,7 @@ def _offer_of(asset_id: int, existing: dict, offers: dict) -> int | None:
 
 
 def _unreadable_words(asset_ids: list[int]) -> str:
-    named = ", ".join(str(i) for i in asset_ids)
-    which = f"Asset {named} cannot" if len(asset_ids) == 1 else f"Assets {named} cannot"
-    return (
-        f" {which} be delivered right now: the stored file could not be read. Our moderators "
-        "have been told."
-    )
+    return f" {unreadable_works(asset_ids)} Our moderators have been told."
 
 
 def _use_words(refused: dict[int, str], assets: dict[int, Licensable], use: str) -> str:

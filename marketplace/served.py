@@ -78,14 +78,31 @@ class StoredFileUnreadable(DomainError):
                                            detail=self.detail)  # fmt: skip
 
 
-def unreadable_message(asset_ids: Iterable[int]) -> str:
+def unreadable_works(asset_ids: Iterable[int]) -> str:
+    """ "Asset 5 cannot be delivered right now ..." (or "Assets 5, 6 ..."): the start of a
+    refusal's message."""
     ids = sorted(set(asset_ids))
     named = ", ".join(str(i) for i in ids)
     which = f"Asset {named} cannot" if len(ids) == 1 else f"Assets {named} cannot"
+    return f"{which} be delivered right now: the stored file could not be read."
+
+
+def unreadable_message(asset_ids: Iterable[int]) -> str:
     return (
-        f"{which} be delivered right now: the stored file could not be read. Nothing was "
-        "granted or charged for it, and our moderators have been told."
+        f"{unreadable_works(asset_ids)} Nothing was granted or charged for it, and our "
+        "moderators have been told."
     )
+
+
+def _reported_lately(asset_ids: Iterable[int]) -> set[int]:
+    """The assets whose original was reported unreadable in the last day."""
+    since = timezone.now() - UNREADABLE_REPORT_EVERY
+    return set(
+        ProvenanceEvent.objects.filter(
+            asset_id__in=asset_ids, kind=EventKind.CLONE_FAILED, reason=UNREADABLE,
+            created_at__gte=since,
+        ).values_list("asset_id", flat=True)
+    )  # fmt: skip
 
 
 def originals_unreadable_report(*, asset_ids: Iterable[int], actor: str, detail: str = "") -> int:
@@ -93,12 +110,7 @@ def originals_unreadable_report(*, asset_ids: Iterable[int], actor: str, detail:
     event (`clone.failed`, reason `stored_file_unreadable`) per asset not reported in the
     last day, and an error in the log. Returns how many were recorded."""
     ids = sorted(set(asset_ids))
-    since = timezone.now() - UNREADABLE_REPORT_EVERY
-    recent = set(
-        ProvenanceEvent.objects.filter(
-            asset_id__in=ids, kind=EventKind.CLONE_FAILED, reason=UNREADABLE, created_at__gte=since
-        ).values_list("asset_id", flat=True)
-    )
+    recent = _reported_lately(ids)
     new = [i for i in ids if i not in recent]
     for asset_id in new:
         log.error("stored original of asset %s cannot be read (%s)", asset_id, detail or actor)
@@ -120,13 +132,7 @@ def unreadable_reported(offer_by_asset: dict[int, int]) -> set[int]:
     """The assets among these (asset id -> the offer whose file it would get) whose
     original was reported unreadable in the last day and whose offer still has no file:
     what a quote refuses without reading the file (licensing reads it again)."""
-    since = timezone.now() - UNREADABLE_REPORT_EVERY
-    reported = set(
-        ProvenanceEvent.objects.filter(
-            asset_id__in=offer_by_asset, kind=EventKind.CLONE_FAILED, reason=UNREADABLE,
-            created_at__gte=since,
-        ).values_list("asset_id", flat=True)
-    )  # fmt: skip
+    reported = _reported_lately(offer_by_asset)
     if not reported:
         return set()
     offers = {offer_by_asset[i] for i in reported}
