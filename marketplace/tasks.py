@@ -27,17 +27,16 @@ def clear_idempotent_requests() -> int:
 @shared_task(name="marketplace.build_manifest", autoretry_for=(OSError,), retry_backoff=True,
              max_retries=3)  # fmt: skip
 def build_manifest(manifest_id: int) -> int:
+    from marketplace.export_failures import export_fail
     from marketplace.manifests import manifest_build
     from marketplace.models import ManifestExport
 
     try:
         return manifest_build(manifest_id).rows
-    except OSError:
+    except OSError:  # retried
         raise
     except Exception as error:
-        ManifestExport.objects.filter(pk=manifest_id).update(
-            state=ManifestExport.State.FAILED, error=str(error)[:500]
-        )
+        export_fail(ManifestExport, manifest_id, error=error)
         raise
 
 
@@ -45,17 +44,16 @@ def build_manifest(manifest_id: int) -> int:
              max_retries=3)  # fmt: skip
 def build_shards(export_id: int) -> int:
     """Write a shard export; run again (a retry, a redelivery) it resumes where it stopped."""
+    from marketplace.export_failures import export_fail
     from marketplace.models import ShardExport
     from marketplace.shards import shard_export_build
 
     try:
         return shard_export_build(export_id).assets
-    except OSError:
+    except OSError:  # retried
         raise
     except Exception as error:
-        ShardExport.objects.filter(pk=export_id).update(
-            state=ShardExport.State.FAILED, error=str(error)[:500]
-        )
+        export_fail(ShardExport, export_id, error=error)
         raise
 
 
