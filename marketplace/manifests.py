@@ -35,8 +35,9 @@ from common.money import usd
 from marketplace.build_lock import BuildLock
 from marketplace.collections import collection_for_owner
 from marketplace.delivery import SERVABLE, Link, download_link, signed_link
+from marketplace.export_failures import export_unreadable_fail, unreadable_together
 from marketplace.models import CollectionItem, DownloadGrant, ManifestExport
-from marketplace.served import served_files
+from marketplace.served import StoredFileUnreadable, offer_files, served_files
 
 # The columns and their Arrow types, the same in every export (JSON Lines rows carry the
 # same values: integers, strings, and null only for an unknown width or height).
@@ -136,18 +137,25 @@ def _url(manifest: ManifestExport, *, grant_id: int, key: str, seconds: int) -> 
 
 
 def manifest_rows(manifest: ManifestExport) -> list[dict]:
-    rows = []
+    """StoredFileUnreadable, naming every asset concerned, when an opt-in work's copy with
+    its terms is missing and cannot be made (its original cannot be read)."""
+    rows, unreadable = [], {}
     grants = _grants(manifest).iterator(chunk_size=2000)
     for chunk in iter(lambda: list(itertools.islice(grants, 2000)), []):
-        rows.extend(_rows(manifest, chunk))
+        rows.extend(_rows(manifest, chunk, unreadable))
+    if unreadable:
+        raise unreadable_together(unreadable.values())
     return rows
 
 
-def _rows(manifest: ManifestExport, grants: list) -> list[dict]:
+def _rows(manifest: ManifestExport, grants: list, unreadable: dict) -> list[dict]:
     """The rows of some grants: each file as served, its hash that of the file served (an
-    opt-in work's carries its terms: marketplace.served)."""
+    opt-in work's carries its terms: marketplace.served). Offers whose copy cannot be made
+    are put in `unreadable` (offer id -> error) and their grants left out."""
     rows = []
     grants = [g for g in grants if g.asset.status in SERVABLE and g.asset.original_key]
+    offer_files((g.offer_id for g in grants), unreadable=unreadable)  # copies made where missing
+    grants = [g for g in grants if g.offer_id not in unreadable]
     served = served_files(grants)
     for grant in grants:
         asset, file = grant.asset, served[grant.pk]
@@ -204,7 +212,9 @@ FINAL = (ManifestExport.State.DONE, ManifestExport.State.EXPIRED)
 
 
 def manifest_build(manifest_id: int) -> ManifestExport:
-    """Write the manifest's file; while another process builds it, this one returns."""
+    """Write the manifest's file; while another process builds it, this one returns. A
+    copy of a work that cannot be made (its original cannot be read) fails the manifest,
+    naming the work, and the moderators are told (marketplace.export_failures)."""
     manifest = ManifestExport.objects.select_related("buyer", "collection").get(pk=manifest_id)
     if manifest.state in FINAL:
         return manifest
@@ -215,7 +225,11 @@ def manifest_build(manifest_id: int) -> ManifestExport:
         if manifest.state in FINAL:  # built meanwhile, or expired (a late retry writes nothing)
             return manifest
         started = timezone.now()
-        rows = manifest_rows(manifest)
+        try:
+            rows = manifest_rows(manifest)
+        except StoredFileUnreadable as error:  # no retry can read it: fail, and say so
+            export_unreadable_fail(manifest, error, noun="manifest")
+            return manifest
         manifest.file_key = _store(manifest, rows, name=str(manifest.pk))
         manifest.rows, manifest.skipped = len(rows), max(0, _wanted(manifest) - len(rows))
         manifest.state, manifest.finished_at = ManifestExport.State.DONE, timezone.now()

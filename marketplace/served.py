@@ -61,28 +61,32 @@ def policy_url(asset_id: int) -> str:
 class StoredFileUnreadable(DomainError):
     """A work's stored original cannot be read, so the file with its terms cannot be made.
     `asset_ids`: the works concerned, for `originals_unreadable_report` once the request's
-    transaction has rolled back (a report made inside it would roll back with it)."""
+    transaction has rolled back (a report made inside it would roll back with it).
+    `detail`: what was wrong, for the log; `details`: each asset's own, where known."""
 
     code = UNREADABLE
     status_code = 409
 
     def __init__(self, message: str, *, asset_ids: Iterable[int], detail: str = "",
-                 fields: dict | None = None):  # fmt: skip
-        self.asset_ids, self.detail = sorted(set(asset_ids)), detail  # detail: for the log
+                 details: dict[int, str] | None = None, fields: dict | None = None):  # fmt: skip
+        self.asset_ids, self.detail = sorted(set(asset_ids)), detail
+        self.details = details or {}
         super().__init__(message, fields=fields or {str(i): [UNREADABLE] for i in self.asset_ids})
 
     def report(self, *, actor: str) -> int:
         """Tell the moderators (`originals_unreadable_report`): call it outside the
         transaction that failed."""
         return originals_unreadable_report(asset_ids=self.asset_ids, actor=actor,
-                                           detail=self.detail)  # fmt: skip
+                                           detail=self.detail, details=self.details)  # fmt: skip
 
 
-def unreadable_works(asset_ids: Iterable[int]) -> str:
+def unreadable_works(asset_ids: Iterable[int], *, at_most: int | None = None) -> str:
     """ "Asset 5 cannot be delivered right now ..." (or "Assets 5, 6 ..."): the start of a
-    refusal's message."""
+    refusal's message. With `at_most`, the ids past it are counted ("and 3 more")."""
     ids = sorted(set(asset_ids))
-    named = ", ".join(str(i) for i in ids)
+    named = ", ".join(str(i) for i in ids[:at_most])
+    if at_most is not None and len(ids) > at_most:
+        named += f" and {len(ids) - at_most} more"
     which = f"Asset {named} cannot" if len(ids) == 1 else f"Assets {named} cannot"
     return f"{which} be delivered right now: the stored file could not be read."
 
@@ -105,24 +109,27 @@ def _reported_lately(asset_ids: Iterable[int]) -> set[int]:
     )  # fmt: skip
 
 
-def originals_unreadable_report(*, asset_ids: Iterable[int], actor: str, detail: str = "") -> int:
+def originals_unreadable_report(
+    *, asset_ids: Iterable[int], actor: str, detail: str = "", details: dict[int, str] | None = None
+) -> int:
     """Tell the moderators that these assets' stored originals cannot be read: an audit
     event (`clone.failed`, reason `stored_file_unreadable`) per asset not reported in the
-    last day, and an error in the log. Returns how many were recorded."""
+    last day, and an error in the log. `detail` says what was wrong; `details`, where it
+    has an asset, that asset's own. Returns how many were recorded."""
     ids = sorted(set(asset_ids))
     recent = _reported_lately(ids)
-    new = [i for i in ids if i not in recent]
-    for asset_id in new:
-        log.error("stored original of asset %s cannot be read (%s)", asset_id, detail or actor)
+    new = {i: (details or {}).get(i, detail) for i in ids if i not in recent}
+    for asset_id, what in new.items():
+        log.error("stored original of asset %s cannot be read (%s)", asset_id, what or actor)
     events = [
         ProvenanceEvent(
             asset_id=i,
             kind=EventKind.CLONE_FAILED,
             reason=UNREADABLE,
             actor=actor,
-            data={"detail": detail[:500]} if detail else {},
+            data={"detail": what[:500]} if what else {},
         )
-        for i in new
+        for i, what in new.items()
     ]
     events_append(events)
     return len(new)

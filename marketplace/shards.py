@@ -32,9 +32,14 @@ from catalog.selectors import EXTENSION_BY_MIME, caption
 from common.errors import DomainError
 from marketplace.build_lock import BuildLock
 from marketplace.delivery import SERVABLE, Link, signed_link
+from marketplace.export_failures import (
+    export_unreadable_fail,
+    unreadable_found,
+    unreadable_together,
+)
 from marketplace.manifests import export_scope
 from marketplace.models import CollectionItem, DownloadGrant, ShardExport
-from marketplace.served import offer_files
+from marketplace.served import StoredFileUnreadable, offer_files
 from provenance.models import EventKind
 from provenance.services import events_append_from
 
@@ -105,8 +110,10 @@ def _plan(export: ShardExport) -> list[list[int]]:
         .order_by("pk")
         .values_list("pk", "asset__original_key", "asset__byte_size", "offer_id")
     )
-    rows = list(rows)
-    files = offer_files(offer_id for *_, offer_id in rows)
+    rows, unreadable = list(rows), {}
+    files = offer_files((offer_id for *_, offer_id in rows), unreadable=unreadable)
+    if unreadable:  # every copy that cannot be made, named at once
+        raise unreadable_together(unreadable.values())
     plan, current, used = [], [], 0
     for grant_id, key, size, offer_id in rows:
         if offer_id in files:  # an opt-in work: its file with the offer's terms written in
@@ -324,10 +331,13 @@ def _write_shard(export: ShardExport, number: int, grant_ids: list[int]) -> dict
     ]
     # An opt-in work's grant serves its offer's file, with the terms written in
     # (marketplace.served): that file goes into the shard, with its own SHA-256.
-    files = offer_files(row["offer_id"] for row in rows)
+    unmade: dict[int, StoredFileUnreadable] = {}
+    files = offer_files((row["offer_id"] for row in rows), unreadable=unmade)
     for row in rows:
         if made := files.get(row["offer_id"]):
             row["key"], row["sha256"] = made.key, made.sha256
+    # Stored files that are gone or damaged: every one in this shard, named at once.
+    unreadable = list(unmade.values())
     name = shard_name(number)
     storage_key = f"{shards_prefix(export)}/{name}"
     samples = []
@@ -338,18 +348,29 @@ def _write_shard(export: ShardExport, number: int, grant_ids: list[int]) -> dict
         with spool, _TarWriter(spool.fileno()) as tar:
             read = _reader()
             for row in rows:
-                data = read(row["key"])
+                if row["offer_id"] in unmade:
+                    continue
+                try:
+                    data = read(row["key"])
+                except FileNotFoundError:
+                    unreadable.append(unreadable_found(row["asset_id"], f"{row['key']}: missing"))
+                    continue
                 sha256 = hashlib.sha256(data).hexdigest()
                 if row["sha256"] and sha256 != row["sha256"]:
-                    raise StoredFileChanged(
-                        f"The stored file of asset {row['asset_id']} does not match its SHA-256."
-                    )
+                    unreadable.append(unreadable_found(
+                        row["asset_id"], f"{row['key']}: its bytes no longer match its SHA-256"
+                    ))  # fmt: skip
+                    continue
+                if unreadable:  # this shard is not kept: read on only to find the others
+                    continue
                 key = f"asset-{row['asset_id']}"
                 extension = EXTENSION_BY_MIME.get(row["mime_type"], "bin")
                 tar.add(f"{key}.{extension}", data, row["mtime"])
                 tar.add(f"{key}.json", to_json(sidecar(row, sha256)).encode(), row["mtime"])
                 samples.append({"key": key, "asset_id": row["asset_id"],
                                 "grant_id": row["grant_id"], "sha256": sha256})  # fmt: skip
+            if unreadable:
+                raise unreadable_together(unreadable)
             tar.close()
         if default_storage.exists(storage_key):
             default_storage.delete(storage_key)  # a half-written one from a crashed run
@@ -386,7 +407,9 @@ FINAL = (ShardExport.State.DONE, ShardExport.State.EXPIRED)
 
 def shard_export_build(export_id: int) -> ShardExport:
     """Write the export's shards and index; safe to run again, and while another process
-    runs it (that one finishes the work, this one returns)."""
+    runs it (that one finishes the work, this one returns). A stored file that is gone or
+    damaged fails the export, naming the works, and the moderators are told
+    (marketplace.export_failures)."""
     export = ShardExport.objects.select_related("buyer").get(pk=export_id)
     if export.state in FINAL:
         return export
@@ -396,18 +419,11 @@ def shard_export_build(export_id: int) -> ShardExport:
         export.refresh_from_db()
         if export.state in FINAL:  # built meanwhile, or expired (a late retry builds nothing)
             return export
-        if not export.plan:
-            export.plan = _plan(export)
-            export.save(update_fields=["plan"])
-        recorded = {entry["name"]: entry for entry in export.shards if _recorded(entry)}
-        for number, grant_ids in enumerate(export.plan):
-            if shard_name(number) not in recorded:
-                recorded[shard_name(number)] = _write_shard(export, number, grant_ids)
-                # Progress kept, so that a rerun skips what is written (_finish keeps the last).
-                if number < len(export.plan) - 1:
-                    export.shards = sorted(recorded.values(), key=lambda e: e["name"])
-                    export.save(update_fields=["shards"])
-        export.shards = sorted(recorded.values(), key=lambda entry: entry["name"])
+        try:
+            _write_shards(export)
+        except StoredFileUnreadable as error:  # no retry can read it: fail, and say so
+            export_unreadable_fail(export, error, noun="shard export")
+            return export
         index_key = f"{shards_prefix(export)}/index.json"
         if default_storage.exists(index_key):
             default_storage.delete(index_key)
@@ -415,6 +431,22 @@ def shard_export_build(export_id: int) -> ShardExport:
         export.index_key = default_storage.save(index_key, ContentFile(index))
         _finish(export)
     return export
+
+
+def _write_shards(export: ShardExport) -> None:
+    """Plan the export (once) and write the shards not written yet, keeping progress."""
+    if not export.plan:
+        export.plan = _plan(export)
+        export.save(update_fields=["plan"])
+    recorded = {entry["name"]: entry for entry in export.shards if _recorded(entry)}
+    for number, grant_ids in enumerate(export.plan):
+        if shard_name(number) not in recorded:
+            recorded[shard_name(number)] = _write_shard(export, number, grant_ids)
+            # Progress kept, so that a rerun skips what is written (_finish keeps the last).
+            if number < len(export.plan) - 1:
+                export.shards = sorted(recorded.values(), key=lambda e: e["name"])
+                export.save(update_fields=["shards"])
+    export.shards = sorted(recorded.values(), key=lambda entry: entry["name"])
 
 
 # One audit event per delivered asset, written by the database from the grants.

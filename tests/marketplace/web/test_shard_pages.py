@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from django.core.files.storage import default_storage
 from django.test import Client
 
 from catalog.models import Asset, AssetStatus
@@ -180,6 +181,28 @@ def test_failed_empty_and_expired_exports_say_what_to_do(
     assert "(12 images)" in page and "ask for a new export" in page
     listed = bea.get("/shards/").content.decode()
     assert "Expired" in listed and "deleted" in listed and "Failed" in listed
+
+
+def test_an_export_meeting_a_lost_file_names_it_and_the_rest_exports_without_it(
+    bea, buyer, django_capture_on_commit_callbacks
+):
+    lost, kept = _licensed(buyer, 2)
+    default_storage.delete(lost.original_key)
+    collection = Collection.objects.create(owner=buyer, name="Pears")
+    CollectionItem.objects.bulk_create(CollectionItem(collection=collection, asset=a)
+                                       for a in (lost, kept))  # fmt: skip
+    failed = _ask(bea, django_capture_on_commit_callbacks, collection=collection.pk)
+    page = bea.get(f"/shards/{failed.pk}/").content.decode()
+    assert (
+        f"The shards could not be written.</strong> Asset {lost.pk} cannot be delivered right "
+        "now: the stored file could not be read. Our moderators have been told. To export the "
+        "rest now, ask again without it: take it out of the collection"
+    ) in page
+    assert f'href="/shards/?collection={collection.pk}">Ask for them again</a>' in page
+    CollectionItem.objects.filter(collection=collection, asset=lost).delete()
+    done = _ask(bea, django_capture_on_commit_callbacks, collection=collection.pk)
+    done.refresh_from_db()
+    assert (done.state, done.assets) == ("done", 1)
 
 
 def test_buyers_find_the_shards_from_the_navigation_manifests_and_collections(bea, buyer):
