@@ -14,17 +14,17 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as project_app
-from tests.conftest import redis_url_with_db
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-BROKER_DB = 12
 
 
 @pytest.fixture
 def worker(subprocess_env):
-    """`celery worker` in its own process on the test database, on a queue of its own."""
-    broker = redis_url_with_db(BROKER_DB)
+    """`celery worker` in its own process on the test database, on a queue of its own. Its
+    broker is the test run's Redis database (TEST_REDIS_URL, emptied before each test with
+    the cache), so runs side by side, each with its own, never share or empty one another's
+    queues."""
+    broker = settings.TEST_REDIS_URL
     db = connection.settings_dict
     queue = f"test-{uuid.uuid4().hex}"
     env = {

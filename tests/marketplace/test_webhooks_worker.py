@@ -14,9 +14,8 @@ from config.celery import app as project_app
 from marketplace.downloads import downloads_grant
 from marketplace.models import Role, WebhookAttempt, WebhookDelivery
 from marketplace.webhooks import webhook_endpoint_create
-from tests.conftest import redis_url_with_db
 from tests.marketplace.factories import stored_asset
-from tests.marketplace.test_celery_worker import BROKER_DB, worker  # noqa: F401 - fixture
+from tests.marketplace.test_celery_worker import worker  # noqa: F401 - fixture
 from tests.marketplace.test_webhooks import Receiver, verify_signature
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -38,9 +37,10 @@ def declare_default_queue(client) -> None:
         ).declare()
 
 
-def queued_retries() -> list[dict]:
-    """Messages the worker published on the default queue (no worker listens there)."""
-    messages = redis.Redis.from_url(redis_url_with_db(BROKER_DB)).lrange("celery", 0, -1)
+def queued_retries(client) -> list[dict]:
+    """Messages the worker published on the default queue of its broker (no worker listens
+    there)."""
+    messages = redis.Redis.from_url(client.conf.broker_url).lrange("celery", 0, -1)
     return [json.loads(m)["headers"] for m in messages]
 
 
@@ -66,8 +66,9 @@ def test_a_worker_delivers_retries_later_and_logs_each_try(worker, make_user,  #
         delivery.refresh_from_db()
         assert (delivery.state, delivery.last_status_code) == ("pending", 500)
         # The retry went to the broker with its countdown (a minute after the first try).
-        wait_for(lambda: any(h["task"] == "marketplace.deliver_webhook"
-                             and h["eta"] for h in queued_retries()))  # fmt: skip
+        wait_for(lambda: any(h["task"] == "marketplace.deliver_webhook" and h["eta"]
+                             and h["argsrepr"] == repr((delivery.pk,))
+                             for h in queued_retries(client)))  # fmt: skip
 
         WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=delivery.created_at)
         result = client.send_task("marketplace.deliver_webhook", args=[delivery.pk], queue=queue)
