@@ -2,6 +2,7 @@
 rebuilt byte for byte after a crash, private to their buyer."""
 
 import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import boto3
 import httpx
 import pytest
 import webdataset as wds
+from django.core.files.storage import default_storage
 
 from billing.selectors import wallet_balance
 from catalog.models import Asset, AssetStatus
@@ -192,6 +194,36 @@ def test_a_failed_write_fails_the_build_and_a_retry_writes_the_shard(
         hashlib.sha256(fetch(api_client, body["shards"][0]["url"])).hexdigest()
         == (body["shards"][0]["sha256"])
     )
+
+
+def test_files_are_read_whole_whatever_size_is_recorded_and_a_replaced_one_fails_the_build(
+    api_client, buyer, django_capture_on_commit_callbacks
+):
+    """A shard reads each stored file in one go of its recorded size: a size recorded wrong
+    or not at all still gives the whole file, and a file replaced since it was stored is
+    refused by its SHA-256, naming the asset (tests/marketplace/test_export_failures.py)."""
+    unknown, smaller, larger, replaced = (hashed_asset() for _ in range(4))
+    Asset.objects.filter(pk=unknown.pk).update(byte_size=None)
+    Asset.objects.filter(pk=smaller.pk).update(byte_size=10)
+    Asset.objects.filter(pk=larger.pk).update(byte_size=smaller.byte_size * 2)
+    sign_in(api_client, buyer)
+    download(api_client, [a.pk for a in (unknown, smaller, larger, replaced)])
+
+    body = export(api_client, django_capture_on_commit_callbacks)
+    assert (body["state"], body["assets"]) == ("done", 4)
+    with tarfile.open(fileobj=io.BytesIO(fetch(api_client, body["shards"][0]["url"]))) as tar:
+        for asset in (unknown, smaller, larger, replaced):
+            member = tar.extractfile(f"asset-{asset.pk}.jpg").read()
+            assert member == stored_bytes(asset)
+
+    with default_storage.open(replaced.original_key, "wb") as stored:
+        stored.write(b"not the stored image")
+    with django_capture_on_commit_callbacks(execute=False):
+        created = api_client.post("/api/v1/shard-exports/", {}, format="json").json()
+    shard_export_build(created["id"])
+    failed = api_client.get(f"/api/v1/shard-exports/{created['id']}/").json()
+    assert failed["state"] == "failed"
+    assert failed["error"].startswith(f"Asset {replaced.pk} cannot be delivered right now")
 
 
 def test_a_takedown_after_the_export_withholds_the_shard_holding_it(
