@@ -167,11 +167,11 @@ class _TarWriter:
             self.writing.result()  # raises what the writing raised
         self.writing = self.pool.submit(self._store, block)
 
-    def _write(self, *pieces: bytes) -> None:
-        for piece in pieces:
-            self.pieces.append(piece)
-            self.gathered += len(piece)
-            self.size += len(piece)
+    def _write(self, *pieces: bytes, length: int) -> None:
+        """Gather `pieces`, of `length` bytes in all."""
+        self.pieces += pieces
+        self.gathered += length
+        self.size += length
         if self.gathered >= WRITE_BLOCK:
             self._hand_over()
 
@@ -184,14 +184,16 @@ class _TarWriter:
         # The checksum: the sum of the header's bytes, those of the fields filled here added
         # to the rest's (summing 512 bytes per member cost as much as the rest of the header).
         checksum = HEADER_SUM + sum(encoded) + sum(size) + sum(time)
-        header = b"".join((encoded, ZEROS[len(encoded) : 100], HEADER[100:124], size, time,
-                           b"%06o\0 " % checksum, HEADER[156:]))  # fmt: skip
-        self._write(header, data, ZEROS[: -len(data) % BLOCK])
+        header = b"".join((encoded, ZEROS[len(encoded) : 100], HEADER_IDS, size, time,
+                           b"%06o\0 " % checksum, HEADER_TAIL))  # fmt: skip
+        padding = -len(data) % BLOCK
+        self._write(header, data, ZEROS[:padding], length=BLOCK + len(data) + padding)
 
     def close(self) -> None:
         """Two empty blocks end the archive; it is padded to whole records, as tar does.
         Waits for the writing thread, and raises what it raised."""
-        self._write(bytes(_tar_size(self.size) - self.size))
+        end = _tar_size(self.size) - self.size
+        self._write(bytes(end), length=end)
         self._hand_over()
         self.writing.result()
 
@@ -216,6 +218,7 @@ def _header() -> bytes:
 
 HEADER, ZEROS = _header(), bytes(BLOCK)
 HEADER_SUM = sum(HEADER)
+HEADER_IDS, HEADER_TAIL = HEADER[100:124], HEADER[156:]  # mode, uid, gid; type to the end
 WRITE_BLOCK = 4 << 20  # bytes handed to the writing thread at a time
 
 
