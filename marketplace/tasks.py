@@ -24,37 +24,45 @@ def clear_idempotent_requests() -> int:
     return idempotent_requests_clear()
 
 
-@shared_task(name="marketplace.build_manifest", autoretry_for=(OSError,), retry_backoff=True,
-             max_retries=3)  # fmt: skip
-def build_manifest(manifest_id: int) -> int:
+# A storage error (OSError) is retried with backoff; after the last try the export fails
+# with words a buyer can act on (the error itself, with its paths, goes to the log).
+STORAGE_FAILED = (
+    "The files could not be written to storage after {tries} tries. Nothing was charged; "
+    "ask for the export again later."
+)
+
+
+def _build(task, model, build, export_id: int):
     from marketplace.export_failures import export_fail
+
+    try:
+        return build(export_id)
+    except OSError:
+        if task.request.retries >= task.max_retries:
+            export_fail(model, export_id, error=STORAGE_FAILED.format(tries=task.max_retries + 1))
+        raise  # retried, or the last try's error logged
+    except Exception as error:
+        export_fail(model, export_id, error=error)
+        raise
+
+
+@shared_task(name="marketplace.build_manifest", autoretry_for=(OSError,), retry_backoff=True,
+             max_retries=3, bind=True)  # fmt: skip
+def build_manifest(self, manifest_id: int) -> int:
     from marketplace.manifests import manifest_build
     from marketplace.models import ManifestExport
 
-    try:
-        return manifest_build(manifest_id).rows
-    except OSError:  # retried
-        raise
-    except Exception as error:
-        export_fail(ManifestExport, manifest_id, error=error)
-        raise
+    return _build(self, ManifestExport, manifest_build, manifest_id).rows
 
 
 @shared_task(name="marketplace.build_shards", autoretry_for=(OSError,), retry_backoff=True,
-             max_retries=3)  # fmt: skip
-def build_shards(export_id: int) -> int:
+             max_retries=3, bind=True)  # fmt: skip
+def build_shards(self, export_id: int) -> int:
     """Write a shard export; run again (a retry, a redelivery) it resumes where it stopped."""
-    from marketplace.export_failures import export_fail
     from marketplace.models import ShardExport
     from marketplace.shards import shard_export_build
 
-    try:
-        return shard_export_build(export_id).assets
-    except OSError:  # retried
-        raise
-    except Exception as error:
-        export_fail(ShardExport, export_id, error=error)
-        raise
+    return _build(self, ShardExport, shard_export_build, export_id).assets
 
 
 @shared_task(name="marketplace.expire_shard_exports")

@@ -6,9 +6,11 @@ own words."""
 
 import boto3
 import pytest
+from celery.exceptions import Retry
 from django.core.files.storage import default_storage
 
 from marketplace import manifests as manifests_module
+from marketplace import shards as shards_module
 from marketplace.models import ManifestExport, OfferFile, Role, ShardExport
 from marketplace.shards import StoredFileChanged
 from marketplace.tasks import build_manifest, build_shards
@@ -216,3 +218,38 @@ def test_a_task_failing_otherwise_marks_the_export_failed_with_the_error(
     manifest.refresh_from_db()
     assert (manifest.state, manifest.error) == ("failed", "x" * 500)
     assert all_reports() == 0
+
+
+def test_storage_failing_on_every_try_fails_the_export_in_words_after_the_last_retry(
+    api_client, buyer, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A storage error is retried; once the tries run out the export no longer waits as
+    queued for ever, and its page says what to do without showing the server's paths."""
+    tries = []
+
+    def disk_full(export_id):
+        tries.append(export_id)
+        raise OSError(28, "No space left on device", "/srv/media/shards/1/1/shard-000000.tar")
+
+    monkeypatch.setattr(shards_module, "shard_export_build", disk_full)
+    monkeypatch.setattr(manifests_module, "manifest_build", disk_full)
+    asset = hashed_asset()
+    sign_in(api_client, buyer)
+    download(api_client, [asset.pk])
+    for url, model, task in (("/api/v1/shard-exports/", ShardExport, build_shards),
+                             ("/api/v1/manifests/", ManifestExport, build_manifest)):  # fmt: skip
+        tries.clear()
+        with django_capture_on_commit_callbacks(execute=False):
+            created = api_client.post(url, {}, format="json").json()
+        with pytest.raises(Retry):
+            task.apply(args=[created["id"]], retries=task.max_retries - 1)
+        assert model.objects.get(pk=created["id"]).state == "queued"  # one more try to come
+        with pytest.raises(OSError, match="No space left"):
+            task.apply(args=[created["id"]], retries=task.max_retries)  # the last
+        body = api_client.get(f"{url}{created['id']}/").json()
+        assert body["state"] == "failed"
+        assert body["error"] == (
+            "The files could not be written to storage after 4 tries. Nothing was charged; "
+            "ask for the export again later."
+        )
+        assert tries == [created["id"]] * 2
