@@ -3,7 +3,6 @@ loopback started here; Celery integration tests start a real worker (see the wor
 
 import os
 import socket
-from urllib.parse import urlparse
 
 import psycopg
 import pytest
@@ -95,12 +94,6 @@ def s3_endpoint():
         patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
         yield f"http://127.0.0.1:{port}"
     server.stop()
-
-
-def redis_url_with_db(db: int) -> str:
-    """The test Redis server, another logical database (so tests never share keys)."""
-    parsed = urlparse(django_settings.TEST_REDIS_URL)
-    return parsed._replace(path=f"/{db}").geturl()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from config.celery import app as celery_app
 from config.settings.env import storages_from_env
-from tests.conftest import free_port, redis_url_with_db
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_readyz_names_unwritable_storage(api_client, settings, tmp_path):
 
 def test_readyz_checks_the_real_redis_broker(api_client, monkeypatch):
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setitem(celery_app.conf, "broker_url", redis_url_with_db(13))
+    monkeypatch.setitem(celery_app.conf, "broker_url", settings.TEST_REDIS_URL)
     response = api_client.get("/readyz")
     assert response.status_code == 200, response.json()
     assert response.json()["checks"]["broker"] == {"ok": True, "detail": "redis"}
