@@ -1,6 +1,6 @@
 """The buyers' command-line client (client/), run as its own process against a live server:
 sign in, license with a summary, download verified files and shards, resume after a kill
-without fetching a finished file again."""
+without fetching a finished file again, and apply the revocations feed (restores too)."""
 
 import hashlib
 import json
@@ -338,6 +338,60 @@ def test_sync_removes_revoked_files_and_rewrites_the_shards_holding_them(
     resumed = run(env, "download", collection.pk, "--to", files, "--quiet")
     assert resumed.returncode == 0 and "2 already here" in resumed.stdout
     assert not (files / f"{revoked.pk}.jpg").exists()
+
+
+def test_sync_reports_a_restored_work_which_downloads_again_until_taken_down_again(
+    live_server, buyer, env, tmp_path
+):
+    from catalog.services import asset_restore, asset_take_down
+
+    kept, back = hashed_asset(), hashed_asset()
+    collection = collection_of(buyer, [kept, back])
+    login(env, live_server)
+    assert run(env, "license", collection.pk, "--use", "ai_training", "--yes").returncode == 0
+    files, shards = tmp_path / "files", tmp_path / "shards"
+    assert run(env, "download", collection.pk, "--to", files, "--quiet").returncode == 0
+    assert run(env, "shards", collection.pk, "--to", shards, "--quiet").returncode == 0
+    asset_take_down(asset_id=back.pk, actor="moderator", reason="privacy")
+    assert "removed" in run(env, "sync", "--to", files).stdout
+    assert "rewrote shard-000000.tar" in run(env, "sync", "--to", shards).stdout
+    assert not (files / f"{back.pk}.jpg").exists()
+
+    assert asset_restore(asset_id=back.pk, actor="moderator", note="consent shown")
+    synced = run(env, "sync", "--to", files)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert f"restored asset {back.pk} ({back.pk}.jpg): it is licensed to you again and can " in (
+        synced.stdout
+    )
+    assert f"optin-media download {collection.pk} --to {files}" in synced.stdout
+    assert "0 revocations in force; 0 files removed, 0 shards rewritten, 1 restored" in (
+        synced.stdout
+    )
+    assert (files / f"{kept.pk}.jpg").exists()
+    assert "0 restored" in run(env, "sync", "--to", files).stdout  # told once
+    fetched = run(env, "download", collection.pk, "--to", files, "--quiet")
+    assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+    assert "1 files downloaded and verified" in fetched.stdout
+    assert (files / f"{back.pk}.jpg").read_bytes() == served_bytes(back, buyer)
+
+    resynced = run(env, "sync", "--to", shards)
+    assert f"restored asset {back.pk} (shard-000000.tar)" in resynced.stdout
+    assert f"optin-media shards {collection.pk} --to {shards}" in resynced.stdout
+    refetched = run(env, "shards", collection.pk, "--to", shards, "--quiet")
+    assert refetched.returncode == 0, refetched.stdout + refetched.stderr
+    samples = list(wds.WebDataset([str(shards / "shard-000000.tar")], shardshuffle=False))
+    assert sorted(s["__key__"] for s in samples) == sorted(f"asset-{a.pk}" for a in (kept, back))
+
+    # Taken down again after the restore: the latest entry counts, and it goes again.
+    asset_take_down(asset_id=back.pk, actor="moderator", reason="legal")
+    again = run(env, "sync", "--to", files)
+    assert f"removed {back.pk}.jpg: asset {back.pk} taken down (legal)" in again.stdout
+    assert "1 revocations in force; 1 files removed, 0 shards rewritten, 0 restored" in (
+        again.stdout
+    )
+    assert not (files / f"{back.pk}.jpg").exists() and (files / f"{kept.pk}.jpg").exists()
+    resharded = run(env, "sync", "--to", shards)
+    assert f"rewrote shard-000000.tar without asset(s) {back.pk}" in resharded.stdout
 
 
 def test_the_license_receipt_is_saved_and_verifies_offline_until_a_byte_changes(
