@@ -318,9 +318,12 @@ def _source_command(folder: Path, state: State) -> str:
     """The command that fetches this folder's files again."""
     source = state.source() or {}
     if source.get("kind") == "shards":
-        return f"optin-media shards {source.get('collection', '<collection>')} --to {folder}"
-    target = source.get("collection") or f"manifest:{source.get('manifest_id', '<id>')}"
-    return f"optin-media download {target} --to {folder}"
+        return f"optin-media shards {source['collection']} --to {folder}"
+    if source.get("collection"):
+        return f"optin-media download {source['collection']} --to {folder}"
+    if source.get("manifest_id"):
+        return f"optin-media download manifest:{source['manifest_id']} --to {folder}"
+    return f"optin-media download <collection id or manifest> --to {folder}"  # a local file
 
 
 def cmd_sync(args) -> int:
