@@ -333,7 +333,8 @@ def cmd_sync(args) -> int:
     latest = _latest_entries(api)
     # Taken down or license rejected, and not restored since (a withdrawn work stays).
     revoked = {asset_id: item for asset_id, item in latest.items() if not item["still_valid"]}
-    restored = {asset_id for asset_id, item in latest.items() if item["kind"] == "restored"}
+    # What was removed here and whose grant holds again: restored (and maybe withdrawn since).
+    restored = {asset_id for asset_id, item in latest.items() if item["still_valid"]}
     removed, rewritten, back = [], [], []
     for path, entry in sorted(state.done().items()):
         if entry.get("shard"):

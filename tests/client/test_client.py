@@ -341,38 +341,49 @@ def test_sync_removes_revoked_files_and_rewrites_the_shards_holding_them(
 
 
 def test_sync_reports_a_restored_work_which_downloads_again_until_taken_down_again(
-    live_server, buyer, env, tmp_path
+    live_server, buyer, make_user, env, tmp_path
 ):
     from catalog.services import asset_restore, asset_take_down
+    from marketplace.offers import offer_withdraw
 
     kept, back = hashed_asset(), hashed_asset()
-    collection = collection_of(buyer, [kept, back])
+    artist = make_user("arto", role=Role.RIGHTS_HOLDER)
+    work = hashed_work(artist, price_micros=20_000)
+    collection = collection_of(buyer, [kept, back, work.asset])
+    fund(buyer, 100_000)
     login(env, live_server)
     assert run(env, "license", collection.pk, "--use", "ai_training", "--yes").returncode == 0
     files, shards = tmp_path / "files", tmp_path / "shards"
     assert run(env, "download", collection.pk, "--to", files, "--quiet").returncode == 0
     assert run(env, "shards", collection.pk, "--to", shards, "--quiet").returncode == 0
-    asset_take_down(asset_id=back.pk, actor="moderator", reason="privacy")
-    assert "removed" in run(env, "sync", "--to", files).stdout
+    for asset in (back, work.asset):
+        asset_take_down(asset_id=asset.pk, actor="moderator", reason="privacy")
+    assert "2 files removed" in run(env, "sync", "--to", files).stdout
     assert "rewrote shard-000000.tar" in run(env, "sync", "--to", shards).stdout
     assert not (files / f"{back.pk}.jpg").exists()
 
-    assert asset_restore(asset_id=back.pk, actor="moderator", note="consent shown")
+    for asset in (back, work.asset):
+        assert asset_restore(asset_id=asset.pk, actor="moderator", note="consent shown")
+    # Withdrawn by its rights holder since the restore: the grant still holds.
+    offer_withdraw(owner=artist, work_id=work.pk)
     synced = run(env, "sync", "--to", files)
     assert synced.returncode == 0, synced.stdout + synced.stderr
-    assert f"restored asset {back.pk} ({back.pk}.jpg): it is licensed to you again and can " in (
-        synced.stdout
-    )
+    for asset in (back, work.asset):
+        assert (
+            f"restored asset {asset.pk} ({asset.pk}.jpg): it is licensed to you again and can "
+            "be downloaded again"
+        ) in synced.stdout
     assert f"optin-media download {collection.pk} --to {files}" in synced.stdout
-    assert "0 revocations in force; 0 files removed, 0 shards rewritten, 1 restored" in (
+    assert "0 revocations in force; 0 files removed, 0 shards rewritten, 2 restored" in (
         synced.stdout
     )
     assert (files / f"{kept.pk}.jpg").exists()
     assert "0 restored" in run(env, "sync", "--to", files).stdout  # told once
     fetched = run(env, "download", collection.pk, "--to", files, "--quiet")
     assert fetched.returncode == 0, fetched.stdout + fetched.stderr
-    assert "1 files downloaded and verified" in fetched.stdout
-    assert (files / f"{back.pk}.jpg").read_bytes() == served_bytes(back, buyer)
+    assert "2 files downloaded and verified" in fetched.stdout
+    for asset in (back, work.asset):
+        assert (files / f"{asset.pk}.jpg").read_bytes() == served_bytes(asset, buyer)
 
     resynced = run(env, "sync", "--to", shards)
     assert f"restored asset {back.pk} (shard-000000.tar)" in resynced.stdout
@@ -380,7 +391,9 @@ def test_sync_reports_a_restored_work_which_downloads_again_until_taken_down_aga
     refetched = run(env, "shards", collection.pk, "--to", shards, "--quiet")
     assert refetched.returncode == 0, refetched.stdout + refetched.stderr
     samples = list(wds.WebDataset([str(shards / "shard-000000.tar")], shardshuffle=False))
-    assert sorted(s["__key__"] for s in samples) == sorted(f"asset-{a.pk}" for a in (kept, back))
+    assert sorted(s["__key__"] for s in samples) == sorted(
+        f"asset-{a.pk}" for a in (kept, back, work.asset)
+    )
 
     # Taken down again after the restore: the latest entry counts, and it goes again.
     asset_take_down(asset_id=back.pk, actor="moderator", reason="legal")
@@ -389,7 +402,8 @@ def test_sync_reports_a_restored_work_which_downloads_again_until_taken_down_aga
     assert "1 revocations in force; 1 files removed, 0 shards rewritten, 0 restored" in (
         again.stdout
     )
-    assert not (files / f"{back.pk}.jpg").exists() and (files / f"{kept.pk}.jpg").exists()
+    assert not (files / f"{back.pk}.jpg").exists()
+    assert (files / f"{kept.pk}.jpg").exists() and (files / f"{work.asset.pk}.jpg").exists()
     resharded = run(env, "sync", "--to", shards)
     assert f"rewrote shard-000000.tar without asset(s) {back.pk}" in resharded.stdout
 
