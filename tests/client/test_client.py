@@ -53,11 +53,13 @@ def served(monkeypatch):
 
 
 @pytest.fixture
-def env(tmp_path):
+def env(tmp_path, settings):
     return {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
         "OPTIN_MEDIA_CONFIG": str(tmp_path / "config" / "client.json"),
+        # The client of this checkout, whichever checkout the environment installed.
+        "PYTHONPATH": str(settings.BASE_DIR / "client"),
     }
 
 
