@@ -19,7 +19,7 @@ from catalog.reports import RunReport
 from catalog.scores import scores_record
 from catalog.search_documents import search_documents_refresh
 from catalog.served import OriginalUnreadable, TermsCopy, terms_copy_store
-from catalog.signals import asset_taken_down, asset_taking_down
+from catalog.signals import asset_restoring, asset_taken_down, asset_taking_down
 from catalog.uploads import opt_in_asset_create, opt_in_asset_describe, upload_store, uploads_lock
 from common.errors import DomainError
 from provenance.models import EventKind, ProvenanceEvent
@@ -135,6 +135,7 @@ def asset_restore(*, asset_id: int, actor: str, note: str = "") -> bool:
             )
         ]
     )  # fmt: skip
+    asset_restoring.send(sender=Asset, asset_id=asset_id, status=asset.status)
     return True
 
 

@@ -10,6 +10,11 @@ asset_taken_down = Signal()
 # buyers' revocations feed).
 asset_taking_down = Signal()
 
+# Sent inside the transaction that restores a taken-down asset, as its last step: asset_id,
+# status (the one it returned to). Receivers write what must commit with the restore or
+# not at all (the buyers' revocations feed).
+asset_restoring = Signal()
+
 # Sent inside the transaction that cleared a classifier hold: asset_id. Receivers may change
 # the asset's status again (an opt-in work's offer decides whether it is published).
 asset_hold_cleared = Signal()

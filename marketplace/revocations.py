@@ -1,6 +1,7 @@
 """The revocations feed: for each buyer, every asset they licensed that was later taken
 down, withdrawn by its rights holder (their grant still holds) or whose base-set license
-a moderator rejected.
+a moderator rejected, and every takedown a moderator undid (`restored`: the grant holds
+again). An asset's latest entry says where it stands.
 
 Entries are written in the transaction that made the change, under a transaction-level
 advisory lock taken just before the insert and held to the commit: entries get their
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from catalog.models import AssetStatus
 from common.errors import DomainError
-from marketplace.models import Revocation, RevocationKind
+from marketplace.models import STILL_VALID_KINDS, Revocation, RevocationKind
 
 # One advisory lock key per critical section of the marketplace (catalog.locks has the
 # catalog's, in the 7_341_000 range).
@@ -78,7 +79,7 @@ def revocations_record(*, asset_id: int, kind: str, reason_class: str = "") -> l
         # The time is read under the lock too: entries' times follow their ids.
         cursor.execute(
             INSERT_ENTRIES,
-            [kind, reason_class, kind == RevocationKind.WITHDRAWN, timezone.now(), asset_id],
+            [kind, reason_class, kind in STILL_VALID_KINDS, timezone.now(), asset_id],
         )
         ids = [row[0] for row in cursor.fetchall()]
     if ids:
@@ -97,6 +98,12 @@ def on_asset_taking_down(sender, *, asset_id: int, reason: str, previous_status:
         kind=kind,
         reason_class=reason_class(reason, previous_status=previous_status),
     )
+
+
+def on_asset_restoring(sender, *, asset_id: int, **kwargs) -> None:
+    """catalog.signals.asset_restoring: inside the restore's transaction. Buyers whose
+    copies were removed for the takedown learn they may fetch them again."""
+    revocations_record(asset_id=asset_id, kind=RevocationKind.RESTORED)
 
 
 # --- reading the feed ---------------------------------------------------------------------

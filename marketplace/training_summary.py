@@ -111,12 +111,7 @@ def training_summary(*, buyer, scope: Scope, as_of: date, base_url: str = "") ->
     if scope.asset_ids is not None:
         grants = grants.filter(asset_id__in=scope.asset_ids)
     grants = list(grants.select_related("terms").order_by("pk"))
-    revoked = dict(
-        Revocation.objects.filter(
-            buyer=buyer, occurred_at__lt=cutoff, still_valid=False,
-            asset_id__in=[g.asset_id for g in grants],
-        ).values_list("asset_id", "kind")
-    )  # fmt: skip
+    revoked = _revoked(buyer, [g.asset_id for g in grants], cutoff)
     used = [g for g in grants if g.asset_id not in revoked]
     assets = {
         a["pk"]: a
@@ -152,9 +147,23 @@ def training_summary(*, buyer, scope: Scope, as_of: date, base_url: str = "") ->
         },
         "3_data_processing": {
             "3_1_respect_of_reservations_of_rights": _reservations(grants, used, cutoff),
-            "3_2_removal_of_illegal_content": _removal(grants, revoked, used, assets, cutoff),
+            "3_2_removal_of_illegal_content": _removal(revoked, used, assets, cutoff),
         },
     }
+
+
+def _revoked(buyer, asset_ids: list[int], cutoff: datetime) -> dict[int, tuple[str, str]]:
+    """Asset id to the kind and reason class of the feed entry that ended the buyer's use of
+    it, for assets whose latest entry before the cutoff did: a work restored after a
+    takedown is used again; taken down again after that, it is not."""
+    latest = {}
+    for asset_id, kind, reason, still_valid in (
+        Revocation.objects.filter(buyer=buyer, occurred_at__lt=cutoff, asset_id__in=asset_ids)
+        .order_by("pk")
+        .values_list("asset_id", "kind", "reason_class", "still_valid")
+    ):
+        latest[asset_id] = None if still_valid else (kind, reason)
+    return {asset_id: entry for asset_id, entry in latest.items() if entry is not None}
 
 
 def _general(used, assets, grants) -> dict:
@@ -333,14 +342,9 @@ def _reservations(grants, used, cutoff) -> dict:
     }
 
 
-def _removal(grants, revoked, used, assets, cutoff) -> dict:
-    kinds = Counter(revoked.values())
-    classes = dict(
-        Revocation.objects.filter(
-            buyer_id=grants[0].buyer_id if grants else None, occurred_at__lt=cutoff,
-            still_valid=False, asset_id__in=list(revoked),
-        ).values_list("reason_class").annotate(n=Count("id")).values_list("reason_class", "n")
-    ) if revoked else {}  # fmt: skip
+def _removal(revoked, used, assets, cutoff) -> dict:
+    kinds = Counter(kind for kind, _ in revoked.values())
+    classes = Counter(reason for _, reason in revoked.values())
     scores = [assets[g.asset_id]["nsfw_score"] for g in used]
     scored = [s for s in scores if s is not None]
     return {
@@ -348,7 +352,8 @@ def _removal(grants, revoked, used, assets, cutoff) -> dict:
             "taken_down": kinds.get(RevocationKind.TAKEN_DOWN, 0),
             "license_rejected": kinds.get(RevocationKind.LICENSE_REJECTED, 0),
             "by_reason_class": dict(sorted(classes.items())),
-            "note": "licensed items later taken down are left out of every count above",
+            "note": "licensed items taken down by that date, and not restored since, are left out "
+            "of every count above",
         },
         "classifier_filtering": {
             "nudity_classifier": "open_nsfw (onnxruntime)",

@@ -301,37 +301,64 @@ def cmd_shards(args) -> int:
 # --- sync: revocations applied to a local copy ----------------------------------------------
 
 
-def _revoked(api: Api) -> dict[int, dict]:
-    """Asset id to the buyer's revocations feed entry that ends its use: taken down, or its
-    license rejected (a withdrawn work whose grant still holds stays)."""
-    revoked, page_url = {}, "/api/v1/revocations/"
+def _latest_entries(api: Api) -> dict[int, dict]:
+    """Asset id to its latest entry in the buyer's revocations feed (read oldest first),
+    which says where it stands: an asset restored after a takedown may be taken down again,
+    and only its last entry counts."""
+    latest, page_url = {}, "/api/v1/revocations/"
     while page_url:
         page = api.get(page_url)
         for item in page["results"]:
-            if not item["still_valid"]:
-                revoked[item["asset_id"]] = item
+            latest[item["asset_id"]] = item
         page_url = page["next"]
-    return revoked
+    return latest
+
+
+def _source_command(folder: Path, state: State) -> str:
+    """The command that fetches this folder's files again."""
+    source = state.source() or {}
+    if source.get("kind") == "shards":
+        return f"optin-media shards {source['collection']} --to {folder}"
+    if source.get("collection"):
+        return f"optin-media download {source['collection']} --to {folder}"
+    if source.get("manifest_id"):
+        return f"optin-media download manifest:{source['manifest_id']} --to {folder}"
+    return f"optin-media download <collection id or manifest> --to {folder}"  # a local file
 
 
 def cmd_sync(args) -> int:
     api = Api.from_config()
     folder = Path(args.to)
     state = State(folder)
-    revoked = _revoked(api)
-    removed, rewritten = [], []
+    latest = _latest_entries(api)
+    # Taken down or license rejected, and not restored since (a withdrawn work stays).
+    revoked = {asset_id: item for asset_id, item in latest.items() if not item["still_valid"]}
+    # What was removed here and whose grant holds again: restored (and maybe withdrawn since).
+    restored = {asset_id for asset_id, item in latest.items() if item["still_valid"]}
+    removed, rewritten, back = [], [], []
     for path, entry in sorted(state.done().items()):
-        if entry.get("removed"):
-            continue
         if entry.get("shard"):
             gone = [s for s in entry["samples"] if s["asset_id"] in revoked]
+            out = entry.get("removed_samples", [])
+            returned = [s for s in out if s["asset_id"] in restored]
+            if returned:  # the shard is fetched whole again: a sync cannot put them back
+                entry = {**entry, "removed_samples": [s for s in out if s not in returned]}
+                state.record(entry)
+                back += [(path, s["asset_id"]) for s in returned]
             if not gone or not (folder / path).exists():
                 continue
             size, sha256 = shard_without(folder / path, {s["key"] for s in gone})
             kept = [s for s in entry["samples"] if s["asset_id"] not in revoked]
-            state.record({**entry, "samples": kept, "size": size, "sha256": sha256})
+            out = [*entry.get("removed_samples", []), *gone]  # kept to tell a restore later
+            state.record({**entry, "samples": kept, "size": size, "sha256": sha256,
+                          "removed_samples": out})  # fmt: skip
             _index_update(folder, path, size, sha256, kept)
             rewritten.append((path, [s["asset_id"] for s in gone]))
+        elif entry.get("removed"):
+            if entry.get("asset_id") in restored:  # a later download fetches it again
+                state.record({k: v for k, v in entry.items()
+                              if k not in ("removed", "kind", "reason_class")})  # fmt: skip
+                back.append((path, entry["asset_id"]))
         elif entry.get("asset_id") in revoked:
             (folder / path).unlink(missing_ok=True)
             item = revoked[entry["asset_id"]]
@@ -343,8 +370,13 @@ def cmd_sync(args) -> int:
             + (f" ({item['reason_class']})" if item.get("reason_class") else ""))  # fmt: skip
     for path, asset_ids in rewritten:
         say(f"rewrote {path} without asset(s) {', '.join(map(str, asset_ids))}")
-    say(f"{len(revoked)} revocations read; {len(removed)} files removed, "
-        f"{len(rewritten)} shards rewritten.")  # fmt: skip
+    for path, asset_id in back:
+        say(f"restored asset {asset_id} ({path}): it is licensed to you again and can be "
+            "downloaded again")  # fmt: skip
+    if back:
+        say(f"To fetch what was restored: {_source_command(folder, state)}")
+    say(f"{len(revoked)} revocations in force; {len(removed)} files removed, "
+        f"{len(rewritten)} shards rewritten, {len(back)} restored.")  # fmt: skip
     return 0
 
 
@@ -441,7 +473,9 @@ def parser() -> argparse.ArgumentParser:
     shards.set_defaults(run=cmd_shards)
 
     sync = commands.add_parser(
-        "sync", help="apply the revocations feed: remove revoked files, rewrite shards"
+        "sync",
+        help="apply the revocations feed: remove revoked files, rewrite shards, report "
+        "restored works",
     )
     sync.add_argument("--to", required=True, help="a folder made by download or shards")
     sync.set_defaults(run=cmd_sync)

@@ -1,5 +1,6 @@
 """A buyer's revocations feed: assets they licensed later taken down, withdrawn (their
-grant still holds) or whose base-set license was rejected. Cursor pages, oldest first."""
+grant still holds) or whose base-set license was rejected, and takedowns undone
+(restored). Cursor pages, oldest first."""
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -26,10 +27,11 @@ class RevocationSerializer(serializers.Serializer):
     reason_class = serializers.CharField(
         allow_null=True,
         help_text="Why, as a class: `rights`, `privacy`, `nudity`, `objectionable`, `legal`, "
-        "`other`; null for a withdrawal. Never who asked.",
+        "`other`; null for a withdrawal or a restore. Never who asked.",
     )
     still_valid = serializers.BooleanField(
-        help_text="True for a withdrawn work: your grant still holds and you may keep it."
+        help_text="True for a withdrawn work or a restored asset: your grant holds and you "
+        "may keep the file (or download it again)."
     )
     occurred_at = serializers.DateTimeField()
 
@@ -74,7 +76,10 @@ class RevocationFeedView(APIView):
         description="Every asset you licensed that was later taken down (`taken_down`, with "
         "the reason's class), whose base-set license a moderator rejected "
         "(`license_rejected`), or that its rights holder withdrew (`withdrawn`: your grant "
-        "still holds, `still_valid` is true). Oldest first, in cursor pages: follow `next`; "
+        "still holds, `still_valid` is true). A moderator who undoes a takedown adds "
+        "`restored` (`still_valid` true): your grant holds again and the file can be "
+        "downloaded again. An asset's latest entry says where it stands (a takedown after a "
+        "restore is a new `taken_down` entry). Oldest first, in cursor pages: follow `next`; "
         "keep the last `id` you applied, or the last `next` link, to resume. Entries commit "
         "in id order, so paging never skips one written meanwhile. A token with scope "
         "`read` suffices. Register a webhook endpoint to have them pushed.",

@@ -15,6 +15,7 @@ from marketplace.models.buying import (
 from marketplace.models.notifications import Notification
 from marketplace.models.requests import IdempotentRequest
 from marketplace.models.revocations import (
+    STILL_VALID_KINDS,
     Receipt,
     ReceiptKey,
     Revocation,
@@ -37,6 +38,7 @@ from marketplace.models.works import (
 
 __all__ = [
     "SELF_SERVICE_ROLES",
+    "STILL_VALID_KINDS",
     "ApiToken",
     "Collection",
     "CollectionItem",

@@ -1,7 +1,7 @@
 """What reaches a buyer after a license: the revocations feed (assets they licensed later
-taken down, withdrawn or whose license was rejected), the webhook endpoints it is pushed
-to with each delivery's log, and the signed receipts of their downloads with the keys
-that sign them."""
+taken down, withdrawn or whose license was rejected, and takedowns undone), the webhook
+endpoints it is pushed to with each delivery's log, and the signed receipts of their
+downloads with the keys that sign them."""
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -13,11 +13,17 @@ class RevocationKind(models.TextChoices):
     TAKEN_DOWN = "taken_down", "Taken down"
     WITHDRAWN = "withdrawn", "Withdrawn by its rights holder (grants stay valid)"
     LICENSE_REJECTED = "license_rejected", "Base-set license rejected"
+    RESTORED = "restored", "Restored by a moderator (grants hold again)"
+
+
+# The kinds after which the buyer's grants hold: they may keep (or fetch again) the file.
+STILL_VALID_KINDS = (RevocationKind.WITHDRAWN, RevocationKind.RESTORED)
 
 
 class Revocation(models.Model):
     """One entry of a buyer's revocations feed: an asset they hold grants for that was
-    taken down, withdrawn or whose license was rejected. Entries are only added, in id
+    taken down, withdrawn or whose license was rejected, or restored after a takedown (the
+    latest entry of an asset says where it stands). Entries are only added, in id
     order of commit (written under a transaction-level advisory lock, so a reader paging
     by id never skips one that commits later with a smaller id)."""
 
@@ -43,10 +49,10 @@ class Revocation(models.Model):
         max_length=16,
         blank=True,
         help_text="Class of the takedown's reason (rights, privacy, nudity, objectionable, "
-        "legal, other); empty for withdrawals. Never who asked.",
+        "legal, other); empty for withdrawals and restores. Never who asked.",
     )
     still_valid = models.BooleanField(
-        help_text="True when the buyer's grant still holds (a withdrawn work)."
+        help_text="True when the buyer's grant still holds (a withdrawn work, a restored asset)."
     )
     occurred_at = models.DateTimeField(help_text="When it happened (set at commit order).")
 
@@ -54,8 +60,9 @@ class Revocation(models.Model):
         indexes = [models.Index(fields=["buyer", "id"], name="revocation_buyer_id")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(still_valid=False) | Q(kind="withdrawn"),
-                name="revocation_only_withdrawals_stay_valid",
+                condition=Q(still_valid=True, kind__in=STILL_VALID_KINDS)
+                | Q(Q(still_valid=False), ~Q(kind__in=STILL_VALID_KINDS)),
+                name="revocation_still_valid_by_kind",
             )
         ]
 

@@ -1,6 +1,6 @@
 """The buyers' command-line client (client/), run as its own process against a live server:
 sign in, license with a summary, download verified files and shards, resume after a kill
-without fetching a finished file again."""
+without fetching a finished file again, and apply the revocations feed (restores too)."""
 
 import hashlib
 import json
@@ -53,11 +53,13 @@ def served(monkeypatch):
 
 
 @pytest.fixture
-def env(tmp_path):
+def env(tmp_path, settings):
     return {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
         "OPTIN_MEDIA_CONFIG": str(tmp_path / "config" / "client.json"),
+        # The client of this checkout, whichever checkout the environment installed.
+        "PYTHONPATH": str(settings.BASE_DIR / "client"),
     }
 
 
@@ -338,6 +340,74 @@ def test_sync_removes_revoked_files_and_rewrites_the_shards_holding_them(
     resumed = run(env, "download", collection.pk, "--to", files, "--quiet")
     assert resumed.returncode == 0 and "2 already here" in resumed.stdout
     assert not (files / f"{revoked.pk}.jpg").exists()
+
+
+def test_sync_reports_a_restored_work_which_downloads_again_until_taken_down_again(
+    live_server, buyer, make_user, env, tmp_path
+):
+    from catalog.services import asset_restore, asset_take_down
+    from marketplace.offers import offer_withdraw
+
+    kept, back = hashed_asset(), hashed_asset()
+    artist = make_user("arto", role=Role.RIGHTS_HOLDER)
+    work = hashed_work(artist, price_micros=20_000)
+    collection = collection_of(buyer, [kept, back, work.asset])
+    fund(buyer, 100_000)
+    login(env, live_server)
+    assert run(env, "license", collection.pk, "--use", "ai_training", "--yes").returncode == 0
+    files, shards = tmp_path / "files", tmp_path / "shards"
+    assert run(env, "download", collection.pk, "--to", files, "--quiet").returncode == 0
+    assert run(env, "shards", collection.pk, "--to", shards, "--quiet").returncode == 0
+    for asset in (back, work.asset):
+        asset_take_down(asset_id=asset.pk, actor="moderator", reason="privacy")
+    assert "2 files removed" in run(env, "sync", "--to", files).stdout
+    assert "rewrote shard-000000.tar" in run(env, "sync", "--to", shards).stdout
+    assert not (files / f"{back.pk}.jpg").exists()
+
+    for asset in (back, work.asset):
+        assert asset_restore(asset_id=asset.pk, actor="moderator", note="consent shown")
+    # Withdrawn by its rights holder since the restore: the grant still holds.
+    offer_withdraw(owner=artist, work_id=work.pk)
+    synced = run(env, "sync", "--to", files)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    for asset in (back, work.asset):
+        assert (
+            f"restored asset {asset.pk} ({asset.pk}.jpg): it is licensed to you again and can "
+            "be downloaded again"
+        ) in synced.stdout
+    assert f"optin-media download {collection.pk} --to {files}" in synced.stdout
+    assert "0 revocations in force; 0 files removed, 0 shards rewritten, 2 restored" in (
+        synced.stdout
+    )
+    assert (files / f"{kept.pk}.jpg").exists()
+    assert "0 restored" in run(env, "sync", "--to", files).stdout  # told once
+    fetched = run(env, "download", collection.pk, "--to", files, "--quiet")
+    assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+    assert "2 files downloaded and verified" in fetched.stdout
+    for asset in (back, work.asset):
+        assert (files / f"{asset.pk}.jpg").read_bytes() == served_bytes(asset, buyer)
+
+    resynced = run(env, "sync", "--to", shards)
+    assert f"restored asset {back.pk} (shard-000000.tar)" in resynced.stdout
+    assert f"optin-media shards {collection.pk} --to {shards}" in resynced.stdout
+    refetched = run(env, "shards", collection.pk, "--to", shards, "--quiet")
+    assert refetched.returncode == 0, refetched.stdout + refetched.stderr
+    samples = list(wds.WebDataset([str(shards / "shard-000000.tar")], shardshuffle=False))
+    assert sorted(s["__key__"] for s in samples) == sorted(
+        f"asset-{a.pk}" for a in (kept, back, work.asset)
+    )
+
+    # Taken down again after the restore: the latest entry counts, and it goes again.
+    asset_take_down(asset_id=back.pk, actor="moderator", reason="legal")
+    again = run(env, "sync", "--to", files)
+    assert f"removed {back.pk}.jpg: asset {back.pk} taken down (legal)" in again.stdout
+    assert "1 revocations in force; 1 files removed, 0 shards rewritten, 0 restored" in (
+        again.stdout
+    )
+    assert not (files / f"{back.pk}.jpg").exists()
+    assert (files / f"{kept.pk}.jpg").exists() and (files / f"{work.asset.pk}.jpg").exists()
+    resharded = run(env, "sync", "--to", shards)
+    assert f"rewrote shard-000000.tar without asset(s) {back.pk}" in resharded.stdout
 
 
 def test_the_license_receipt_is_saved_and_verifies_offline_until_a_byte_changes(

@@ -1,14 +1,17 @@
 """The revocations feed: what a buyer licensed and was later taken down, had its license
-rejected or was withdrawn, paged by cursor, each buyer seeing only their own."""
+rejected or was withdrawn, or restored after a takedown, paged by cursor, each buyer seeing
+only their own."""
 
 import pytest
 
 from catalog.models import License
-from catalog.services import asset_take_down
+from catalog.services import asset_restore, asset_take_down
 from marketplace.downloads import downloads_grant
-from marketplace.models import Revocation, Role, TokenScope
+from marketplace.models import Revocation, Role, TokenScope, WebhookDelivery
 from marketplace.offers import offer_withdraw
+from marketplace.webhooks import webhook_endpoint_create
 from moderation.decisions import Decision, assets_decide
+from moderation.flags import assets_restore
 from moderation.services import flag_create
 from tests.auth import sign_in
 from tests.billing.conftest import fund
@@ -149,3 +152,81 @@ def test_a_takedown_that_rolls_back_leaves_no_entry(buyer):
         assert Revocation.objects.filter(asset=asset).count() == 1
         raise RuntimeError("the decision failed later")
     assert not Revocation.objects.filter(asset=asset).exists()
+
+
+def test_a_restore_reaches_each_holders_feed_and_webhooks_so_the_file_is_theirs_again(
+    api_client, buyer, make_user, django_capture_on_commit_callbacks
+):
+    asset, other = stored_asset(), stored_asset()
+    carol, dave = make_user("carol", role=Role.BUYER), make_user("dave", role=Role.BUYER)
+    licensed(buyer, asset)
+    licensed(buyer, asset)  # a second grant on the same asset: still one entry, naming both
+    licensed(carol, asset)
+    licensed(dave, other)  # holds no grant on the restored asset
+    endpoint = webhook_endpoint_create(owner=buyer, url="http://127.0.0.1:9/hooks").endpoint
+    moderator = make_user("mod", role=Role.MODERATOR, is_staff=True)
+    asset_take_down(asset_id=asset.pk, actor="mod", reason="privacy")
+    with django_capture_on_commit_callbacks() as queued:
+        report = assets_decide(asset_ids=[asset.pk], decision=Decision.RESTORE,
+                               moderator=moderator, note="consent shown")  # fmt: skip
+    assert report.done == [asset.pk]
+
+    restored = Revocation.objects.filter(kind="restored")
+    assert sorted(restored.values_list("buyer__username", flat=True)) == ["bob", "carol"]
+    sign_in(api_client, buyer, scope=TokenScope.READ)
+    items = feed(api_client)["results"]
+    assert [(i["kind"], i["reason_class"], i["still_valid"]) for i in items] == [
+        ("taken_down", "privacy", False),
+        ("restored", None, True),
+    ]
+    grants = sorted(buyer.grants.filter(asset=asset).values_list("pk", flat=True))
+    assert items[1]["asset_id"] == asset.pk and items[1]["grant_ids"] == grants
+    [delivery] = WebhookDelivery.objects.filter(revocation__kind="restored")
+    assert delivery.endpoint == endpoint and delivery.state == "pending"
+    assert delivery.payload["type"] == "revocation.restored"
+    assert delivery.payload["data"] == items[1]
+    assert queued  # the delivery is queued once the restore commits
+    sign_in(api_client, dave, scope=TokenScope.READ)
+    assert feed(api_client)["results"] == []
+    # The grant holds again: the buyer downloads it.
+    sign_in(api_client, buyer, scope=TokenScope.DOWNLOAD)
+    again = api_client.post(
+        "/api/v1/downloads/",
+        {"asset_ids": [asset.pk], "purpose": "research", "use": "ai_training"},
+        format="json",
+    )
+    assert again.status_code == 201, again.json()
+
+
+def test_takedown_restore_takedown_leaves_the_latest_entry_a_takedown(api_client, buyer,
+                                                                       make_user):  # fmt: skip
+    asset = stored_asset()
+    licensed(buyer, asset)
+    moderator = make_user("mod", role=Role.MODERATOR, is_staff=True)
+    asset_take_down(asset_id=asset.pk, actor="mod", reason="privacy")
+    assets_restore(asset_ids=[asset.pk], moderator=moderator)  # the flags' restore
+    assert assets_restore(asset_ids=[asset.pk], moderator=moderator) == []  # not down: nothing
+    assets_decide(asset_ids=[asset.pk], decision=Decision.REJECT_LICENSE, moderator=moderator)
+
+    sign_in(api_client, buyer, scope=TokenScope.READ)
+    items = feed(api_client)["results"]
+    assert [(i["kind"], i["still_valid"]) for i in items] == [
+        ("taken_down", False),
+        ("restored", True),
+        ("license_rejected", False),
+    ]
+    assert items[0]["id"] < items[1]["id"] < items[2]["id"]
+
+
+def test_a_restore_that_rolls_back_leaves_no_entry(buyer):
+    from django.db import transaction
+
+    asset = stored_asset()
+    licensed(buyer, asset)
+    asset_take_down(asset_id=asset.pk, actor="mod", reason="privacy")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert asset_restore(asset_id=asset.pk, actor="mod")
+        assert Revocation.objects.filter(asset=asset, kind="restored").count() == 1
+        raise RuntimeError("the decision failed later")
+    assert not Revocation.objects.filter(asset=asset, kind="restored").exists()
+    assert not WebhookDelivery.objects.filter(revocation__kind="restored").exists()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import License, OptOut
 from catalog.releases import release_build, release_create
-from catalog.services import asset_take_down
+from catalog.services import asset_restore, asset_take_down
 from marketplace.downloads import downloads_grant
 from marketplace.models import DownloadGrant, Role, TokenScope
 from provenance.models import EventKind, ProvenanceEvent
@@ -180,3 +180,26 @@ def test_the_commands_load_on_their_own(subprocess_env, settings):
                               cwd=settings.BASE_DIR, capture_output=True, text=True,
                               timeout=120)  # fmt: skip
         assert done.returncode == 0, done.stderr
+
+
+def test_a_work_restored_by_the_date_counts_as_used_again_until_taken_down_again(api_client, setup):
+    buyer, _, _, loose, doomed, _ = setup
+    sign_in(api_client, buyer, scope=TokenScope.READ)
+
+    def counts() -> tuple[int, dict]:
+        summary = api_client.get("/api/v1/training-summary/").json()
+        removal = summary["3_data_processing"]["3_2_removal_of_illegal_content"]
+        return summary["1_general_information"]["modalities"][0]["items"], removal[
+            "takedowns_applied"
+        ]
+
+    assert asset_restore(asset_id=doomed.pk, actor="mod", note="consent shown")
+    items, applied = counts()
+    assert items == 4
+    assert (applied["taken_down"], applied["by_reason_class"]) == (0, {})
+    # Taken down again (and another one once): each counts once, by its latest takedown.
+    asset_take_down(asset_id=doomed.pk, actor="mod", reason="legal")
+    asset_take_down(asset_id=loose.pk, actor="mod", reason="privacy")
+    items, applied = counts()
+    assert items == 2
+    assert (applied["taken_down"], applied["by_reason_class"]) == (2, {"legal": 1, "privacy": 1})

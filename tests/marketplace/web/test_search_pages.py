@@ -201,6 +201,34 @@ def test_an_assets_page_shows_its_license_evidence_history_and_neighbours(client
     assert "Sign in</a> to flag it" in html
 
 
+def test_more_like_this_carries_the_use_searched_for_when_it_is_one(client, make_user):
+    asset = published("Harbour at dawn", creator="Jane Doe",
+                      perceptual_hash="ffff0000ffff0000", phash_band0=0, phash_band1=65535,
+                      phash_band2=0, phash_band3=65535)  # fmt: skip
+    same_creator = published("Harbour at noon", creator="jane doe")
+    near = published("Harbour copy", perceptual_hash="ffff0000ffff0001", phash_band0=1,
+                     phash_band1=65535, phash_band2=0, phash_band3=65535)  # fmt: skip
+    like = re.compile(r'<section aria-labelledby="like-h">.*?</section>', re.S)
+    client.force_login(make_user("bea", role=Role.BUYER))
+
+    def neighbours(query: str) -> str:
+        response = client.get(f"/assets/{asset.pk}/{query}")
+        assert response.status_code == 200
+        return like.search(response.content.decode()).group(0)
+
+    searched = neighbours("?use=ai_generative_training")
+    for other in (same_creator, near):
+        assert f'href="/assets/{other.pk}/?use=ai_generative_training"' in searched
+    # Reached from such a link, the next page licenses for it, and carries it on in turn.
+    onward = client.get(f"/assets/{near.pk}/?use=ai_generative_training").content.decode()
+    assert f'href="/license/?asset={near.pk}&amp;use=ai_generative_training"' in onward
+    assert f'href="/assets/{asset.pk}/?use=ai_generative_training"' in like.search(onward)[0]
+    # No use, or one that is not a use (an old or edited link): plain links.
+    for query in ("", "?use=ai_everything", "?use=%3Cb%3Ex%3C%2Fb%3E"):
+        html = neighbours(query)
+        assert f'href="/assets/{same_creator.pk}/"' in html and "use=" not in html
+
+
 def test_an_opt_in_works_page_shows_its_price_with_the_fee(client, make_user):
     work = opt_in_work(make_user("ada", role=Role.RIGHTS_HOLDER), price_micros=50_000)
     Asset.objects.filter(pk=work.asset_id).update(status=AssetStatus.PUBLISHED)

@@ -83,6 +83,22 @@ def test_each_endpoint_shows_its_latest_deliveries_outcome(bob_client, bob):
     assert "revocation.taken_down" in body
 
 
+def test_a_restore_is_listed_as_its_own_event_and_the_page_says_what_it_means(bob_client, bob):
+    from catalog.services import asset_restore, asset_take_down
+    from marketplace.downloads import downloads_grant
+
+    endpoint = webhook_endpoint_create(owner=bob, url="https://hooks.example.org/m").endpoint
+    asset = stored_asset()
+    downloads_grant(buyer=bob, asset_ids=[asset.pk], purpose="research", use="ai_training")
+    asset_take_down(asset_id=asset.pk, actor="mod", reason="privacy")
+    asset_restore(asset_id=asset.pk, actor="mod")
+    restored = WebhookDelivery.objects.get(endpoint=endpoint, payload__type="revocation.restored")
+    body = bob_client.get("/account/webhooks/").content.decode()
+    assert f'<code>{restored.event_id}</code><span class="help">revocation.restored' in body
+    assert "revocation.taken_down" in body
+    assert "your license holds again and you can download it again" in body
+
+
 def test_only_the_latest_deliveries_are_listed(bob_client, bob):
     endpoint = webhook_endpoint_create(owner=bob, url="https://hooks.example.org/m").endpoint
     made = [delivery(endpoint, next_attempt_at=timezone.now()) for _ in range(7)]
