@@ -182,11 +182,12 @@ def test_failed_empty_and_expired_exports_say_what_to_do(
     assert "Expired" in listed and "deleted" in listed and "Failed" in listed
 
 
-def test_buyers_find_the_shards_from_the_navigation_manifests_and_collections(bea, buyer):
+def test_buyers_find_the_shards_from_pipelines_manifests_and_collections(bea, buyer):
     collection = Collection.objects.create(owner=buyer, name="Pears")
-    nav = bea.get("/manifests/").content.decode()
-    assert '<a href="/shards/"' in nav and ">Shards</a>" in nav  # the navigation's short name
-    assert 'ask for <a href="/shards/">WebDataset shards</a>' in nav
+    pipelines = bea.get("/pipelines/").content.decode()  # the navigation's Pipelines item
+    assert '<a href="/shards/">WebDataset shards</a>' in pipelines
+    manifests = bea.get("/manifests/").content.decode()
+    assert 'ask for <a href="/shards/">WebDataset shards</a>' in manifests
     detail = bea.get(f"/collections/{collection.pk}/").content.decode()
     assert f'href="/shards/?collection={collection.pk}">Export as WebDataset shards</a>' in detail
 
