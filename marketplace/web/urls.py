@@ -12,6 +12,7 @@ from marketplace.web import (
     manifests,
     notifications,
     offers,
+    pipelines,
     policies,
     shards,
     sources,
@@ -111,6 +112,7 @@ urlpatterns = [
     path("wallet/top-up/", wallet.top_up, name="top-up"),
     path("wallet/subscribe/", wallet.subscribe, name="subscribe"),
     path("wallet/portal/", wallet.portal, name="portal"),
+    path("pipelines/", pipelines.pipelines, name="pipelines"),
     path("manifests/", manifests.manifest_list, name="manifests"),
     path("manifests/<id:manifest_id>/", manifests.manifest_detail, name="manifest"),
     path(

@@ -39,11 +39,22 @@ def axe_check(page) -> None:
     )
 
 
-def shot(page, test_name: str, name: str, *, full_page: bool = True) -> Path:
+def _shot_path(test_name: str, name: str) -> Path:
     folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", test_name)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
+    return folder / f"{name}.png"
+
+
+def shot(page, test_name: str, name: str, *, full_page: bool = True) -> Path:
+    path = _shot_path(test_name, name)
     page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def shot_of(locator, test_name: str, name: str) -> Path:
+    """A screenshot of one part of the page (the header, say)."""
+    path = _shot_path(test_name, name)
+    locator.screenshot(path=str(path))
     return path
 
 

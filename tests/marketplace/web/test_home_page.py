@@ -34,7 +34,7 @@ def test_everyone_can_search_from_home_and_a_buyer_finds_their_pages(client, buy
     assert 'href="/search/"' in html and 'href="/sources/"' in html
     assert 'href="/collections/"' not in html
     html = buyer_client.get("/").content.decode()
-    for path in ("/collections/", "/licenses/", "/manifests/", "/wallet/"):
+    for path in ("/collections/", "/licenses/", "/pipelines/", "/wallet/"):
         assert f'href="{path}"' in html, path
 
 

@@ -205,11 +205,12 @@ def test_an_export_meeting_a_lost_file_names_it_and_the_rest_exports_without_it(
     assert (done.state, done.assets) == ("done", 1)
 
 
-def test_buyers_find_the_shards_from_the_navigation_manifests_and_collections(bea, buyer):
+def test_buyers_find_the_shards_from_pipelines_manifests_and_collections(bea, buyer):
     collection = Collection.objects.create(owner=buyer, name="Pears")
-    nav = bea.get("/manifests/").content.decode()
-    assert '<a href="/shards/"' in nav and ">Shards</a>" in nav  # the navigation's short name
-    assert 'ask for <a href="/shards/">WebDataset shards</a>' in nav
+    pipelines = bea.get("/pipelines/").content.decode()  # the navigation's Pipelines item
+    assert '<a href="/shards/">WebDataset shards</a>' in pipelines
+    manifests = bea.get("/manifests/").content.decode()
+    assert 'ask for <a href="/shards/">WebDataset shards</a>' in manifests
     detail = bea.get(f"/collections/{collection.pk}/").content.decode()
     assert f'href="/shards/?collection={collection.pk}">Export as WebDataset shards</a>' in detail
 

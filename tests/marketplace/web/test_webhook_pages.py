@@ -134,4 +134,6 @@ def test_nobody_else_sees_or_deletes_an_endpoint(bob, make_user):
 def test_the_page_is_for_buyers(artist_client, bob_client):
     assert artist_client.get("/account/webhooks/").status_code == 403
     assert Client().get("/account/webhooks/").status_code == 302  # to sign in
-    assert b'href="/account/webhooks/"' in bob_client.get("/").content  # in the navigation
+    # Reached from the navigation's Pipelines page.
+    assert b'href="/pipelines/"' in bob_client.get("/").content
+    assert b'href="/account/webhooks/"' in bob_client.get("/pipelines/").content
