@@ -36,6 +36,8 @@ def test_everyone_can_search_from_home_and_a_buyer_finds_their_pages(client, buy
     html = buyer_client.get("/").content.decode()
     for path in ("/collections/", "/licenses/", "/pipelines/", "/wallet/"):
         assert f'href="{path}"' in html, path
+    teams = html.split('id="for-teams"')[1].split("</section>")[0]  # the card for ML teams
+    assert 'href="/pipelines/">pipelines</a>' in teams
 
 
 def test_staff_find_the_admin_from_every_page(client, make_user):
