@@ -140,7 +140,7 @@ def test_a_buyer_reaches_a_pipeline_page_from_the_phone_menu(site, make_user):
     page = site.go("/")
     page.set_viewport_size(PHONE)
     page.get_by_text("Menu", exact=True).click()
-    page.get_by_role("link", name="Pipelines").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipelines").click()
     page.locator("main").get_by_role("link", name="Webhooks").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
     page.get_by_text("Menu", exact=True).click()

@@ -44,7 +44,7 @@ def _deliveries(endpoint) -> None:
 def test_a_buyer_adds_an_endpoint_sees_its_secret_once_and_deletes_it(site, make_user, settings):
     _sign_in(site, make_user("bob", role=Role.BUYER))
     page = site.go("/")
-    page.get_by_role("link", name="Pipelines").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipelines").click()
     page.get_by_role("link", name="Webhooks").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
     expect(page.get_by_text("No endpoint yet.")).to_be_visible()
