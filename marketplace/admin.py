@@ -150,8 +150,8 @@ class ManifestExportAdmin(ExportAdmin):
 @admin.register(ShardExport)
 class ShardExportAdmin(ExportAdmin):
     """Buyers' WebDataset shard exports: who asked for what, when, and what went in (each
-    delivered asset is in the audit log too, `download.sharded`). The shards' sample lists
-    and the build plan are not shown: they can hold a hundred thousand entries."""
+    delivered asset is in the audit log too, `download.sharded`). The shards' samples (rows
+    of their own) and the build plan are not shown: they can hold millions of entries."""
 
     list_display = ["id", "buyer", "state", "collection", "assets", "skipped", "shard_count",
                     "created_at", "finished_at", "expired_at"]  # fmt: skip
@@ -177,7 +177,7 @@ class ShardExportAdmin(ExportAdmin):
             return "-"
         return format_html_join(
             "", "<div><code>{}</code>: {} samples, {}, SHA-256 <code>{}</code></div>",
-            ((s["name"], len(s["samples"]), filesizeformat(s["size"]), s["sha256"])
+            ((s["name"], s["sample_count"], filesizeformat(s["size"]), s["sha256"])
              for s in obj.shards),
         )  # fmt: skip
 

@@ -1,8 +1,11 @@
 """Retention of WebDataset shard exports: SHARD_EXPORT_DAYS after a buyer asked for one, its
 shards and index are deleted from storage and it is marked expired. The row stays (without
-its build plan): the buyer's list still shows what they exported and when, and the audit
-log's `download.sharded` events still point at it. Run daily by Celery beat, or by
-`manage.py expire_shard_exports` (marketplace.export_expiry holds what manifests share)."""
+its build plan and its samples): the buyer's list still shows what they exported and when
+(each shard's name, size and number of samples), and the audit log's `download.sharded`
+events, which name each asset and grant delivered, still point at it. The samples go: they
+listed what the deleted files held, and only a built export's links need them. Run daily
+by Celery beat, or by `manage.py expire_shard_exports` (marketplace.export_expiry holds what
+manifests share)."""
 
 import os
 from collections.abc import Callable
@@ -10,11 +13,12 @@ from contextlib import suppress
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 
 from marketplace.build_lock import BuildLock
 from marketplace.export_expiry import exports_due, exports_expire
-from marketplace.models import ShardExport
+from marketplace.models import ShardExport, ShardSample
 from marketplace.shards import BUILD_LOCK, shards_prefix
 
 
@@ -51,9 +55,12 @@ def shard_export_expire(export_id: int, *, now=None) -> bool:
         for key in sorted(_stored_keys(export)):
             default_storage.delete(key)  # a missing key is no error, locally or on S3
         _remove_folder(shards_prefix(export))
-        ShardExport.objects.filter(pk=export_id).update(
-            state=ShardExport.State.EXPIRED, expired_at=now or timezone.now(), index_key="", plan=[]
-        )
+        with transaction.atomic():
+            ShardSample.objects.filter(export=export_id).delete()
+            ShardExport.objects.filter(pk=export_id).update(
+                state=ShardExport.State.EXPIRED, expired_at=now or timezone.now(), index_key="",
+                plan=[],
+            )  # fmt: skip
     return True
 
 

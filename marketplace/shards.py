@@ -1,7 +1,9 @@
 """WebDataset shards of a buyer's granted assets: tar files where each asset is an image
 (`asset-<id>.jpg`, `.png` ...) followed by its JSON sidecar (`asset-<id>.json`: id, caption,
 license, source, sha256, use, grant id, terms version), each shard up to SHARD_MAX_BYTES,
-and an index (`index.json`) of every shard's name, size, SHA-256 and samples.
+and an index (`index.json`) of every shard's name, size, SHA-256 and samples. The samples
+are `ShardSample` rows, written with their shard's progress; `ShardExport.shards` keeps
+each shard's name, storage key, size, SHA-256 and number of samples.
 
 Built by a Celery task. The build is deterministic: which grant goes into which shard is
 fixed the first time it runs (`ShardExport.plan`), and the tar headers carry no clock
@@ -15,19 +17,19 @@ import json
 import os
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, F, Func
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from catalog.models import Asset
 from catalog.selectors import EXTENSION_BY_MIME, caption
 from common.errors import DomainError
 from marketplace.build_lock import BuildLock
@@ -38,7 +40,7 @@ from marketplace.export_failures import (
     unreadable_together,
 )
 from marketplace.manifests import export_scope
-from marketplace.models import CollectionItem, DownloadGrant, ShardExport
+from marketplace.models import CollectionItem, DownloadGrant, ShardExport, ShardSample
 from marketplace.served import StoredFileUnreadable, offer_files
 from provenance.models import EventKind
 from provenance.services import events_append_from
@@ -323,9 +325,12 @@ def _reader():
     return read_from_storage
 
 
-def _write_shard(export: ShardExport, number: int, grant_ids: list[int]) -> dict:
+def _write_shard(
+    export: ShardExport, number: int, grant_ids: list[int]
+) -> tuple[dict, list[tuple[int, int, str]]]:
     """Write one shard of the plan to storage; its grants whose asset was taken down since
-    the plan was made are left out."""
+    the plan was made are left out. Returns its entry in `ShardExport.shards` and its
+    samples (asset id, grant id, SHA-256 of the file), in order."""
     names, planned = list(SAMPLE_FIELDS), set(grant_ids)
     # The plan's grant ids are ascending: a range of the buyer's grants, kept when planned
     # (cheaper than a list of thousands of ids in the query).
@@ -379,8 +384,7 @@ def _write_shard(export: ShardExport, number: int, grant_ids: list[int]) -> dict
                 extension = EXTENSION_BY_MIME.get(row["mime_type"], "bin")
                 tar.add(f"{key}.{extension}", data, row["mtime"])
                 tar.add(f"{key}.json", to_json(sidecar(row, sha256)).encode(), row["mtime"])
-                samples.append({"key": key, "asset_id": row["asset_id"],
-                                "grant_id": row["grant_id"], "sha256": sha256})  # fmt: skip
+                samples.append((row["asset_id"], row["grant_id"], sha256))
             if unreadable:
                 raise unreadable_together(unreadable)
             tar.close()
@@ -391,20 +395,59 @@ def _write_shard(export: ShardExport, number: int, grant_ids: list[int]) -> dict
     finally:
         if os.path.exists(spool.name):
             os.unlink(spool.name)
-    return {"name": name, "key": saved, "size": tar.size,
-            "sha256": tar.sha256.hexdigest(), "samples": samples}  # fmt: skip
+    entry = {"name": name, "key": saved, "size": tar.size, "sha256": tar.sha256.hexdigest(),
+             "sample_count": len(samples)}  # fmt: skip
+    return entry, samples
 
 
-def shards_index(export: ShardExport) -> dict:
-    """The index stored beside the shards: every shard's name, size, SHA-256 and samples
-    (key, asset id, grant id, SHA-256 of the file), so a copy can be checked and cleaned."""
-    return {
-        "export_id": export.pk,
-        "format": "webdataset",
-        "samples": sum(len(s["samples"]) for s in export.shards),
-        "shards": [{k: s[k] for k in ("name", "size", "sha256", "samples")}
-                   for s in export.shards],
-    }  # fmt: skip
+def _index_parts(export: ShardExport) -> Iterator[str]:
+    """The index stored beside the shards, in pieces: every shard's name, size, SHA-256 and
+    samples (key, asset id, grant id, SHA-256 of the file), so a copy can be checked and
+    cleaned. The same text as `json.dumps(index, sort_keys=True)`, made while the samples
+    are read from the database, a few thousand at a time, rather than from one list."""
+    rows = iter(
+        ShardSample.objects.filter(export=export)
+        .order_by("shard", "position")
+        .values_list("shard", "asset_id", "grant_id", "sha256")
+        .iterator(chunk_size=INDEX_ROWS)
+    )
+    total = sum(entry["sample_count"] for entry in export.shards)
+    yield f'{{"export_id": {export.pk}, "format": "webdataset", "samples": {total}, "shards": ['
+    for number, entry in enumerate(export.shards):
+        yield f'{", " if number else ""}{{"name": {to_json(entry["name"])}, "samples": ['
+        samples = []
+        for shard, asset_id, grant_id, sha256 in islice(rows, entry["sample_count"]):
+            if shard != number:  # written with their entry, in one transaction: never
+                raise AssertionError(f"shard export {export.pk}: shard {number}'s samples")
+            # Ids are numbers and SHA-256s hexadecimal: nothing to escape.
+            samples.append(f'{{"asset_id": {asset_id}, "grant_id": {grant_id}, '
+                           f'"key": "asset-{asset_id}", "sha256": "{sha256}"}}')  # fmt: skip
+        yield ", ".join(samples)
+        yield f'], "sha256": {to_json(entry["sha256"])}, "size": {entry["size"]}}}'
+    yield "]}"
+
+
+INDEX_ROWS = 10_000  # samples read from the database at a time when writing the index
+
+
+def _index_save(export: ShardExport) -> str:
+    """Write the index to storage (through a temporary file, as a shard is); its key."""
+    index_key = f"{shards_prefix(export)}/index.json"
+    name = os.path.basename(index_key)
+    spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - moved or deleted below
+        dir=_spool_folder(index_key), prefix=f".{name}.", delete=False
+    )
+    try:
+        with spool:
+            for part in _index_parts(export):
+                spool.write(part.encode())
+        if default_storage.exists(index_key):
+            default_storage.delete(index_key)
+        with open(spool.name, "rb") as finished:
+            return default_storage.save(index_key, _Spool(finished, name=name))
+    finally:
+        if os.path.exists(spool.name):
+            os.unlink(spool.name)
 
 
 def _recorded(entry: dict) -> bool:
@@ -436,11 +479,7 @@ def shard_export_build(export_id: int) -> ShardExport:
         except StoredFileUnreadable as error:  # no retry can read it: fail, and say so
             export_unreadable_fail(export, error, noun="shard export")
             return export
-        index_key = f"{shards_prefix(export)}/index.json"
-        if default_storage.exists(index_key):
-            default_storage.delete(index_key)
-        index = json.dumps(shards_index(export), sort_keys=True).encode()
-        export.index_key = default_storage.save(index_key, ContentFile(index))
+        export.index_key = _index_save(export)
         _finish(export)
     return export
 
@@ -453,20 +492,51 @@ def _write_shards(export: ShardExport) -> None:
     recorded = {entry["name"]: entry for entry in export.shards if _recorded(entry)}
     for number, grant_ids in enumerate(export.plan):
         if shard_name(number) not in recorded:
-            recorded[shard_name(number)] = _write_shard(export, number, grant_ids)
-            # Progress kept, so that a rerun skips what is written (_finish keeps the last).
-            if number < len(export.plan) - 1:
-                export.shards = sorted(recorded.values(), key=lambda e: e["name"])
-                export.save(update_fields=["shards"])
+            entry, samples = _write_shard(export, number, grant_ids)
+            _record(export, number, entry, samples)
+            recorded[entry["name"]] = entry
     export.shards = sorted(recorded.values(), key=lambda entry: entry["name"])
 
 
-# One audit event per delivered asset, written by the database from the grants.
+# A shard's entry added to the export's list, or put in place of the one recorded before
+# (its file was gone), without sending the others back: the database rewrites the list,
+# which holds a few numbers and names a shard.
+SHARD_RECORDED = f"""
+UPDATE {ShardExport._meta.db_table} SET shards = (
+    SELECT jsonb_agg(entry ORDER BY entry->>'name') FROM (
+        SELECT entry FROM jsonb_array_elements(shards) entry WHERE entry->>'name' <> %(name)s
+        UNION ALL SELECT %(entry)s::jsonb
+    ) entries
+) WHERE id = %(export)s
+"""  # noqa: S608 - a table name, not input
+SAMPLES_COPY = (
+    f"COPY {ShardSample._meta.db_table} (export_id, shard, position, asset_id, grant_id, sha256)"
+    " FROM STDIN"
+)
+
+
+@transaction.atomic
+def _record(export: ShardExport, number: int, entry: dict, samples) -> None:
+    """Keep a written shard's entry and samples together, so that a build run again skips
+    the shard, or writes it again in their place (never a sample twice)."""
+    ShardSample.objects.filter(export=export, shard=number).delete()
+    with connection.cursor() as cursor:
+        # COPY: a fifth of the time of bulk_create's INSERT for 10,000 rows (0.1-0.2 s).
+        with cursor.copy(SAMPLES_COPY) as copy:
+            for position, (asset_id, grant_id, sha256) in enumerate(samples):
+                copy.write_row((export.pk, number, position, asset_id, grant_id, sha256))
+        cursor.execute(
+            SHARD_RECORDED, {"name": entry["name"], "entry": to_json(entry), "export": export.pk}
+        )
+
+
+# One audit event per delivered asset, written by the database from the samples.
 SHARDED_EVENTS = f"""
-SELECT g.asset_id, %(kind)s, '', %(actor)s,
-       jsonb_build_object('buyer_id', g.buyer_id, 'grant_id', g.id, 'shard_export_id', %(export)s),
+SELECT s.asset_id, %(kind)s, '', %(actor)s,
+       jsonb_build_object('buyer_id', %(buyer)s::bigint, 'grant_id', s.grant_id,
+                          'shard_export_id', %(export)s::bigint),
        now()
-FROM {DownloadGrant._meta.db_table} g WHERE g.id = ANY(%(grants)s) ORDER BY g.id
+FROM {ShardSample._meta.db_table} s WHERE s.export_id = %(export)s ORDER BY s.shard, s.position
 """  # noqa: S608 - a table name, not input
 
 
@@ -476,16 +546,15 @@ def _finish(export: ShardExport) -> None:
     locked = ShardExport.objects.select_for_update().get(pk=export.pk)
     if locked.state == ShardExport.State.DONE:
         return
-    samples = [sample for shard in export.shards for sample in shard["samples"]]
-    export.assets = len(samples)
-    export.skipped = max(0, _wanted(export) - len(samples))
+    export.assets = sum(entry["sample_count"] for entry in export.shards)
+    export.skipped = max(0, _wanted(export) - export.assets)
     export.state, export.finished_at, export.error = ShardExport.State.DONE, timezone.now(), ""
-    export.save(update_fields=["shards", "index_key", "assets", "skipped", "state",
-                               "finished_at", "error"])  # fmt: skip
+    export.save(update_fields=["index_key", "assets", "skipped", "state", "finished_at",
+                               "error"])  # fmt: skip
     events_append_from(
         SHARDED_EVENTS,
         {"kind": EventKind.DOWNLOAD_SHARDED, "actor": export.buyer.get_username(),
-         "export": export.pk, "grants": [sample["grant_id"] for sample in samples]},
+         "buyer": export.buyer_id, "export": export.pk},
     )  # fmt: skip
 
 
@@ -507,23 +576,26 @@ def shard_links(export: ShardExport) -> tuple[list[ShardLink], Link | None]:
     taken down since it was written is no longer handed out (ask for a new export)."""
     if export.state != ShardExport.State.DONE:
         return [], None
-    asset_ids = {s["asset_id"] for shard in export.shards for s in shard["samples"]}
-    down = set(
-        Asset.objects.filter(pk__in=asset_ids)
-        .exclude(status__in=SERVABLE)
-        .values_list("pk", flat=True)
-    )
+    # One query: the samples whose asset is no longer served (a few, if any).
+    down = {}
+    for number, asset_id in (
+        ShardSample.objects.filter(export=export)
+        .exclude(asset__status__in=SERVABLE)
+        .order_by("shard", "asset_id")
+        .values_list("shard", "asset_id")
+    ):
+        down.setdefault(shard_name(number), []).append(asset_id)
     seconds = settings.DOWNLOAD_URL_SECONDS
     links = []
     for shard in export.shards:
-        removed = sorted(s["asset_id"] for s in shard["samples"] if s["asset_id"] in down)
+        removed = down.get(shard["name"], [])
         link = None
         if not removed:
             link = signed_link(
                 key=shard["key"], seconds=seconds, filename=shard["name"], mime_type=TAR_MIME
             )
         links.append(ShardLink(shard["name"], shard["size"], shard["sha256"],
-                               len(shard["samples"]), link, removed))  # fmt: skip
+                               shard["sample_count"], link, removed))  # fmt: skip
     index = signed_link(
         key=export.index_key,
         seconds=seconds,

@@ -11,6 +11,7 @@ from marketplace.models.buying import (
     Purpose,
     SavedThresholds,
     ShardExport,
+    ShardSample,
 )
 from marketplace.models.notifications import Notification
 from marketplace.models.requests import IdempotentRequest
@@ -60,6 +61,7 @@ __all__ = [
     "Role",
     "SavedThresholds",
     "ShardExport",
+    "ShardSample",
     "TermsVersion",
     "TokenScope",
     "Use",

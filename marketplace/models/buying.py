@@ -266,7 +266,8 @@ class ShardExport(models.Model):
     shards = models.JSONField(
         default=list,
         blank=True,
-        help_text="The shards written so far: name, storage key, size, SHA-256 and samples.",
+        help_text="The shards written so far: name, storage key, size, SHA-256 and number of "
+        "samples (the samples themselves are ShardSample rows).",
     )
     index_key = models.CharField(
         max_length=500, blank=True, help_text="Where the index of the shards is stored."
@@ -298,3 +299,53 @@ class ShardExport(models.Model):
 
     def __str__(self) -> str:
         return f"shard export {self.pk} ({self.state})"
+
+
+class ShardSample(models.Model):
+    """One asset written into one shard of an export (its WebDataset key is
+    `asset-<asset id>`): what the index lists, what the audit
+    log's `download.sharded` events are made from, and how a shard holding an asset taken
+    down since is found. Rows rather than a list inside `ShardExport.shards`: an export of
+    millions of assets would be one JSON value over PostgreSQL's 1 GB limit."""
+
+    # Written once: a build run again replaces a shard's samples, never adds to them. (No
+    # id of its own: one index fewer on a table of millions of rows.)
+    pk = models.CompositePrimaryKey("export", "shard", "position")
+    export = models.ForeignKey(
+        ShardExport,
+        on_delete=models.CASCADE,
+        related_name="samples",
+        db_index=False,  # the primary key's index starts with it
+        help_text="The export whose shard holds it.",
+    )
+    shard = models.PositiveIntegerField(help_text="The shard's number (shard-000042.tar: 42).")
+    position = models.PositiveIntegerField(help_text="Its place in the shard, from 0.")
+    # No foreign key constraint in the database for the asset and the grant: checking them
+    # took twice as long as the rest of writing a shard's 10,000 rows, and the rows are
+    # written from grants just read, which are never deleted and keep their assets.
+    asset = models.ForeignKey(
+        "catalog.Asset",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the (asset, export) index starts with it
+        db_constraint=False,
+        help_text="The asset written.",
+    )
+    grant = models.ForeignKey(
+        DownloadGrant,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # never looked up by grant
+        db_constraint=False,
+        help_text="The grant it was written under.",
+    )
+    sha256 = models.CharField(max_length=64, help_text="The SHA-256 of the file written.")
+
+    class Meta:
+        indexes = [
+            # The shards holding a taken-down asset (shard_links), and its exports.
+            models.Index(fields=["asset", "export"], name="shard_sample_asset"),
+        ]
+
+    def __str__(self) -> str:
+        return f"asset {self.asset_id} in shard {self.shard} of export {self.export_id}"

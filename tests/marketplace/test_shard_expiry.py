@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from marketplace.models import Role, ShardExport
+from marketplace.models import Role, ShardExport, ShardSample
 from marketplace.services import shard_export_build
 from marketplace.shard_expiry import shard_exports_expire
 from marketplace.shards import BUILD_LOCK, shards_prefix
@@ -76,6 +76,10 @@ def test_old_exports_lose_their_files_and_say_so(
     assert all(default_storage.exists(k) for k in fresh_keys)
     old.refresh_from_db()
     assert (old.state, old.index_key, old.plan, old.assets) == ("expired", "", [], 4)
+    # Its samples go with its files; the list still says what each shard held.
+    assert not ShardSample.objects.filter(export=old).exists()
+    assert [entry["sample_count"] for entry in old.shards] == [3, 1]
+    assert ShardSample.objects.filter(export=fresh).count() == fresh.assets == 5  # kept
     assert old.expired_at is not None
     assert ShardExport.objects.get(pk=failed.pk).state == "expired"
     assert ShardExport.objects.get(pk=fresh.pk).state == "done"

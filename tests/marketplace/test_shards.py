@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 from billing.selectors import wallet_balance
 from catalog.models import Asset, AssetStatus
 from marketplace import shards as shards_module
-from marketplace.models import Role, ShardExport, TokenScope
+from marketplace.models import Role, ShardExport, ShardSample, TokenScope
 from marketplace.services import shard_export_build
 from provenance.models import EventKind, ProvenanceEvent
 from tests.auth import sign_in
@@ -161,6 +161,101 @@ def test_a_crashed_build_resumes_and_writes_the_same_shards(
     assert resumed["state"] == "done" and resumed["assets"] == 7
     assert [s["sha256"] for s in resumed["shards"]] == [s["sha256"] for s in fresh["shards"]]
     assert ProvenanceEvent.objects.filter(kind=EventKind.DOWNLOAD_SHARDED).count() == 14
+    # The resumed export lists each asset once, in the same shards as the fresh one.
+    assert _samples(crashed) == _samples(ShardExport.objects.get(pk=fresh["id"]))
+    assert _samples(crashed) == _spread(assets, [s["samples"] for s in resumed["shards"]])
+
+
+def _samples(export: ShardExport) -> list[tuple[int, int]]:
+    """The export's (shard, asset id) pairs, in order."""
+    return list(
+        ShardSample.objects.filter(export=export)
+        .order_by("shard", "position")
+        .values_list("shard", "asset_id")
+    )
+
+
+def _spread(assets, counts: list[int]) -> list[tuple[int, int]]:
+    """(shard, asset id) of `assets` in order, `counts` of them a shard."""
+    numbers = [number for number, count in enumerate(counts) for _ in range(count)]
+    return list(zip(numbers, (a.pk for a in assets), strict=True))
+
+
+def test_a_multi_shard_export_keeps_each_sample_once_and_lists_them_in_its_index(
+    api_client, buyer, settings, django_capture_on_commit_callbacks
+):
+    settings.SHARD_MAX_BYTES = 10240  # three small images a shard
+    assets = [hashed_asset() for _ in range(8)]
+    sign_in(api_client, buyer)
+    download(api_client, [a.pk for a in assets])
+
+    body = export(api_client, django_capture_on_commit_callbacks)
+
+    built = ShardExport.objects.get(pk=body["id"])
+    grants = {g.asset_id: g.pk for g in built.buyer.grants.all()}
+    counts = [s["samples"] for s in body["shards"]]
+    assert len(counts) >= 3 and _samples(built) == _spread(assets, counts)
+    # The export's own row keeps a few figures a shard, not its samples.
+    assert [sorted(entry) for entry in built.shards] == [
+        ["key", "name", "sample_count", "sha256", "size"]
+    ] * 3
+    # The index lists every sample, in the format clients read (sorted keys, as before).
+    text = fetch(api_client, body["index_url"]).decode()
+    index = json.loads(text)
+    assert text == json.dumps(index, sort_keys=True)
+    assert (index["export_id"], index["format"], index["samples"]) == (built.pk, "webdataset", 8)
+    assert [(s["name"], s["size"], s["sha256"]) for s in index["shards"]] == [
+        (s["name"], s["size"], s["sha256"]) for s in body["shards"]
+    ]
+    listed = [sample for shard in index["shards"] for sample in shard["samples"]]
+    assert listed == [
+        {"asset_id": a.pk, "grant_id": grants[a.pk], "key": f"asset-{a.pk}",
+         "sha256": a.sha256} for a in assets
+    ]  # fmt: skip
+    # One audit event per asset, naming its grant and the export.
+    logged = ProvenanceEvent.objects.filter(kind=EventKind.DOWNLOAD_SHARDED).order_by("pk")
+    assert [(e.asset_id, e.data) for e in logged] == [
+        (a.pk, {"buyer_id": buyer.pk, "grant_id": grants[a.pk], "shard_export_id": built.pk})
+        for a in assets
+    ]
+
+
+def test_a_rerun_writes_a_recorded_shard_whose_file_is_gone_in_its_place(
+    api_client, buyer, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A shard recorded but missing from storage is written again: its entry and samples
+    replace those recorded, never beside them."""
+    settings.SHARD_MAX_BYTES = 10240
+    assets = [hashed_asset() for _ in range(7)]
+    sign_in(api_client, buyer)
+    download(api_client, [a.pk for a in assets])
+    write = shards_module._write_shard
+
+    def crash_on_the_last(export, number, grant_ids):
+        if number == 2:
+            raise OSError("worker lost")
+        return write(export, number, grant_ids)
+
+    monkeypatch.setattr(shards_module, "_write_shard", crash_on_the_last)
+    with django_capture_on_commit_callbacks(execute=False):
+        api_client.post("/api/v1/shard-exports/", {}, format="json")
+    crashed = ShardExport.objects.get()
+    with pytest.raises(OSError):
+        shard_export_build(crashed.pk)
+    crashed.refresh_from_db()
+    default_storage.delete(crashed.shards[0]["key"])  # lost with the worker's disk
+    monkeypatch.setattr(shards_module, "_write_shard", write)
+
+    shard_export_build(crashed.pk)
+
+    crashed.refresh_from_db()
+    names = [e["name"] for e in crashed.shards]
+    assert names == ["shard-000000.tar", "shard-000001.tar", "shard-000002.tar"]
+    assert _samples(crashed) == _spread(assets, [e["sample_count"] for e in crashed.shards])
+    body = api_client.get(f"/api/v1/shard-exports/{crashed.pk}/").json()
+    assert (body["state"], body["assets"]) == ("done", 7)
+    data = fetch(api_client, body["shards"][0]["url"])
+    assert hashlib.sha256(data).hexdigest() == body["shards"][0]["sha256"]
 
 
 def test_a_failed_write_fails_the_build_and_a_retry_writes_the_shard(
@@ -238,6 +333,35 @@ def test_a_takedown_after_the_export_withholds_the_shard_holding_it(
     again = api_client.get(f"/api/v1/shard-exports/{body['id']}/").json()
     assert [s["removed"] for s in again["shards"]] == [[], [assets[3].pk]]  # 3 + 1
     assert again["shards"][0]["url"] and again["shards"][1]["url"] is None
+
+
+def test_withheld_shards_are_found_in_one_query_however_many_samples(
+    api_client, buyer, settings, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """Exactly the shards holding an asset taken down are withheld, each naming the assets;
+    finding them reads the taken-down samples only, in one query."""
+    settings.SHARD_MAX_BYTES = 10240  # three small images a shard
+    assets = [hashed_asset() for _ in range(10)]
+    sign_in(api_client, buyer)
+    download(api_client, [a.pk for a in assets])
+    built = ShardExport.objects.get(pk=export(api_client, django_capture_on_commit_callbacks)["id"])
+    held = _samples(built)
+    last = held[-1][0]
+    assert last >= 2  # a shard between the first and the last
+    # Two assets of the first shard and the last asset (in the last shard) taken down.
+    gone = [held[0][1], held[1][1], held[-1][1]]
+    Asset.objects.filter(pk__in=gone).update(status=AssetStatus.TAKEN_DOWN)
+
+    with django_assert_num_queries(1):
+        links, index = shards_module.shard_links(built)
+
+    removed = [[gone[0], gone[1]], *([[]] * (last - 1)), [gone[2]]]
+    assert [(link.name, link.removed) for link in links] == [
+        (shards_module.shard_name(n), r) for n, r in enumerate(removed)
+    ]
+    assert [link.link is None for link in links] == [bool(r) for r in removed]
+    assert [link.samples for link in links] == [e["sample_count"] for e in built.shards]
+    assert sum(link.samples for link in links) == 10 and index is not None
 
 
 def test_shard_exports_are_private_scoped_and_validated(

@@ -97,7 +97,7 @@ def test_the_page_polls_while_the_shards_are_written(bea, buyer):
                 "name": "shard-000000.tar",
                 "size": 10240,
                 "sha256": "0" * 64,
-                "samples": [],
+                "sample_count": 1,
                 "key": "x",
             }
         ],
