@@ -277,7 +277,7 @@ def shard_fault(procs: Processes, data: dict, redis_client) -> list:
     from django.core.files.storage import default_storage
 
     from billing.selectors import wallet_balance
-    from marketplace.models import DownloadGrant, ShardExport, User
+    from marketplace.models import DownloadGrant, ShardExport, ShardSample, User
     from provenance.models import EventKind, ProvenanceEvent
 
     sharder = User.objects.get(username="fault-sharder")
@@ -297,7 +297,7 @@ def shard_fault(procs: Processes, data: dict, redis_client) -> list:
         lambda: ShardExport.objects.get(pk=export_id).state != "queued", VISIBILITY + 120, 0.5
     )
     export = ShardExport.objects.get(pk=export_id)
-    samples = [s["grant_id"] for shard in export.shards for s in shard["samples"]]
+    samples = list(ShardSample.objects.filter(export=export).values_list("grant_id", flat=True))
     intact = 0
     for shard in export.shards:
         with default_storage.open(shard["key"]) as file:

@@ -4,8 +4,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from catalog.models import Asset
-from marketplace.models import DownloadGrant, Offer
+from marketplace.models import DownloadGrant, Offer, ShardExport, ShardSample
 from marketplace.selectors import offer_uses
+from marketplace.shards import shard_links
 from provenance.models import EventKind, ProvenanceEvent
 
 
@@ -83,3 +84,74 @@ def test_offers_of_before_uses_move_to_mining_and_training_and_keep_their_grants
     assert offer_event.data["uses"] == dict.fromkeys(trained, 70_000)
     assert "ai_inference is not" in offer_event.data["mapping"]
     assert grant_event.data["grant_id"] == paid.pk and grant_event.data["uses"] == trained
+
+
+BEFORE_SAMPLE_ROWS = [("marketplace", "0021_shard_samples")]
+
+
+def _sample(asset, grant) -> dict:
+    return {"key": f"asset-{asset.pk}", "asset_id": asset.pk, "grant_id": grant.pk,
+            "sha256": f"{asset.pk:064x}"}  # fmt: skip
+
+
+def _shard(number: int, samples: list[dict]) -> dict:
+    name = f"shard-{number:06d}.tar"
+    return {"name": name, "key": f"shards/1/1/{name}", "size": 10240, "sha256": "ab" * 32,
+            "samples": samples}  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_shard_samples_move_from_the_export_into_rows_and_back():
+    """A built export's samples become rows (each shard's entry keeps their number) and its
+    links still withhold a shard holding an asset taken down; an expired export keeps the
+    numbers only. Migrated back, the lists are as they were."""
+    _migrate(BEFORE_SAMPLE_ROWS)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(BEFORE_SAMPLE_ROWS).apps
+        buyer = old.get_model("marketplace", "User").objects.create(username="old-buyer")
+        assets = [
+            old.get_model("catalog", "Asset").objects.create(
+                source="x", source_record_id=str(n), license="cc0-1.0", status="published"
+            )
+            for n in range(3)
+        ]
+        grant_model = old.get_model("marketplace", "DownloadGrant")
+        free = {"license": "cc0-1.0", "price_micros": 0, "fee_micros": 0, "purpose": "research"}
+        grants = [grant_model.objects.create(buyer=buyer, asset=a, **free) for a in assets]
+        samples = [_sample(a, g) for a, g in zip(assets, grants, strict=True)]
+        shards = [_shard(0, samples[:2]), _shard(1, samples[2:])]
+        exports = old.get_model("marketplace", "ShardExport").objects
+        built = exports.create(buyer=buyer, max_shard_bytes=10240, state="done", assets=3,
+                               index_key="i.json", shards=shards)  # fmt: skip
+        expired = exports.create(buyer=buyer, max_shard_bytes=10240, state="expired",
+                                 assets=3, shards=shards)  # fmt: skip
+        empty = exports.create(buyer=buyer, max_shard_bytes=10240)
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    moved = ShardSample.objects.order_by("export", "shard", "position")
+    assert [(s.export_id, s.shard, s.position, s.asset_id, s.grant_id, s.sha256)
+            for s in moved] == [
+        (built.pk, 0, 0, assets[0].pk, grants[0].pk, samples[0]["sha256"]),
+        (built.pk, 0, 1, assets[1].pk, grants[1].pk, samples[1]["sha256"]),
+        (built.pk, 1, 0, assets[2].pk, grants[2].pk, samples[2]["sha256"]),
+    ]  # fmt: skip
+    kept = {k: v for k, v in shards[0].items() if k != "samples"}
+    assert ShardExport.objects.get(pk=built.pk).shards[0] == {**kept, "sample_count": 2}
+    counts = [[entry["sample_count"] for entry in ShardExport.objects.get(pk=pk).shards]
+              for pk in (built.pk, expired.pk)]  # fmt: skip
+    assert counts == [[2, 1], [2, 1]]
+    assert ShardExport.objects.get(pk=empty.pk).shards == []
+    Asset.objects.filter(pk=assets[2].pk).update(status="taken_down")
+    links, _ = shard_links(ShardExport.objects.get(pk=built.pk))
+    assert [(link.samples, link.removed) for link in links] == [(2, []), (1, [assets[2].pk])]
+
+    _migrate(BEFORE_SAMPLE_ROWS)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(BEFORE_SAMPLE_ROWS).apps
+        back = old.get_model("marketplace", "ShardExport").objects
+        assert back.get(pk=built.pk).shards == shards
+        assert [s["samples"] for s in back.get(pk=expired.pk).shards] == [[], []]
+        assert not old.get_model("marketplace", "ShardSample").objects.exists()
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
