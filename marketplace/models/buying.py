@@ -302,11 +302,11 @@ class ShardExport(models.Model):
 
 
 class ShardSample(models.Model):
-    """One asset written into one shard of an export (its WebDataset key is
-    `asset-<asset id>`): what the index lists, what the audit
-    log's `download.sharded` events are made from, and how a shard holding an asset taken
-    down since is found. Rows rather than a list inside `ShardExport.shards`: an export of
-    millions of assets would be one JSON value over PostgreSQL's 1 GB limit."""
+    """One asset written into one shard of an export (its WebDataset key is `asset-<id>`):
+    what the index lists, what the audit log's `download.sharded` events are made from, and
+    how a shard holding an asset taken down since is found. Rows rather than a list inside
+    `ShardExport.shards`: an export of millions of assets would be one JSON value over
+    PostgreSQL's 1 GB limit, saved again after every shard."""
 
     # Written once: a build run again replaces a shard's samples, never adds to them. (No
     # id of its own: one index fewer on a table of millions of rows.)
