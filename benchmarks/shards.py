@@ -5,7 +5,7 @@ published assets licensed to one buyer, then measures in the same run, alternati
 
 - `tar -cf` of the same files (the baseline: reads them once and writes one archive), and
 - `marketplace.shards.shard_export_build` of a new export of every grant: plans the shards,
-  reads each file through Django's storage, checks its SHA-256, writes the image and its
+  reads each stored file, checks its SHA-256, writes the image and its
   JSON sidecar into tar shards (SHARD_MAX_BYTES each), hashes each shard, stores it, writes
   the index and appends one audit event per asset.
 
