@@ -111,22 +111,30 @@ def _plan(export: ShardExport) -> list[list[int]]:
         .filter(asset__status__in=SERVABLE)
         .exclude(asset__original_key="")
         .order_by("pk")
-        .values_list("pk", "asset__original_key", "asset__byte_size", "offer_id")
+        .values_list("pk", "asset_id", "asset__original_key", "asset__byte_size", "offer_id")
     )
     rows, unreadable = list(rows), {}
     files = offer_files((offer_id for *_, offer_id in rows), unreadable=unreadable)
     if unreadable:  # every copy that cannot be made, named at once
         raise unreadable_together(unreadable.values())
-    plan, current, used = [], [], 0
-    for grant_id, key, size, offer_id in rows:
+    plan, current, used, missing = [], [], 0, []
+    for grant_id, asset_id, key, size, offer_id in rows:
         if offer_id in files:  # an opt-in work: its file with the offer's terms written in
             key, size = files[offer_id].key, files[offer_id].byte_size
-        cost = OVERHEAD + _padded(size if size is not None else default_storage.size(key))
+        if size is None:  # not recorded: asked of the storage, where a lost file shows
+            try:
+                size = default_storage.size(key)
+            except FileNotFoundError:
+                missing.append(unreadable_found(asset_id, f"{key}: missing"))
+                continue
+        cost = OVERHEAD + _padded(size)
         if current and _tar_size(used + cost) > export.max_shard_bytes:
             plan.append(current)
             current, used = [], 0
         current.append(grant_id)
         used += cost
+    if missing:  # no retry finds them: named at once, as the shards' writing does
+        raise unreadable_together(missing)
     if current:
         plan.append(current)
     return plan

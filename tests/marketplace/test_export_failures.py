@@ -9,6 +9,7 @@ import pytest
 from celery.exceptions import Retry
 from django.core.files.storage import default_storage
 
+from catalog.models import Asset
 from marketplace import manifests as manifests_module
 from marketplace import shards as shards_module
 from marketplace.models import ManifestExport, OfferFile, Role, ShardExport
@@ -126,6 +127,26 @@ def test_shards_meeting_a_missing_and_a_damaged_file_fail_naming_both(
     again = ask(api_client, django_capture_on_commit_callbacks, "/api/v1/shard-exports/")
     assert (again["state"], again["error"]) == ("failed", export["error"])
     assert all_reports() == 2
+
+
+def test_a_lost_file_whose_size_was_never_recorded_fails_the_plan_naming_it_at_once(
+    api_client, buyer, django_capture_on_commit_callbacks
+):
+    """Planning asks the storage for a size nobody recorded: a file lost there is named, as
+    when the shard is written, instead of being retried as a storage error."""
+    gone, fine = hashed_asset(), hashed_asset()
+    sign_in(api_client, buyer)
+    assert download(api_client, [gone.pk, fine.pk]).status_code == 201
+    Asset.objects.filter(pk=gone.pk).update(byte_size=None)
+    default_storage.delete(gone.original_key)
+
+    export = ask(api_client, django_capture_on_commit_callbacks, "/api/v1/shard-exports/")
+
+    assert export["state"] == "failed"
+    assert export["error"].startswith(f"Asset {gone.pk} cannot be delivered right now")
+    [missing] = reports(gone.pk)
+    assert missing.data["detail"] == f"shard export {export['id']}: {gone.original_key}: missing"
+    assert not reports(fine.pk)
 
 
 def test_shards_of_a_work_whose_copy_cannot_be_made_fail_naming_it(
