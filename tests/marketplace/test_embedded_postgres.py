@@ -36,6 +36,12 @@ def postmaster_running(var_dir: Path) -> bool:
     return (var_dir / "postgres" / "postmaster.pid").exists()
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C's default action in the child, as a shell gives it: a suite started in the
+    background (`make test &`) would otherwise hand down SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def serve(env: dict, port: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [*MANAGE, "runserver", "--noreload", f"127.0.0.1:{port}"],
@@ -43,6 +49,7 @@ def serve(env: dict, port: int) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_as_from_a_terminal,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
