@@ -78,6 +78,8 @@ def site(request) -> dict:
     user = getattr(request, "user", None)
     signed_in = user is not None and user.is_authenticated
     nav = _public_nav() + (_role_nav(set(user.roles)) if signed_in else [])
+    if signed_in and user.is_staff:  # moderators' work is in the admin: one click away
+        nav.append(NavItem("Moderation", reverse("admin:index")))
     return {
         "site_nav": _mark_current(nav, request.path),
         "unread_notifications": notifications_unread_count(user) if signed_in else 0,

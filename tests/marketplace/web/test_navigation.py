@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from marketplace.models import ManifestExport
+from marketplace.models import ManifestExport, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,15 @@ def test_a_rights_holder_keeps_api_tokens_in_the_header(artist_client):
     }  # fmt: skip
     links = _header_links(artist_client.get("/account/token/").content.decode())
     assert links["API tokens"] == "page"
+
+
+def test_staff_reach_moderation_from_the_header_and_others_do_not(client, make_user, bea):
+    client.force_login(make_user("mona", role=Role.MODERATOR, is_staff=True))
+    links = _header_links(client.get("/search/").content.decode())
+    assert links == {"Search": "page", "Sources": "", "Releases": "", "API tokens": "",
+                     "Moderation": ""}  # fmt: skip
+    assert '<a href="/admin/">Moderation</a>' in client.get("/search/").content.decode()
+    assert "Moderation" not in _header_links(bea.get("/search/").content.decode())
 
 
 def test_someone_signed_out_sees_the_public_pages(client):
