@@ -299,6 +299,35 @@ def _spool_folder(storage_key: str) -> str | None:
     return folder
 
 
+class _SpooledSave:
+    """A temporary file to write (beside its place on local storage), stored at
+    `storage_key` when the block ends without an error, in place of what a crashed run left
+    there, and deleted in any case; `key` is then where it was stored."""
+
+    def __init__(self, storage_key: str):
+        self.storage_key, self.name, self.key = storage_key, os.path.basename(storage_key), ""
+        self.file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in __exit__
+            dir=_spool_folder(storage_key), prefix=f".{self.name}.", delete=False
+        )
+
+    def __enter__(self):
+        return self.file
+
+    def __exit__(self, error_type, *error) -> None:
+        try:
+            self.file.close()
+            if error_type is None:
+                if default_storage.exists(self.storage_key):
+                    default_storage.delete(self.storage_key)
+                with open(self.file.name, "rb") as finished:
+                    self.key = default_storage.save(
+                        self.storage_key, _Spool(finished, name=self.name)
+                    )
+        finally:
+            if os.path.exists(self.file.name):
+                os.unlink(self.file.name)
+
+
 def _reader():
     """A function reading a stored file whole, given its recorded size (None: unknown): on
     local storage straight from its folder with one read of that size (Django's storage
@@ -367,44 +396,34 @@ def _write_shard(
     name = shard_name(number)
     storage_key = f"{shards_prefix(export)}/{name}"
     samples = []
-    spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - moved or deleted below
-        dir=_spool_folder(storage_key), prefix=f".{name}.", delete=False
-    )
-    try:
-        with spool, _TarWriter(spool.fileno()) as tar:
-            read = _reader()
-            for row in rows:
-                if row["offer_id"] in unmade:
-                    continue
-                try:
-                    data = read(row["key"], row["byte_size"])
-                except FileNotFoundError:
-                    unreadable.append(unreadable_found(row["asset_id"], f"{row['key']}: missing"))
-                    continue
-                sha256 = hashlib.sha256(data).hexdigest()
-                if row["sha256"] and sha256 != row["sha256"]:
-                    unreadable.append(unreadable_found(
-                        row["asset_id"], f"{row['key']}: its bytes no longer match its SHA-256"
-                    ))  # fmt: skip
-                    continue
-                if unreadable:  # this shard is not kept: read on only to find the others
-                    continue
-                key = f"asset-{row['asset_id']}"
-                extension = EXTENSION_BY_MIME.get(row["mime_type"], "bin")
-                tar.add(f"{key}.{extension}", data, row["mtime"])
-                tar.add(f"{key}.json", to_json(sidecar(row, sha256)).encode(), row["mtime"])
-                samples.append((row["asset_id"], row["grant_id"], sha256))
-            if unreadable:
-                raise unreadable_together(unreadable)
-            tar.close()
-        if default_storage.exists(storage_key):
-            default_storage.delete(storage_key)  # a half-written one from a crashed run
-        with open(spool.name, "rb") as finished:
-            saved = default_storage.save(storage_key, _Spool(finished, name=name))
-    finally:
-        if os.path.exists(spool.name):
-            os.unlink(spool.name)
-    entry = {"name": name, "key": saved, "size": tar.size, "sha256": tar.sha256.hexdigest(),
+    spooled = _SpooledSave(storage_key)
+    with spooled as spool, _TarWriter(spool.fileno()) as tar:
+        read = _reader()
+        for row in rows:
+            if row["offer_id"] in unmade:
+                continue
+            try:
+                data = read(row["key"], row["byte_size"])
+            except FileNotFoundError:
+                unreadable.append(unreadable_found(row["asset_id"], f"{row['key']}: missing"))
+                continue
+            sha256 = hashlib.sha256(data).hexdigest()
+            if row["sha256"] and sha256 != row["sha256"]:
+                unreadable.append(unreadable_found(
+                    row["asset_id"], f"{row['key']}: its bytes no longer match its SHA-256"
+                ))  # fmt: skip
+                continue
+            if unreadable:  # this shard is not kept: read on only to find the others
+                continue
+            key = f"asset-{row['asset_id']}"
+            extension = EXTENSION_BY_MIME.get(row["mime_type"], "bin")
+            tar.add(f"{key}.{extension}", data, row["mtime"])
+            tar.add(f"{key}.json", to_json(sidecar(row, sha256)).encode(), row["mtime"])
+            samples.append((row["asset_id"], row["grant_id"], sha256))
+        if unreadable:
+            raise unreadable_together(unreadable)
+        tar.close()
+    entry = {"name": name, "key": spooled.key, "size": tar.size, "sha256": tar.sha256.hexdigest(),
              "sample_count": len(samples)}  # fmt: skip
     return entry, samples
 
@@ -441,22 +460,11 @@ INDEX_ROWS = 10_000  # samples read from the database at a time when writing the
 
 def _index_save(export: ShardExport) -> str:
     """Write the index to storage (through a temporary file, as a shard is); its key."""
-    index_key = f"{shards_prefix(export)}/index.json"
-    name = os.path.basename(index_key)
-    spool = tempfile.NamedTemporaryFile(  # noqa: SIM115 - moved or deleted below
-        dir=_spool_folder(index_key), prefix=f".{name}.", delete=False
-    )
-    try:
-        with spool:
-            for part in _index_parts(export):
-                spool.write(part.encode())
-        if default_storage.exists(index_key):
-            default_storage.delete(index_key)
-        with open(spool.name, "rb") as finished:
-            return default_storage.save(index_key, _Spool(finished, name=name))
-    finally:
-        if os.path.exists(spool.name):
-            os.unlink(spool.name)
+    spooled = _SpooledSave(f"{shards_prefix(export)}/index.json")
+    with spooled as spool:
+        for part in _index_parts(export):
+            spool.write(part.encode())
+    return spooled.key
 
 
 def _recorded(entry: dict) -> bool:
